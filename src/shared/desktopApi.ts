@@ -1,0 +1,135 @@
+/**
+ * What the renderer may ask of the platform it runs on. In Electron the preload exposes an implementation
+ * through contextBridge (window.desktop), backed by the IPC contract in ipc.ts; in a browser the renderer's
+ * own web implementation provides the same interface (getDisplayMedia, the server's history, the
+ * Notification API, localStorage).
+ *
+ * Pure TypeScript + zod: no DOM, no Node, no Electron.
+ */
+import { z } from 'zod';
+import { CallType } from './protocol.ts';
+
+/** IPC and platform results: never throw across the bridge. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+export const DesktopSource = z.object({
+  id: z.string().min(1).max(200),
+  name: z.string().max(500),
+  kind: z.enum(['screen', 'window']),
+  /** PNG data URL of the thumbnail (blank thumbnails are dropped before they get here). */
+  thumbnailDataUrl: z.string().max(2_000_000),
+  /** PNG data URL of the owning app's icon, windows only. */
+  appIconDataUrl: z.string().max(500_000).nullable(),
+});
+export type DesktopSource = z.infer<typeof DesktopSource>;
+
+/** Main asks the renderer's picker to choose a source for a parked getDisplayMedia request. */
+export const ScreenPickerRequest = z.object({
+  requestId: z.string().min(1).max(64),
+  sources: z.array(DesktopSource),
+  /** Whether system audio can be shared with a screen on this OS (Windows loopback). */
+  systemAudioAvailable: z.boolean(),
+});
+export type ScreenPickerRequest = z.infer<typeof ScreenPickerRequest>;
+
+export const ScreenPickerChoice = z.object({
+  requestId: z.string().min(1).max(64),
+  /** null cancels the share. */
+  sourceId: z.string().min(1).max(200).nullable(),
+  withSystemAudio: z.boolean().default(false),
+});
+export type ScreenPickerChoice = z.infer<typeof ScreenPickerChoice>;
+
+export const HistoryDirection = z.enum(['incoming', 'outgoing']);
+export const HistoryFinalStatus = z.enum(['answered', 'missed', 'rejected', 'failed']);
+export type HistoryFinalStatus = z.infer<typeof HistoryFinalStatus>;
+
+/** One call in the local history (the desktop keeps its own SQLite copy, merged with the server's). */
+export const HistoryEntry = z.object({
+  callId: z.uuid(),
+  direction: HistoryDirection,
+  type: CallType,
+  participants: z.array(z.object({ userId: z.uuid(), name: z.string().max(200) })).max(20),
+  startedAt: z.iso.datetime({ offset: true }),
+  endedAt: z.iso.datetime({ offset: true }).nullable(),
+  durationSeconds: z.number().int().nonnegative().nullable(),
+  status: HistoryFinalStatus,
+  unseen: z.boolean(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+export const HistoryQuery = z.object({
+  cursor: z.string().max(200).nullable().default(null),
+  limit: z.number().int().min(1).max(200).default(50),
+  search: z.string().max(100).default(''),
+  missedOnly: z.boolean().default(false),
+});
+export type HistoryQuery = z.infer<typeof HistoryQuery>;
+export type HistoryPage = { entries: HistoryEntry[]; nextCursor: string | null };
+
+/** What the tray, notifications and badge reflect; the renderer reports it as the call state changes. */
+export const CallPresence = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('idle') }),
+  z.object({
+    state: z.literal('ringing'),
+    callId: z.uuid(),
+    callerName: z.string().max(200),
+    type: CallType,
+  }),
+  z.object({ state: z.literal('in-call'), callId: z.uuid(), title: z.string().max(200) }),
+]);
+export type CallPresence = z.infer<typeof CallPresence>;
+
+/** Actions taken outside the renderer (tray menu, notification buttons, ringing window, global shortcut). */
+export const ShellAction = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('answer'), callId: z.uuid(), withVideo: z.boolean() }),
+  z.object({ type: z.literal('decline'), callId: z.uuid() }),
+  z.object({ type: z.literal('call-back'), callId: z.uuid() }),
+  z.object({ type: z.literal('toggle-mute') }),
+  z.object({ type: z.literal('open-history') }),
+]);
+export type ShellAction = z.infer<typeof ShellAction>;
+
+export const Settings = z.object({
+  serverUrl: z.string().url().nullable(),
+  /** True when an admin policy file fixed serverUrl; the UI then shows it read-only. */
+  serverUrlLocked: z.boolean(),
+  preferredMicrophoneId: z.string().max(500).nullable(),
+  preferredCameraId: z.string().max(500).nullable(),
+  preferredSpeakerId: z.string().max(500).nullable(),
+  ringtone: z.enum(['classic', 'soft', 'none']),
+  notifyMissedCalls: z.boolean(),
+  doNotDisturb: z.boolean(),
+  launchAtLogin: z.boolean(),
+  muteShortcut: z.string().max(100),
+});
+export type Settings = z.infer<typeof Settings>;
+export const SettingsPatch = Settings.omit({ serverUrlLocked: true }).partial();
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+export type Unsubscribe = () => void;
+
+export interface DesktopApi {
+  readonly platform: 'electron' | 'web';
+  /** Subscribes to the main process's picker requests (Electron); the web platform never calls back. */
+  onScreenPickerRequest(listener: (request: ScreenPickerRequest) => void): Unsubscribe;
+  /** Fresh source lists while a picker is open (windows come and go). */
+  onScreenPickerSources(listener: (request: ScreenPickerRequest) => void): Unsubscribe;
+  chooseScreenSource(choice: ScreenPickerChoice): Promise<Result<void>>;
+
+  listHistory(query: Partial<HistoryQuery>): Promise<Result<HistoryPage>>;
+  recordCall(entry: HistoryEntry): Promise<Result<void>>;
+  mergeHistory(entries: HistoryEntry[]): Promise<Result<{ added: number }>>;
+  markHistorySeen(callIds: string[] | 'all'): Promise<Result<void>>;
+  deleteHistoryEntry(callId: string): Promise<Result<void>>;
+  clearHistory(): Promise<Result<void>>;
+
+  getSettings(): Promise<Result<Settings>>;
+  updateSettings(patch: SettingsPatch): Promise<Result<Settings>>;
+
+  /** Drives tray icon, ringing window/notification, badge and missed-call notifications. */
+  setCallPresence(presence: CallPresence): Promise<Result<void>>;
+  /** Reports a missed call (notification, badge, frame flash) unless notifications are off. */
+  notifyMissedCall(entry: { callId: string; callerName: string; type: CallType }): Promise<Result<void>>;
+  onShellAction(listener: (action: ShellAction) => void): Unsubscribe;
+}

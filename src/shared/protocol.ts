@@ -1,0 +1,534 @@
+/**
+ * The wire contract between the signaling backend (backend/) and every client (renderer, web client, tests).
+ *
+ * One module, shared by both sides, so the names and shapes of the spec
+ * (shared/spec/phase4-voice-video-calls.txt) are written down exactly once. Every REST body and every socket
+ * payload crossing the wire is parsed with the zod schemas here; the TypeScript types are inferred from them.
+ *
+ * Pure TypeScript + zod: no DOM, no Node, no Electron.
+ */
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------------------
+// Enumerations (spec: "Database Schema")
+// ---------------------------------------------------------------------------------------------------------
+
+export const CALL_TYPES = ['audio', 'video', 'screen'] as const;
+export const CallType = z.enum(CALL_TYPES);
+export type CallType = z.infer<typeof CallType>;
+
+/** A call can be started as audio or video; 'screen' is a stored type only (a call that is all screen share). */
+export const InitiableCallType = z.enum(['audio', 'video']);
+export type InitiableCallType = z.infer<typeof InitiableCallType>;
+
+export const CALL_STATUSES = [
+  'initiated',
+  'ringing',
+  'active',
+  'ended',
+  'missed',
+  'rejected',
+  'failed',
+] as const;
+export const CallStatus = z.enum(CALL_STATUSES);
+export type CallStatus = z.infer<typeof CallStatus>;
+
+/** Terminal call statuses: no transition leaves them. */
+export const FINAL_CALL_STATUSES: readonly CallStatus[] = ['ended', 'missed', 'rejected', 'failed'];
+
+export const PARTICIPANT_STATUSES = ['invited', 'ringing', 'joined', 'left', 'rejected', 'missed'] as const;
+export const ParticipantStatus = z.enum(PARTICIPANT_STATUSES);
+export type ParticipantStatus = z.infer<typeof ParticipantStatus>;
+
+export const ConnectionQuality = z.enum(['good', 'fair', 'poor']);
+export type ConnectionQuality = z.infer<typeof ConnectionQuality>;
+
+/** Why a call ended (calls.end_reason). */
+export const END_REASONS = [
+  'ended-by-user', // a participant hung up (1:1) or the last participant left (group)
+  'rejected', // the callee of a 1:1 call declined
+  'missed', // nobody answered before the ring timeout
+  'cancelled', // the caller hung up before anyone answered
+  'connection-failed', // media could not be established / all participants dropped
+  'server-shutdown', // reserved: never written by a graceful shutdown, see backend README
+] as const;
+export const EndReason = z.enum(END_REASONS);
+export type EndReason = z.infer<typeof EndReason>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Limits shared by client and server
+// ---------------------------------------------------------------------------------------------------------
+
+/** Spec: "Limit group calls to 20 participants max"; a conversation holds at most this many members too. */
+export const MAX_CALL_PARTICIPANTS = 20;
+export const MAX_CONVERSATION_MEMBERS = 20;
+/** Largest SDP accepted on the wire (a 20-way Chromium offer with simulcast stays well under this). */
+export const MAX_SDP_BYTES = 64 * 1024;
+/** Socket.io `maxHttpBufferSize`: the largest signaling message plus envelope. */
+export const MAX_SOCKET_MESSAGE_BYTES = 100 * 1024;
+
+// ---------------------------------------------------------------------------------------------------------
+// Primitives
+// ---------------------------------------------------------------------------------------------------------
+
+export const Uuid = z.uuid();
+export const IsoDateTime = z.iso.datetime({ offset: true });
+
+/** Identifies one signed-in client (a desktop install or a browser tab) so a user's devices can be told apart. */
+export const DeviceId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'deviceId must be 8-64 characters of A-Z, a-z, 0-9, _ or -');
+export type DeviceId = z.infer<typeof DeviceId>;
+
+export const MediaState = z.object({
+  audioEnabled: z.boolean(),
+  videoEnabled: z.boolean(),
+  screenSharing: z.boolean(),
+});
+export type MediaState = z.infer<typeof MediaState>;
+export const DEFAULT_MEDIA_STATE: MediaState = {
+  audioEnabled: true,
+  videoEnabled: true,
+  screenSharing: false,
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors: every non-2xx REST answer and every failed socket acknowledgement carries one
+// ---------------------------------------------------------------------------------------------------------
+
+export const ERROR_CODES = [
+  'bad_request', // 400: a body, param or payload failed validation; `field` names the first bad one
+  'unauthorized', // 401: no token or a bad/expired token
+  'forbidden', // 403: not a member of the conversation / not a participant of the call
+  'not_found', // 404: unknown call, conversation or user
+  'conflict', // 409: illegal state transition, e.g. answering an ended call
+  'call_full', // 409: the call already has MAX_CALL_PARTICIPANTS
+  'rate_limited', // 429
+  'unavailable', // 503: a dependency (database, SFU) is down
+  'internal', // 500: never with details
+] as const;
+export const ErrorCode = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ApiError = z.object({
+  code: ErrorCode,
+  message: z.string(),
+  /** Dotted path of the first invalid field, for 400s. */
+  field: z.string().optional(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+export const ErrorResponse = z.object({ error: ApiError });
+export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+// ---------------------------------------------------------------------------------------------------------
+// REST: accounts, users, conversations (the spec's tables reference them; minimal real API)
+// ---------------------------------------------------------------------------------------------------------
+
+export const UserDto = z.object({ id: Uuid, name: z.string(), email: z.string() });
+export type UserDto = z.infer<typeof UserDto>;
+
+export const RegisterRequest = z.object({
+  email: z.email().max(254),
+  password: z.string().min(8).max(256),
+  name: z.string().trim().min(1).max(100),
+});
+export type RegisterRequest = z.infer<typeof RegisterRequest>;
+
+export const LoginRequest = z.object({ email: z.email().max(254), password: z.string().min(1).max(256) });
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** POST /api/auth/register (201) and POST /api/auth/login (200). */
+export const AuthResponse = z.object({ token: z.string(), user: UserDto });
+export type AuthResponse = z.infer<typeof AuthResponse>;
+
+/** GET /api/users/me */
+export const MeResponse = z.object({ user: UserDto });
+export type MeResponse = z.infer<typeof MeResponse>;
+
+/** GET /api/users?query=&limit= : everyone but me, by name or email. */
+export const ListUsersQuery = z.object({
+  query: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export const ListUsersResponse = z.object({ users: z.array(UserDto) });
+export type ListUsersResponse = z.infer<typeof ListUsersResponse>;
+
+export const ConversationDto = z.object({
+  id: Uuid,
+  title: z.string().nullable(),
+  isGroup: z.boolean(),
+  members: z.array(UserDto),
+  createdAt: IsoDateTime,
+});
+export type ConversationDto = z.infer<typeof ConversationDto>;
+
+/** POST /api/conversations (201). The caller is always a member; 1 other member makes a 1:1 conversation. */
+export const CreateConversationRequest = z.object({
+  memberIds: z
+    .array(Uuid)
+    .min(1)
+    .max(MAX_CONVERSATION_MEMBERS - 1),
+  title: z.string().trim().min(1).max(100).optional(),
+});
+export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
+export const ConversationResponse = z.object({ conversation: ConversationDto });
+export type ConversationResponse = z.infer<typeof ConversationResponse>;
+
+/** GET /api/conversations : mine, newest first. */
+export const ListConversationsResponse = z.object({ conversations: z.array(ConversationDto) });
+export type ListConversationsResponse = z.infer<typeof ListConversationsResponse>;
+
+// ---------------------------------------------------------------------------------------------------------
+// REST: calls (spec: "API Endpoints")
+// ---------------------------------------------------------------------------------------------------------
+
+export const ParticipantDto = z.object({
+  userId: Uuid,
+  userName: z.string(),
+  userIdentifier: z.string(), // the user's email
+  status: ParticipantStatus,
+  mediaState: MediaState,
+  joinedAt: IsoDateTime.nullable(),
+  leftAt: IsoDateTime.nullable(),
+  connectionQuality: ConnectionQuality.nullable(),
+});
+export type ParticipantDto = z.infer<typeof ParticipantDto>;
+
+/** POST /api/calls/initiate. participantIds defaults to every other member of the conversation. */
+export const InitiateCallRequest = z.object({
+  conversationId: Uuid,
+  type: InitiableCallType,
+  participantIds: z
+    .array(Uuid)
+    .min(1)
+    .max(MAX_CALL_PARTICIPANTS - 1)
+    .optional(),
+  /** The caller's device, so signaling reaches this device only. */
+  deviceId: DeviceId.optional(),
+});
+export type InitiateCallRequest = z.infer<typeof InitiateCallRequest>;
+export const InitiateCallResponse = z.object({
+  callId: Uuid,
+  status: CallStatus,
+  participants: z.array(ParticipantDto),
+});
+export type InitiateCallResponse = z.infer<typeof InitiateCallResponse>;
+
+export const CallIdParams = z.object({ callId: Uuid });
+
+/**
+ * POST /api/calls/:callId/answer (body optional). Idempotent: answering again (e.g. after a reload) re-joins
+ * and moves this user's signaling to the given device. A conversation member who was not invited may join
+ * an active group call this way.
+ */
+export const AnswerCallRequest = z.object({ deviceId: DeviceId.optional() });
+export type AnswerCallRequest = z.infer<typeof AnswerCallRequest>;
+export const AnswerCallResponse = z.object({ callId: Uuid, status: CallStatus, startedAt: IsoDateTime });
+export type AnswerCallResponse = z.infer<typeof AnswerCallResponse>;
+
+/**
+ * POST /api/calls/:callId/reject. `status` is the call's status afterwards: 'rejected' for a 1:1 call; for a
+ * group call the call goes on for the others and the rejecting participant's own status is 'rejected'.
+ */
+export const RejectCallResponse = z.object({ callId: Uuid, status: CallStatus });
+export type RejectCallResponse = z.infer<typeof RejectCallResponse>;
+
+/**
+ * POST /api/calls/:callId/end. Idempotent. In a group call with others still joined this leaves the call
+ * (`status` stays 'active'); the call ends when the last participant leaves.
+ */
+export const EndCallResponse = z.object({
+  callId: Uuid,
+  status: CallStatus,
+  duration: z.number().int().nonnegative(),
+  endReason: EndReason.nullable(),
+});
+export type EndCallResponse = z.infer<typeof EndCallResponse>;
+
+/** PATCH /api/calls/:callId/media: any subset of the three flags. */
+export const UpdateMediaRequest = MediaState.partial().refine((v) => Object.keys(v).length > 0, {
+  message: 'at least one of audioEnabled, videoEnabled, screenSharing is required',
+});
+export type UpdateMediaRequest = z.infer<typeof UpdateMediaRequest>;
+export const UpdateMediaResponse = z.object({ success: z.literal(true), mediaState: MediaState });
+export type UpdateMediaResponse = z.infer<typeof UpdateMediaResponse>;
+
+export const IceServerDto = z.object({
+  urls: z.array(z.string()),
+  username: z.string().optional(),
+  credential: z.string().optional(),
+});
+export type IceServerDto = z.infer<typeof IceServerDto>;
+
+/**
+ * GET /api/calls/turn-credentials. `credentials` and `expiresAt` are the spec's shape (the TURN server);
+ * `iceServers` is what a client passes to RTCPeerConnection (STUN + TURN). With no TURN configured,
+ * `turnConfigured` is false, `credentials` is null and `iceServers` holds STUN only.
+ */
+export const TurnCredentialsResponse = z.object({
+  credentials: z
+    .object({ urls: z.array(z.string()), username: z.string(), credential: z.string() })
+    .nullable(),
+  expiresAt: IsoDateTime.nullable(),
+  iceServers: z.array(IceServerDto),
+  turnConfigured: z.boolean(),
+  ttlSeconds: z.number().int().positive().nullable(),
+});
+export type TurnCredentialsResponse = z.infer<typeof TurnCredentialsResponse>;
+
+export const CallDto = z.object({
+  id: Uuid,
+  conversationId: Uuid,
+  type: CallType,
+  status: CallStatus,
+  initiatedBy: Uuid,
+  startedAt: IsoDateTime.nullable(),
+  endedAt: IsoDateTime.nullable(),
+  durationSeconds: z.number().int().nullable(),
+  endReason: EndReason.nullable(),
+  createdAt: IsoDateTime,
+  sfuRoomId: z.string().nullable(),
+  participants: z.array(ParticipantDto),
+});
+export type CallDto = z.infer<typeof CallDto>;
+
+/** GET /api/calls/:callId */
+export const CallResponse = z.object({ call: CallDto });
+export type CallResponse = z.infer<typeof CallResponse>;
+
+/** GET /api/calls/active : the non-final call I am joined to (or ringing for), for rejoin after a restart. */
+export const ActiveCallResponse = z.object({ call: CallDto.nullable() });
+export type ActiveCallResponse = z.infer<typeof ActiveCallResponse>;
+
+/** GET /api/calls?cursor=&limit=&filter= : my call history, newest first. */
+export const ListCallsQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  filter: z.enum(['all', 'missed']).default('all'),
+});
+export type ListCallsQuery = z.infer<typeof ListCallsQuery>;
+export const CallHistoryItemDto = CallDto.extend({
+  direction: z.enum(['incoming', 'outgoing']),
+  /** My own participant status in that call (missed/rejected/left/...). */
+  myStatus: ParticipantStatus,
+});
+export type CallHistoryItemDto = z.infer<typeof CallHistoryItemDto>;
+export const ListCallsResponse = z.object({
+  calls: z.array(CallHistoryItemDto),
+  nextCursor: z.string().nullable(),
+});
+export type ListCallsResponse = z.infer<typeof ListCallsResponse>;
+
+/** GET /healthz */
+export const HealthResponse = z.object({ status: z.literal('ok') });
+
+// ---------------------------------------------------------------------------------------------------------
+// Connection quality (spec: "Connection Quality Monitoring")
+// ---------------------------------------------------------------------------------------------------------
+
+/** Spec thresholds, in one place for client classification and server summaries. */
+export const QUALITY_THRESHOLDS = {
+  rttMs: { good: 100, poor: 300 }, // good < 100, fair 100-300, poor > 300
+  packetLossPct: { good: 2, poor: 5 }, // good < 2, fair 2-5, poor > 5
+  availableBitrateKbps: { good: 500, poor: 200 }, // good > 500, fair 200-500, poor < 200
+} as const;
+/** Spec: "Quality is checked every 3 seconds". */
+export const QUALITY_SAMPLE_INTERVAL_MS = 3000;
+
+const qualityRank: Record<ConnectionQuality, number> = { good: 0, fair: 1, poor: 2 };
+
+/**
+ * Classifies one peer's measurements by the spec's thresholds; the worst of the three metrics wins.
+ * A metric that could not be measured (null) does not count.
+ */
+export function classifyQuality(sample: {
+  rttMs: number | null;
+  packetLossPct: number | null;
+  availableBitrateKbps: number | null;
+}): ConnectionQuality {
+  const t = QUALITY_THRESHOLDS;
+  const grades: ConnectionQuality[] = [];
+  if (sample.rttMs !== null) {
+    grades.push(sample.rttMs < t.rttMs.good ? 'good' : sample.rttMs > t.rttMs.poor ? 'poor' : 'fair');
+  }
+  if (sample.packetLossPct !== null) {
+    grades.push(
+      sample.packetLossPct < t.packetLossPct.good
+        ? 'good'
+        : sample.packetLossPct > t.packetLossPct.poor
+          ? 'poor'
+          : 'fair',
+    );
+  }
+  if (sample.availableBitrateKbps !== null) {
+    grades.push(
+      sample.availableBitrateKbps > t.availableBitrateKbps.good
+        ? 'good'
+        : sample.availableBitrateKbps < t.availableBitrateKbps.poor
+          ? 'poor'
+          : 'fair',
+    );
+  }
+  return grades.reduce<ConnectionQuality>(
+    (worst, g) => (qualityRank[g] > qualityRank[worst] ? g : worst),
+    'good',
+  );
+}
+
+export const PeerQualitySample = z.object({
+  peerUserId: Uuid,
+  rttMs: z.number().nonnegative().max(60_000).nullable(),
+  packetLossPct: z.number().min(0).max(100).nullable(),
+  availableBitrateKbps: z.number().nonnegative().max(10_000_000).nullable(),
+  quality: ConnectionQuality,
+});
+export type PeerQualitySample = z.infer<typeof PeerQualitySample>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Socket.io (spec: "WebSocket Events"). Transport: WebSocket only. Handshake: `auth: { token, deviceId }`.
+// Every client->server event takes an acknowledgement callback answering SocketAck.
+// ---------------------------------------------------------------------------------------------------------
+
+export const SessionDescription = z.object({
+  type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
+  sdp: z.string().max(MAX_SDP_BYTES),
+});
+export type SessionDescription = z.infer<typeof SessionDescription>;
+
+/** RTCIceCandidateInit; null marks end-of-candidates. */
+export const IceCandidate = z
+  .object({
+    candidate: z.string().max(2048),
+    sdpMid: z.string().max(64).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
+    usernameFragment: z.string().max(256).nullable().optional(),
+  })
+  .nullable();
+export type IceCandidate = z.infer<typeof IceCandidate>;
+
+export const SocketHandshakeAuth = z.object({ token: z.string().min(1).max(4096), deviceId: DeviceId });
+export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
+
+// Client -> server payloads
+export const OfferPayload = z.object({
+  callId: Uuid,
+  targetUserId: Uuid,
+  offer: SessionDescription.refine((d) => d.type === 'offer', 'offer.type must be "offer"'),
+});
+export type OfferPayload = z.infer<typeof OfferPayload>;
+export const AnswerPayload = z.object({
+  callId: Uuid,
+  targetUserId: Uuid,
+  answer: SessionDescription.refine((d) => d.type === 'answer', 'answer.type must be "answer"'),
+});
+export type AnswerPayload = z.infer<typeof AnswerPayload>;
+export const IceCandidatePayload = z.object({ callId: Uuid, targetUserId: Uuid, candidate: IceCandidate });
+export type IceCandidatePayload = z.infer<typeof IceCandidatePayload>;
+/** Per-peer stats, sent about every 10 s (the client samples every 3 s and reports the latest). */
+export const QualityReportPayload = z.object({
+  callId: Uuid,
+  samples: z
+    .array(PeerQualitySample)
+    .min(1)
+    .max(MAX_CALL_PARTICIPANTS - 1),
+});
+export type QualityReportPayload = z.infer<typeof QualityReportPayload>;
+
+export type SocketAck = { ok: true } | { ok: false; error: ApiError };
+
+export interface ClientToServerEvents {
+  'call:offer': (payload: OfferPayload, ack: (res: SocketAck) => void) => void;
+  'call:answer': (payload: AnswerPayload, ack: (res: SocketAck) => void) => void;
+  'call:ice-candidate': (payload: IceCandidatePayload, ack: (res: SocketAck) => void) => void;
+  'call:quality-report': (payload: QualityReportPayload, ack: (res: SocketAck) => void) => void;
+}
+
+// Server -> client payloads (spec shapes; extras are marked)
+export interface CallIncomingEvent {
+  callId: string;
+  conversationId: string;
+  type: CallType;
+  initiatedBy: string;
+  participants: ParticipantDto[];
+}
+export interface OfferEvent {
+  callId: string;
+  fromUserId: string;
+  offer: SessionDescription;
+}
+export interface AnswerEvent {
+  callId: string;
+  fromUserId: string;
+  answer: SessionDescription;
+}
+export interface IceCandidateEvent {
+  callId: string;
+  fromUserId: string;
+  candidate: IceCandidate;
+}
+export interface CallEndedEvent {
+  callId: string;
+  reason: EndReason;
+  /** The user whose action ended the call; null when the server ended it (ring timeout, failure). */
+  endedBy: string | null;
+}
+export interface ParticipantJoinedEvent {
+  callId: string;
+  userId: string;
+  userName: string;
+  userIdentifier: string;
+}
+export interface ParticipantLeftEvent {
+  callId: string;
+  userId: string;
+}
+export interface MediaStateChangedEvent {
+  callId: string;
+  userId: string;
+  mediaState: MediaState;
+}
+/** Extra: a callee declined (the caller of a 1:1 call also gets call:ended with reason 'rejected'). */
+export interface ParticipantRejectedEvent {
+  callId: string;
+  userId: string;
+}
+/** Extra: these invitees did not answer before the ring timeout; each of them shows a missed call. */
+export interface ParticipantsMissedEvent {
+  callId: string;
+  userIds: string[];
+}
+/** Extra: to a user's other devices when one of them answered or declined: stop ringing within a second. */
+export interface HandledElsewhereEvent {
+  callId: string;
+  action: 'answered' | 'rejected';
+}
+/**
+ * Extra: a joined participant came back (reload, restart, new network). Peers drop their connection to
+ * this user and negotiate a new one (perfect negotiation: the polite side is the larger userId).
+ */
+export interface ParticipantReconnectedEvent {
+  callId: string;
+  userId: string;
+}
+
+export interface ServerToClientEvents {
+  'call:incoming': (e: CallIncomingEvent) => void;
+  'call:offer': (e: OfferEvent) => void;
+  'call:answer': (e: AnswerEvent) => void;
+  'call:ice-candidate': (e: IceCandidateEvent) => void;
+  'call:ended': (e: CallEndedEvent) => void;
+  'call:participant-joined': (e: ParticipantJoinedEvent) => void;
+  'call:participant-left': (e: ParticipantLeftEvent) => void;
+  'call:media-state-changed': (e: MediaStateChangedEvent) => void;
+  'call:participant-rejected': (e: ParticipantRejectedEvent) => void;
+  'call:participants-missed': (e: ParticipantsMissedEvent) => void;
+  'call:handled-elsewhere': (e: HandledElsewhereEvent) => void;
+  'call:participant-reconnected': (e: ParticipantReconnectedEvent) => void;
+}
+
+/** Polite side of a peer pair in perfect negotiation: the larger userId yields on glare. */
+export function isPolitePeer(selfUserId: string, peerUserId: string): boolean {
+  return selfUserId > peerUserId;
+}
