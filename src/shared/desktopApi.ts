@@ -29,6 +29,11 @@ export const ScreenPickerRequest = z.object({
   sources: z.array(DesktopSource),
   /** Whether system audio can be shared with a screen on this OS (Windows loopback). */
   systemAudioAvailable: z.boolean(),
+  /**
+   * macOS only (absent elsewhere): 'denied' means the OS withholds screen recording from CallBridge, so
+   * `sources` is empty; the picker should say so and offer `openScreenRecordingSettings()`.
+   */
+  screenRecordingPermission: z.enum(['granted', 'denied']).optional(),
 });
 export type ScreenPickerRequest = z.infer<typeof ScreenPickerRequest>;
 
@@ -102,6 +107,8 @@ export const Settings = z.object({
   doNotDisturb: z.boolean(),
   launchAtLogin: z.boolean(),
   muteShortcut: z.string().max(100),
+  /** Desktop only: hides the app's own windows from screen captures (other apps' and our own shares). */
+  hideWindowsFromCapture: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 export const SettingsPatch = Settings.omit({ serverUrlLocked: true }).partial();
@@ -132,4 +139,12 @@ export interface DesktopApi {
   /** Reports a missed call (notification, badge, frame flash) unless notifications are off. */
   notifyMissedCall(entry: { callId: string; callerName: string; type: CallType }): Promise<Result<void>>;
   onShellAction(listener: (action: ShellAction) => void): Unsubscribe;
+
+  // Desktop-only extras: optional so that the web implementation need not provide them.
+  /** A parked picker request ended without the renderer's choice (timeout, window closed): close the picker. */
+  onScreenPickerClosed?(listener: (requestId: string) => void): Unsubscribe;
+  /** macOS: opens System Settings at Privacy & Security > Screen Recording. */
+  openScreenRecordingSettings?(): Promise<Result<void>>;
+  /** Settings changed outside the renderer (tray: Do Not Disturb, launch at login). */
+  onSettingsChanged?(listener: (settings: Settings) => void): Unsubscribe;
 }
