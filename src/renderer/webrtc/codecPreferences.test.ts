@@ -1,0 +1,34 @@
+import { expect, test } from 'vitest';
+import { orderVideoCodecs } from './codecPreferences.ts';
+
+test('orders VP9 > VP8 > H.264, keeps unranked codecs after them and resilience codecs last', () => {
+  // The order Chromium's RTCRtpReceiver.getCapabilities('video') returns.
+  const capabilities = [
+    { mimeType: 'video/VP8' },
+    { mimeType: 'video/rtx' },
+    { mimeType: 'video/VP9', sdpFmtpLine: 'profile-id=0' },
+    { mimeType: 'video/VP9', sdpFmtpLine: 'profile-id=2' },
+    { mimeType: 'video/H264', sdpFmtpLine: 'profile-level-id=42001f' },
+    { mimeType: 'video/AV1' },
+    { mimeType: 'video/red' },
+    { mimeType: 'video/ulpfec' },
+    { mimeType: 'video/flexfec-03' },
+  ];
+  expect(orderVideoCodecs(capabilities)).toEqual([
+    { mimeType: 'video/VP9', sdpFmtpLine: 'profile-id=0' },
+    { mimeType: 'video/VP9', sdpFmtpLine: 'profile-id=2' },
+    { mimeType: 'video/VP8' },
+    { mimeType: 'video/H264', sdpFmtpLine: 'profile-level-id=42001f' },
+    { mimeType: 'video/AV1' },
+    { mimeType: 'video/rtx' },
+    { mimeType: 'video/red' },
+    { mimeType: 'video/ulpfec' },
+    { mimeType: 'video/flexfec-03' },
+  ]);
+});
+
+test('returns a new array and leaves the capabilities as they were', () => {
+  const capabilities = [{ mimeType: 'video/H264' }, { mimeType: 'video/VP9' }];
+  orderVideoCodecs(capabilities);
+  expect(capabilities.map((c) => c.mimeType)).toEqual(['video/H264', 'video/VP9']);
+});

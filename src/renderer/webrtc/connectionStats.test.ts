@@ -1,0 +1,172 @@
+import { describe, expect, test } from 'vitest';
+import {
+  intervalPacketLossPct,
+  localAudioLevel,
+  measureConnection,
+  summarizeReceivedMedia,
+  toQualitySample,
+} from './connectionStats.ts';
+import type { StatsEntry } from './connectionStats.ts';
+
+/** Shaped like Chromium's getStats() entries (only the fields the readers look at, plus some noise). */
+function report(overrides: { pair?: Partial<StatsEntry>; inbound?: StatsEntry[] } = {}): StatsEntry[] {
+  return [
+    { id: 'T01', type: 'transport', selectedCandidatePairId: 'CPsel', dtlsState: 'connected' },
+    { id: 'CPold', type: 'candidate-pair', state: 'failed', currentRoundTripTime: 2.5 },
+    {
+      id: 'CPsel',
+      type: 'candidate-pair',
+      state: 'succeeded',
+      nominated: true,
+      currentRoundTripTime: 0.042,
+      availableOutgoingBitrate: 1_234_567,
+      ...overrides.pair,
+    },
+    ...(overrides.inbound ?? [
+      { id: 'IA', type: 'inbound-rtp', kind: 'audio', packetsReceived: 1000, packetsLost: 10 },
+      { id: 'IV', type: 'inbound-rtp', kind: 'video', packetsReceived: 3000, packetsLost: 30 },
+    ]),
+    { id: 'OV', type: 'outbound-rtp', kind: 'video', packetsSent: 5000 },
+  ];
+}
+
+describe('measureConnection', () => {
+  test('reads RTT and available bitrate from the selected candidate pair, and sums inbound counters', () => {
+    expect(measureConnection(report())).toEqual({
+      rttMs: 42,
+      availableOutgoingBitrateKbps: 1235,
+      counters: { packetsReceived: 4000, packetsLost: 40 },
+    });
+  });
+
+  test('falls back to RTCP round-trip time when the pair has none yet', () => {
+    const entries = [
+      ...report({ pair: { currentRoundTripTime: undefined } }),
+      { id: 'RA', type: 'remote-inbound-rtp', kind: 'audio', roundTripTime: 0.12 },
+      { id: 'RV', type: 'remote-inbound-rtp', kind: 'video', roundTripTime: 0.15 },
+    ];
+    expect(measureConnection(entries).rttMs).toBe(150);
+  });
+
+  test('reports unknown metrics as null rather than zero', () => {
+    const m = measureConnection([{ id: 'T01', type: 'transport' }]);
+    expect(m).toEqual({
+      rttMs: null,
+      availableOutgoingBitrateKbps: null,
+      counters: { packetsReceived: 0, packetsLost: 0 },
+    });
+  });
+});
+
+describe('intervalPacketLossPct', () => {
+  test('is the loss within the interval, not since the call started', () => {
+    const before = { packetsReceived: 10_000, packetsLost: 0 };
+    const after = { packetsReceived: 10_950, packetsLost: 50 };
+    expect(intervalPacketLossPct(before, after)).toBe(5);
+  });
+
+  test('is null without a previous sample or when nothing arrived', () => {
+    const counters = { packetsReceived: 100, packetsLost: 1 };
+    expect(intervalPacketLossPct(null, counters)).toBeNull();
+    expect(intervalPacketLossPct(counters, counters)).toBeNull();
+  });
+
+  test('treats a shrinking lost count (late duplicates) as no loss and a counter reset as unknown', () => {
+    expect(
+      intervalPacketLossPct(
+        { packetsReceived: 100, packetsLost: 5 },
+        { packetsReceived: 200, packetsLost: 3 },
+      ),
+    ).toBe(0);
+    expect(
+      intervalPacketLossPct(
+        { packetsReceived: 5000, packetsLost: 5 },
+        { packetsReceived: 20, packetsLost: 0 },
+      ),
+    ).toBeNull();
+  });
+});
+
+describe('toQualitySample', () => {
+  const measurement = {
+    rttMs: 40,
+    availableOutgoingBitrateKbps: 150,
+    counters: { packetsReceived: 0, packetsLost: 0 },
+  };
+
+  test('classifies with the spec thresholds: the worst metric wins', () => {
+    expect(toQualitySample('u1', measurement, 1, true)).toEqual({
+      peerUserId: 'u1',
+      rttMs: 40,
+      packetLossPct: 1,
+      availableBitrateKbps: 150,
+      quality: 'poor',
+    });
+    expect(
+      toQualitySample('u1', { ...measurement, availableOutgoingBitrateKbps: 900 }, 3, true).quality,
+    ).toBe('fair');
+  });
+
+  test('ignores the bandwidth estimate while no video is sent (audio-only never probes above it)', () => {
+    const sample = toQualitySample('u1', measurement, 0, false);
+    expect(sample.availableBitrateKbps).toBeNull();
+    expect(sample.quality).toBe('good');
+  });
+});
+
+describe('summarizeReceivedMedia', () => {
+  test('sums decoded frames and audio packets and describes the most recently active video', () => {
+    const entries: StatsEntry[] = [
+      { id: 'C1', type: 'codec', mimeType: 'video/VP8' },
+      { id: 'C2', type: 'codec', mimeType: 'video/VP9' },
+      { id: 'IA', type: 'inbound-rtp', kind: 'audio', packetsReceived: 500 },
+      {
+        id: 'IV1',
+        type: 'inbound-rtp',
+        kind: 'video',
+        framesDecoded: 100,
+        frameWidth: 1280,
+        frameHeight: 720,
+        codecId: 'C1',
+        lastPacketReceivedTimestamp: 1000,
+      },
+      {
+        id: 'IV2',
+        type: 'inbound-rtp',
+        kind: 'video',
+        framesDecoded: 20,
+        frameWidth: 1920,
+        frameHeight: 1080,
+        codecId: 'C2',
+        lastPacketReceivedTimestamp: 2000,
+      },
+    ];
+    expect(summarizeReceivedMedia(entries)).toEqual({
+      framesDecoded: 120,
+      audioPacketsReceived: 500,
+      frameWidth: 1920,
+      frameHeight: 1080,
+      videoCodec: 'video/VP9',
+    });
+  });
+
+  test('is all zeros and nulls with nothing received', () => {
+    expect(summarizeReceivedMedia([])).toEqual({
+      framesDecoded: 0,
+      audioPacketsReceived: 0,
+      frameWidth: null,
+      frameHeight: null,
+      videoCodec: null,
+    });
+  });
+});
+
+test('localAudioLevel reads the microphone’s media-source level', () => {
+  expect(
+    localAudioLevel([
+      { id: 'SV', type: 'media-source', kind: 'video', width: 1280 },
+      { id: 'SA', type: 'media-source', kind: 'audio', audioLevel: 0.25 },
+    ]),
+  ).toBe(0.25);
+  expect(localAudioLevel([])).toBeNull();
+});

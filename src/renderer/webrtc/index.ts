@@ -1,0 +1,13 @@
+/** The public surface of the WebRTC engine; everything else in this folder is internal. */
+export { CallEngine } from './callEngine.ts';
+export { CallEngineError } from './types.ts';
+export type {
+  CallEngineErrorEvent,
+  CallEngineErrorKind,
+  CallEngineEvents,
+  CallEngineOptions,
+  IceServersInfo,
+  PeerState,
+  SignalingPort,
+} from './types.ts';
+export type { ReceivedMediaSummary } from './connectionStats.ts';

@@ -1,0 +1,376 @@
+import { preferVideoCodecs } from './codecPreferences.ts';
+import { localAudioLevel } from './connectionStats.ts';
+import { IceRecovery } from './iceRecovery.ts';
+import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
+import { encodingForProfile } from './qualityLadder.ts';
+import type { VideoProfileName } from './qualityLadder.ts';
+import { sdpFingerprint, withOpusFecAndNoDtx } from './sdpMunging.ts';
+import type { PeerState, SignalingPort } from './types.ts';
+
+/** A peer trickles a few dozen candidates at most; the cap only bounds what a misbehaving peer can make us hold. */
+const MAX_PENDING_CANDIDATES = 200;
+
+export interface PeerSessionOptions {
+  callId: string;
+  peerUserId: string;
+  /** Perfect negotiation: the polite side rolls back its own offer when offers collide. */
+  polite: boolean;
+  /** An offerer asks for media it does not send (recvonly m-lines); an answerer follows the remote offer. */
+  role: 'offerer' | 'answerer';
+  signaling: SignalingPort;
+  iceServers: IceServerSource;
+  iceTransportPolicy: RTCIceTransportPolicy;
+  outgoing: () => OutgoingMedia;
+  observer: TransportObserver;
+}
+
+/**
+ * One RTCPeerConnection toward one remote participant, negotiated with the W3C "perfect negotiation"
+ * pattern so that both sides may (re)negotiate at any time and colliding offers never deadlock.
+ *
+ * Inbound signaling is applied strictly one message at a time (the `operations` chain). That keeps
+ * candidates behind the description they belong to, and means an answer is never half-applied when the
+ * next offer is examined, which is what the W3C example's `isSettingRemoteAnswerPending` flag guards
+ * against; with the queue, `makingOffer` alone tells whether an incoming offer collides with ours.
+ */
+export class PeerSession {
+  readonly peerUserId: string;
+  /** DTLS fingerprint of the last applied remote description: a different one means a new remote connection. */
+  remoteFingerprint: string | null = null;
+
+  private readonly options: PeerSessionOptions;
+  private readonly ready: Promise<RTCPeerConnection | null>;
+  private readonly recovery: IceRecovery;
+  private readonly remoteStream = new MediaStream();
+  private operations: Promise<void> = Promise.resolve();
+  private pendingCandidates: (RTCIceCandidateInit | null)[] = [];
+  private makingOffer = false;
+  private ignoreOffer = false;
+  private restarting = false;
+  private closed = false;
+  private profile: VideoProfileName = 'hd';
+  private currentState: PeerState | null = null;
+
+  constructor(options: PeerSessionOptions) {
+    this.options = options;
+    this.peerUserId = options.peerUserId;
+    this.recovery = new IceRecovery({
+      restart: () => void this.restartIce(),
+      state: (state) => this.setState(state),
+      error: (kind, message) => this.options.observer.error(kind, this.peerUserId, message),
+    });
+    this.setState('connecting');
+    this.ready = options.iceServers.get().then((servers) => this.createConnection(servers));
+  }
+
+  get state(): PeerState | null {
+    return this.currentState;
+  }
+
+  handleDescription(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
+    return this.enqueue((pc) => this.applyDescription(pc, description));
+  }
+
+  handleCandidate(candidate: RTCIceCandidateInit | null): Promise<void> {
+    return this.enqueue((pc) => this.applyCandidate(pc, candidate));
+  }
+
+  /** Brings the senders in line with what the call sends now (see OutgoingMedia). */
+  syncOutgoing(): Promise<void> {
+    return this.enqueue(async (pc) => {
+      const media = this.options.outgoing();
+      await this.syncSender(pc, 'audio', media.audio, media.stream);
+      await this.syncSender(pc, 'video', media.video, media.stream);
+      await this.applySendProfile(pc);
+    });
+  }
+
+  setSendProfile(profile: VideoProfileName): void {
+    if (profile === this.profile) return;
+    this.profile = profile;
+    void this.enqueue((pc) => this.applySendProfile(pc));
+  }
+
+  setIceServers(servers: RTCIceServer[]): void {
+    void this.ready.then((pc) => {
+      if (pc && !this.closed) this.applyIceServers(pc, servers);
+    });
+  }
+
+  onNetworkChange(): void {
+    if (!this.closed) this.recovery.onNetworkChange();
+  }
+
+  async getStats(): Promise<RTCStatsReport | null> {
+    const pc = await this.ready;
+    return pc && !this.closed ? pc.getStats() : null;
+  }
+
+  /**
+   * The loudest remote audio source right now. Read from the receivers' synchronization sources rather than
+   * getStats(): it is synchronous and cheap, and it is polled four times a second for every peer.
+   */
+  async remoteAudioLevel(): Promise<number | null> {
+    const pc = await this.ready;
+    if (!pc || this.closed) return null;
+    const levels = pc
+      .getReceivers()
+      .filter((r) => r.track.kind === 'audio')
+      .flatMap((r) => r.getSynchronizationSources())
+      .map((s) => s.audioLevel)
+      .filter((level): level is number => level !== undefined);
+    return levels.length > 0 ? Math.max(...levels) : null;
+  }
+
+  /** Our microphone's level as this connection's audio sender measures it. */
+  async localAudioLevel(): Promise<number | null> {
+    const pc = await this.ready;
+    const sender = pc?.getSenders().find((s) => s.track?.kind === 'audio');
+    if (!sender || this.closed) return null;
+    return localAudioLevel((await sender.getStats()).values());
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.recovery.dispose();
+    void this.ready.then((pc) => pc?.close());
+  }
+
+  private async createConnection(servers: RTCIceServer[]): Promise<RTCPeerConnection | null> {
+    if (this.closed) return null;
+    let pc: RTCPeerConnection;
+    try {
+      pc = new RTCPeerConnection({
+        iceServers: servers,
+        iceTransportPolicy: this.options.iceTransportPolicy,
+        bundlePolicy: 'max-bundle',
+        rtcpMuxPolicy: 'require',
+      });
+    } catch (err) {
+      this.fail('ice-failed', 'The ICE server configuration is invalid.', err);
+      return null;
+    }
+    this.addInitialTransceivers(pc);
+    pc.addEventListener('negotiationneeded', () => void this.makeOffer(pc));
+    pc.addEventListener('icecandidate', (e) => {
+      if (this.closed) return;
+      this.options.signaling.sendIceCandidate({
+        callId: this.options.callId,
+        targetUserId: this.peerUserId,
+        candidate: e.candidate ? e.candidate.toJSON() : null,
+      });
+    });
+    pc.addEventListener('icecandidateerror', (e) => {
+      // Chromium reports credentials a TURN server refuses as 401 on the TURN url (the normal 401 challenge
+      // that precedes an authenticated Allocate is not reported). The servers in use are passed along so
+      // the engine can tell a refusal of current credentials from a late one of replaced credentials.
+      if (!this.closed && e.errorCode === 401 && /^turns?:/i.test(e.url)) {
+        this.options.observer.turnAuthFailed(this.peerUserId, pc.getConfiguration().iceServers ?? []);
+      }
+    });
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (!this.closed) this.recovery.onIceConnectionState(pc.iceConnectionState);
+    });
+    pc.addEventListener('track', (e) => {
+      if (this.closed) return;
+      if (!this.remoteStream.getTracks().includes(e.track)) this.remoteStream.addTrack(e.track);
+      this.options.observer.remoteStream(this.peerUserId, this.remoteStream);
+    });
+    return pc;
+  }
+
+  /**
+   * Local tracks are added with addTrack, not addTransceiver: only addTrack transceivers are reused by a
+   * remote offer's m-lines, so an answerer's tracks ride on the offer instead of forcing a second round.
+   */
+  private addInitialTransceivers(pc: RTCPeerConnection): void {
+    const media = this.options.outgoing();
+    const streams = media.stream ? [media.stream] : [];
+    const offerer = this.options.role === 'offerer';
+    if (media.audio) pc.addTrack(media.audio, ...streams);
+    else if (offerer) pc.addTransceiver('audio', { direction: 'recvonly' });
+    if (media.video) pc.addTrack(media.video, ...streams);
+    else if (offerer && media.receiveVideo) pc.addTransceiver('video', { direction: 'recvonly' });
+  }
+
+  private async makeOffer(pc: RTCPeerConnection): Promise<void> {
+    // negotiationneeded is queued as a task; if an offer arrived meanwhile the browser fires it again once stable.
+    if (this.closed || pc.signalingState !== 'stable') return;
+    try {
+      this.makingOffer = true;
+      preferVideoCodecs(pc);
+      await pc.setLocalDescription();
+      // A polite peer may have rolled this offer back for the remote one while it was being set.
+      const offer = pc.localDescription;
+      if (this.closed || offer?.type !== 'offer') return;
+      this.options.signaling.sendOffer({
+        callId: this.options.callId,
+        targetUserId: this.peerUserId,
+        offer: { type: 'offer', sdp: withOpusFecAndNoDtx(offer.sdp) },
+      });
+    } catch (err) {
+      this.fail('connection-lost', 'Could not negotiate media with this participant.', err);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  private async applyDescription(
+    pc: RTCPeerConnection,
+    received: { type: 'offer' | 'answer'; sdp: string },
+  ): Promise<void> {
+    const description = { type: received.type, sdp: withOpusFecAndNoDtx(received.sdp) };
+    const offerCollision =
+      description.type === 'offer' && (this.makingOffer || pc.signalingState !== 'stable');
+    this.ignoreOffer = !this.options.polite && offerCollision;
+    if (this.ignoreOffer) return;
+    // An answer with no offer of ours outstanding is stale (its offer was rolled back); applying it would throw.
+    if (description.type === 'answer' && pc.signalingState !== 'have-local-offer') return;
+
+    // On collision the polite side's setRemoteDescription rolls its own offer back implicitly.
+    await pc.setRemoteDescription(description);
+    this.remoteFingerprint = sdpFingerprint(description.sdp);
+    await this.flushPendingCandidates(pc);
+    if (description.type === 'offer') {
+      preferVideoCodecs(pc);
+      await pc.setLocalDescription();
+      if (!pc.localDescription || this.closed) return;
+      this.options.signaling.sendAnswer({
+        callId: this.options.callId,
+        targetUserId: this.peerUserId,
+        answer: { type: 'answer', sdp: withOpusFecAndNoDtx(pc.localDescription.sdp) },
+      });
+    }
+    // Encodings exist only once a sender has been negotiated; the ladder is (re)applied after every round.
+    await this.applySendProfile(pc);
+  }
+
+  private async applyCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
+    // Candidates of an offer we ignored are dropped: the polite peer rolls that offer back and gathers anew.
+    if (this.ignoreOffer) return;
+    if (!pc.remoteDescription) {
+      if (this.pendingCandidates.length < MAX_PENDING_CANDIDATES) this.pendingCandidates.push(candidate);
+      return;
+    }
+    await this.addCandidate(pc, candidate);
+  }
+
+  private async flushPendingCandidates(pc: RTCPeerConnection): Promise<void> {
+    const pending = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const candidate of pending) await this.addCandidate(pc, candidate);
+  }
+
+  private async addCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
+    try {
+      // null is end-of-candidates, which addIceCandidate() takes as no argument.
+      await pc.addIceCandidate(candidate ?? undefined);
+    } catch {
+      // A candidate of an ICE generation that a restart has replaced no longer matches; that is expected.
+    }
+  }
+
+  private async syncSender(
+    pc: RTCPeerConnection,
+    kind: 'audio' | 'video',
+    track: MediaStreamTrack | null,
+    stream: MediaStream | null,
+  ): Promise<void> {
+    const transceiver = pc
+      .getTransceivers()
+      .find((t) => t.receiver.track.kind === kind && t.currentDirection !== 'stopped');
+    if (!transceiver) {
+      // A first video track in an audio-only session (a screen share): a new m-line, negotiated by negotiationneeded.
+      if (track) pc.addTrack(track, ...(stream ? [stream] : []));
+      return;
+    }
+    if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
+    if (track && (transceiver.direction === 'recvonly' || transceiver.direction === 'inactive')) {
+      // The m-line exists but we never sent on it: start sending, which renegotiates.
+      transceiver.direction = 'sendrecv';
+      if (stream) transceiver.sender.setStreams(stream);
+    }
+  }
+
+  private async applySendProfile(pc: RTCPeerConnection): Promise<void> {
+    const sender = pc.getSenders().find((s) => s.track?.kind === 'video');
+    if (!sender?.track) return;
+    const parameters = sender.getParameters();
+    const encoding = parameters.encodings[0];
+    if (!encoding) return;
+    const target = encodingForProfile(this.profile, {
+      height: sender.track.getSettings().height ?? null,
+      isScreen: this.options.outgoing().videoIsScreen,
+    });
+    if (
+      encoding.maxBitrate === target.maxBitrate &&
+      encoding.scaleResolutionDownBy === target.scaleResolutionDownBy
+    ) {
+      return;
+    }
+    encoding.maxBitrate = target.maxBitrate;
+    encoding.scaleResolutionDownBy = target.scaleResolutionDownBy;
+    try {
+      await sender.setParameters(parameters);
+    } catch (err) {
+      // The call goes on at the previous rung; the next sample or negotiation tries again.
+      console.warn(`[webrtc] peer ${this.peerUserId}: send profile not applied`, errorText(err));
+    }
+  }
+
+  private async restartIce(): Promise<void> {
+    // Several triggers (online + connection change, two failures) within one restart collapse into it.
+    if (this.restarting) return;
+    this.restarting = true;
+    try {
+      const servers = await this.options.iceServers.fresh();
+      const pc = await this.ready;
+      if (!pc || this.closed) return;
+      this.applyIceServers(pc, servers);
+      pc.restartIce();
+    } finally {
+      this.restarting = false;
+    }
+  }
+
+  private applyIceServers(pc: RTCPeerConnection, servers: RTCIceServer[]): void {
+    try {
+      pc.setConfiguration({ ...pc.getConfiguration(), iceServers: servers });
+    } catch (err) {
+      this.fail('ice-failed', 'The renewed ICE server configuration is invalid.', err);
+    }
+  }
+
+  private enqueue(operation: (pc: RTCPeerConnection) => Promise<void>): Promise<void> {
+    this.operations = this.operations.then(async () => {
+      const pc = await this.ready;
+      if (!pc || this.closed) return;
+      try {
+        await operation(pc);
+      } catch (err) {
+        this.fail('connection-lost', 'Could not negotiate media with this participant.', err);
+      }
+    });
+    return this.operations;
+  }
+
+  private fail(kind: 'ice-failed' | 'connection-lost', message: string, cause: unknown): void {
+    if (this.closed) return;
+    // The browser's own wording goes to the console for whoever debugs; the user gets the sentence above.
+    console.warn(`[webrtc] peer ${this.peerUserId}: ${message}`, errorText(cause));
+    this.setState('failed');
+    this.options.observer.error(kind, this.peerUserId, message);
+  }
+
+  private setState(state: PeerState): void {
+    if (state === this.currentState || this.closed) return;
+    this.currentState = state;
+    this.options.observer.peerState(this.peerUserId, state);
+  }
+}
+
+/** The browser's own wording of an error, for the console only (never a stack). */
+function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
