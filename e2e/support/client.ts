@@ -1,0 +1,162 @@
+/**
+ * One signed-in user in their own browser context, driven like a person would: through the UI. Media is
+ * checked from the engine's getStats (via window.__callDebug, exposed with ?debug=1).
+ */
+import { expect } from '@playwright/test';
+import type { Browser, BrowserContext, Locator, Page, TestInfo } from '@playwright/test';
+import path from 'node:path';
+import type { TestUser } from './api.ts';
+
+interface PeerStats {
+  framesDecoded: number;
+  audioPacketsReceived: number;
+  frameWidth: number | null;
+  frameHeight: number | null;
+}
+
+interface CallDebug {
+  engine: { getPeerStats(userId: string): Promise<PeerStats> } | null;
+}
+
+declare global {
+  interface Window {
+    __callDebug?: CallDebug;
+  }
+}
+
+const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', '..', 'docs', 'screenshots');
+
+export class CallClient {
+  readonly page: Page;
+  readonly user: TestUser;
+  readonly #context: BrowserContext;
+
+  private constructor(context: BrowserContext, page: Page, user: TestUser) {
+    this.#context = context;
+    this.page = page;
+    this.user = user;
+  }
+
+  /** Opens the web client served by the backend; signs in unless `signIn` is false. */
+  static async open(
+    browser: Browser,
+    backendUrl: string,
+    user: TestUser,
+    options: { query?: string; signIn?: boolean } = {},
+  ): Promise<CallClient> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => console.error(`[${user.name}] page error: ${error.message}`));
+    // The app's own warnings (refused signaling, failed REST calls) explain most failures: keep them in the log.
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning')
+        console.log(`[${user.name}] ${message.text()}`);
+    });
+    await page.goto(`${backendUrl}/?debug=1${options.query ?? ''}`);
+    const client = new CallClient(context, page, user);
+    if (options.signIn !== false) await client.signIn();
+    return client;
+  }
+
+  async signIn(): Promise<void> {
+    const form = this.page.getByTestId('sign-in');
+    await form.getByLabel('Email').fill(this.user.email);
+    await form.getByLabel('Password').fill(this.user.password);
+    await form.locator('button[type="submit"]').click();
+    await expect(this.page.getByTestId('contacts')).toBeVisible();
+  }
+
+  person(user: TestUser): Locator {
+    return this.page.locator(`[data-testid="person-row"][data-email="${user.email}"]`);
+  }
+
+  /** Calls a person from the contacts list. */
+  async call(peer: TestUser, type: 'audio' | 'video' = 'video'): Promise<void> {
+    await this.page.getByTestId('nav-contacts').click();
+    await this.person(peer).getByTestId(`call-${type}`).click();
+    await expect(this.inCall()).toBeVisible();
+  }
+
+  incoming(): Locator {
+    return this.page.getByTestId('incoming-call');
+  }
+
+  async answer(withVideo = true): Promise<void> {
+    await this.incoming()
+      .getByTestId(withVideo ? 'answer-video' : 'answer-audio')
+      .click();
+    await expect(this.inCall()).toBeVisible();
+  }
+
+  inCall(): Locator {
+    return this.page.getByTestId('in-call');
+  }
+
+  tileOf(peer: TestUser): Locator {
+    return this.page.locator(`[data-testid="remote-tile"][data-user-id="${peer.id}"]`);
+  }
+
+  async hangUp(): Promise<void> {
+    await this.page.getByTestId('hang-up').click();
+    await expect(this.inCall()).toBeHidden();
+  }
+
+  toast(text: string | RegExp): Locator {
+    return this.page.getByTestId('toast').filter({ hasText: text });
+  }
+
+  async stats(peer: TestUser): Promise<PeerStats | null> {
+    return this.page.evaluate(
+      async (id) => (await window.__callDebug?.engine?.getPeerStats(id)) ?? null,
+      peer.id,
+    );
+  }
+
+  /** Both video frames decoded and audio packets received from `peer`, from this client's getStats. */
+  async expectMediaFrom(peer: TestUser): Promise<void> {
+    await expect
+      .poll(async () => (await this.stats(peer))?.framesDecoded ?? 0, {
+        message: `${this.user.name} decodes ${peer.name}'s video`,
+      })
+      .toBeGreaterThan(0);
+    await expect
+      .poll(async () => (await this.stats(peer))?.audioPacketsReceived ?? 0, {
+        message: `${this.user.name} hears ${peer.name}`,
+      })
+      .toBeGreaterThan(0);
+  }
+
+  /**
+   * Media from `peer` is flowing right now: the counters grow between two reads. (After a reconnect, old
+   * counters above zero prove nothing.)
+   */
+  async expectMediaFlowingFrom(peer: TestUser): Promise<void> {
+    await expect
+      .poll(
+        async () => {
+          const before = await this.stats(peer);
+          await this.page.waitForTimeout(400);
+          const after = await this.stats(peer);
+          return Boolean(
+            before &&
+            after &&
+            after.framesDecoded > before.framesDecoded &&
+            after.audioPacketsReceived > before.audioPacketsReceived,
+          );
+        },
+        { message: `${this.user.name} receives live media from ${peer.name}` },
+      )
+      .toBe(true);
+  }
+
+  /** Saves a screenshot for the README (docs/screenshots) and attaches it to the test report. */
+  async screenshot(name: string, testInfo: TestInfo): Promise<void> {
+    const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    await testInfo.attach(name, { path: file, contentType: 'image/png' });
+  }
+
+  async close(): Promise<void> {
+    await this.#context.close();
+  }
+}

@@ -1,0 +1,730 @@
+/**
+ * Runs the call flow: REST for call state changes (initiate, answer, reject, end, media), the socket for
+ * signaling and server events, the engine for media, the store for what the UI shows, and the DesktopApi for
+ * presence, missed-call notices and local history.
+ *
+ * Who connects to whom: the caller only waits; whoever joins (answers, or rejoins after a reload) calls
+ * connectToPeer toward every participant already joined, and those participants' engines accept the unknown
+ * peer's offer. On `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation
+ * settles the glare).
+ */
+import type { DesktopApi, HistoryEntry } from '../../shared/desktopApi.ts';
+import type {
+  CallDto,
+  CallEndedEvent,
+  EndReason,
+  InitiableCallType,
+  MediaState,
+  UpdateMediaRequest,
+} from '../../shared/protocol.ts';
+import type { SignalingClient } from '../signaling/socketClient.ts';
+import type { RestClient } from '../signaling/restClient.ts';
+import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
+import { createSignalingPort } from '../signaling/signalingPort.ts';
+import type { AppStore } from '../store/appStore.ts';
+import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
+import { CallEngineError } from '../webrtc/index.ts';
+import type { CallEngine, CallEngineErrorEvent, CallEngineOptions } from '../webrtc/index.ts';
+import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
+import type { SpeakerState } from './activeSpeaker.ts';
+import { mediaProblemOf, peerProblemText, RELAY_PROBLEM_TEXT } from './mediaErrors.ts';
+import { LOCAL_MEDIA, LOCAL_SCREEN } from './mediaRegistry.ts';
+import type { MediaRegistry } from './mediaRegistry.ts';
+import { presenceOf, samePresence } from './presence.ts';
+
+export type EngineFactory = (options: CallEngineOptions) => CallEngine;
+
+export interface CallControllerDeps {
+  store: AppStore;
+  api: RestClient;
+  signaling: SignalingClient;
+  desktop: DesktopApi;
+  media: MediaRegistry;
+  createEngine: EngineFactory;
+  deviceId: string;
+  selfId: string;
+  iceTransportPolicy?: RTCIceTransportPolicy;
+  /** Called after the device list may have changed (labels appear once media permission is granted). */
+  refreshDevices?: () => void;
+  /** Called once a call's outcome is final on the server (hung up, ended, declined, missed): history changed. */
+  onCallSettled?: () => void;
+  now?: () => number;
+}
+
+type SignalEvent =
+  | { kind: 'offer'; event: Parameters<CallEngine['handleOffer']>[0] }
+  | { kind: 'answer'; event: Parameters<CallEngine['handleAnswer']>[0] }
+  | { kind: 'ice'; event: Parameters<CallEngine['handleIceCandidate']>[0] };
+
+/** Signaling that arrives before this client's engine exists (a peer re-offers while we reload) waits here. */
+const MAX_PENDING_SIGNALS = 200;
+
+const END_TEXT: Record<EndReason, (title: string) => string> = {
+  'ended-by-user': (title) => `Call with ${title} ended`,
+  rejected: (title) => `${title} declined the call`,
+  missed: (title) => `No answer from ${title}`,
+  cancelled: (title) => `${title} cancelled the call`,
+  'connection-failed': (title) => `The call with ${title} failed: no connection could be established`,
+  'server-shutdown': () => 'The server ended the call',
+};
+
+export class CallController {
+  readonly #deps: CallControllerDeps;
+  readonly #now: () => number;
+  #engine: CallEngine | null = null;
+  #engineCallId: string | null = null;
+  #engineSubscriptions: (() => void)[] = [];
+  #pendingSignals = new Map<string, SignalEvent[]>();
+  #speaker: SpeakerState = noSpeaker;
+  #starting = false;
+  #subscriptions: (() => void)[] = [];
+
+  constructor(deps: CallControllerDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** The live engine of the current call; exposed for the e2e tests' getStats probes. */
+  get engine(): CallEngine | null {
+    return this.#engine;
+  }
+
+  start(): void {
+    const { signaling, store, desktop } = this.#deps;
+    this.#subscriptions.push(
+      signaling.on('call:incoming', (e) => {
+        this.#dispatch({ type: 'incoming-received', event: e });
+        void this.#resolveGlare();
+      }),
+      signaling.on('call:offer', (e) => this.#onSignal({ kind: 'offer', event: e })),
+      signaling.on('call:answer', (e) => this.#onSignal({ kind: 'answer', event: e })),
+      signaling.on('call:ice-candidate', (e) => this.#onSignal({ kind: 'ice', event: e })),
+      signaling.on('call:ended', (e) => this.#onEnded(e)),
+      signaling.on('call:participant-joined', (e) => {
+        const call = this.#current(e.callId);
+        if (!call) return;
+        this.#dispatch({ type: 'participant-joined', event: e });
+        // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
+        if (call.participants.length > 1) this.#toast('info', `${e.userName} joined`);
+        // The joined event carries no start time; the call's snapshot does.
+        if (call.startedAt === null) void this.#sync(e.callId);
+      }),
+      signaling.on('call:participant-left', (e) => {
+        const call = this.#current(e.callId);
+        if (!call) return;
+        this.#engine?.removePeer(e.userId);
+        this.#deps.media.set(e.userId, null);
+        this.#dispatch({ type: 'participant-status', callId: e.callId, userIds: [e.userId], status: 'left' });
+        this.#toast('info', `${this.#nameOf(call, e.userId)} left`);
+      }),
+      signaling.on('call:participant-rejected', (e) => {
+        const call = this.#current(e.callId);
+        if (!call) return;
+        this.#dispatch({
+          type: 'participant-status',
+          callId: e.callId,
+          userIds: [e.userId],
+          status: 'rejected',
+        });
+        // In a 1:1 call the call:ended that follows says it; in a group the call goes on and this is the news.
+        if (call.participants.length > 1) this.#toast('info', `${this.#nameOf(call, e.userId)} declined`);
+      }),
+      signaling.on('call:participants-missed', (e) => {
+        const incoming = store.getState().call.incoming;
+        if (incoming?.callId === e.callId && e.userIds.includes(this.#deps.selfId))
+          this.#announceMissed(incoming);
+        const call = this.#current(e.callId);
+        if (!call) return;
+        this.#dispatch({
+          type: 'participant-status',
+          callId: e.callId,
+          userIds: e.userIds,
+          status: 'missed',
+        });
+        if (call.participants.length > 1) {
+          const names = e.userIds
+            .filter((id) => id !== this.#deps.selfId)
+            .map((id) => this.#nameOf(call, id));
+          if (names.length > 0) this.#toast('info', `${names.join(', ')} did not answer`);
+        }
+      }),
+      signaling.on('call:media-state-changed', (e) =>
+        this.#dispatch({ type: 'media-state-changed', event: e }),
+      ),
+      signaling.on('call:handled-elsewhere', (e) => {
+        if (store.getState().call.incoming?.callId !== e.callId) return;
+        this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
+        this.#toast(
+          'info',
+          e.action === 'answered' ? 'Answered on another device' : 'Declined on another device',
+        );
+      }),
+      signaling.on('call:participant-reconnected', (e) => {
+        if (this.#engineCallId !== e.callId || e.userId === this.#deps.selfId) return;
+        this.#engine?.resetPeer(e.userId);
+        this.#deps.media.set(e.userId, null);
+      }),
+    );
+
+    // Presence follows the store: whatever changes the call state also updates tray, badge and title.
+    let presence = presenceOf(store.getState().call);
+    void desktop.setCallPresence(presence);
+    this.#subscriptions.push(
+      store.subscribe((state, prev) => {
+        if (state.call === prev.call) return;
+        const next = presenceOf(state.call);
+        if (samePresence(next, presence)) return;
+        presence = next;
+        void desktop.setCallPresence(next);
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const unsubscribe of this.#subscriptions.splice(0)) unsubscribe();
+    this.#teardownEngine();
+    void this.#deps.desktop.setCallPresence({ state: 'idle' });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // User actions
+  // ---------------------------------------------------------------------------------------------------------
+
+  async startCall(conversationId: string, type: InitiableCallType, title: string): Promise<void> {
+    if (this.#deps.store.getState().call.current || this.#starting) {
+      this.#toast('warning', 'Hang up the current call first');
+      return;
+    }
+    let response;
+    this.#starting = true;
+    try {
+      response = await this.#deps.api.initiateCall({ conversationId, type, deviceId: this.#deps.deviceId });
+    } catch (error) {
+      this.#toast('error', `Could not start the call: ${errorMessage(error)}`);
+      return;
+    } finally {
+      this.#starting = false;
+    }
+    const withVideo = type === 'video';
+    this.#dispatch({
+      type: 'call-entered',
+      snapshot: {
+        callId: response.callId,
+        conversationId,
+        type,
+        initiatedBy: this.#deps.selfId,
+        startedAt: null,
+        participants: response.participants,
+      },
+      selfId: this.#deps.selfId,
+      direction: 'outgoing',
+      title,
+      phase: 'ringing',
+      local: { audioEnabled: true, videoEnabled: withVideo, screenSharing: false },
+    });
+    if (await this.#resolveGlare()) return;
+    this.#createEngine(response.callId);
+    if (!withVideo) this.#patchMedia(response.callId, { videoEnabled: false });
+    await this.#acquireMedia(true, withVideo);
+  }
+
+  async answer(withVideo: boolean): Promise<void> {
+    const incoming = this.#deps.store.getState().call.incoming;
+    if (!incoming) return;
+    if (this.#deps.store.getState().call.current) await this.hangUp();
+    const video = withVideo && incoming.type !== 'audio';
+    const caller = incoming.callerName;
+    this.#dispatch({
+      type: 'call-entered',
+      snapshot: { ...incoming, startedAt: null },
+      selfId: this.#deps.selfId,
+      direction: 'incoming',
+      title: this.#titleOf(incoming.participants, caller),
+      phase: 'joining',
+      local: { audioEnabled: true, videoEnabled: video, screenSharing: false },
+    });
+    await this.#join(
+      incoming.callId,
+      { audioEnabled: true, videoEnabled: video, screenSharing: false },
+      true,
+    );
+  }
+
+  async decline(): Promise<void> {
+    const incoming = this.#deps.store.getState().call.incoming;
+    if (!incoming) return;
+    this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
+    try {
+      await this.#deps.api.rejectCall(incoming.callId);
+    } catch (error) {
+      // Declining a call that was cancelled meanwhile is no failure worth telling.
+      if (!(error instanceof ApiRequestError && error.code === 'conflict')) {
+        this.#toast('error', `Could not decline: ${errorMessage(error)}`);
+      }
+    }
+    this.#deps.onCallSettled?.();
+    void this.#deps.desktop.recordCall({
+      callId: incoming.callId,
+      direction: 'incoming',
+      type: incoming.type,
+      participants: this.#others(incoming.participants),
+      startedAt: new Date(this.#now()).toISOString(),
+      endedAt: new Date(this.#now()).toISOString(),
+      durationSeconds: null,
+      status: 'rejected',
+      unseen: false,
+    });
+  }
+
+  async hangUp(): Promise<void> {
+    const call = this.#deps.store.getState().call.current;
+    if (!call) return;
+    this.#finish(call);
+    try {
+      await this.#deps.api.endCall(call.callId);
+    } catch (error) {
+      if (!(error instanceof ApiRequestError && error.code === 'conflict')) {
+        this.#toast('warning', `The server did not confirm the hang-up: ${errorMessage(error)}`);
+      }
+    }
+    this.#deps.onCallSettled?.();
+  }
+
+  toggleMute(): void {
+    const call = this.#deps.store.getState().call.current;
+    if (!call) return;
+    const audioEnabled = !call.local.audioEnabled;
+    this.#engine?.toggleAudio(audioEnabled);
+    this.#dispatch({ type: 'local-media-changed', patch: { audioEnabled } });
+    this.#patchMedia(call.callId, { audioEnabled });
+  }
+
+  async toggleCamera(): Promise<void> {
+    const call = this.#deps.store.getState().call.current;
+    if (!call || !this.#engine) return;
+    const videoEnabled = !call.local.videoEnabled;
+    this.#dispatch({ type: 'local-media-changed', patch: { videoEnabled } });
+    try {
+      await this.#engine.toggleVideo(videoEnabled);
+    } catch (error) {
+      // The engine's 'error' event already put the camera problem on screen.
+      this.#dispatch({ type: 'local-media-changed', patch: { videoEnabled: !videoEnabled } });
+      this.#reportUnlessEmitted('The camera could not be turned on', error);
+      return;
+    }
+    this.#patchMedia(call.callId, { videoEnabled });
+  }
+
+  /**
+   * The engine's 'screen-share' event reports the outcome (also a share stopped from the browser's own bar)
+   * and its 'error' event a failure or a cancelled picker.
+   */
+  async toggleScreenShare(): Promise<void> {
+    const call = this.#deps.store.getState().call.current;
+    if (!call || !this.#engine) return;
+    try {
+      if (call.local.screenSharing) await this.#engine.stopScreenShare();
+      else await this.#engine.startScreenShare();
+    } catch (error) {
+      this.#reportUnlessEmitted('Screen sharing failed', error);
+    }
+  }
+
+  async switchDevice(kind: 'microphone' | 'camera', deviceId: string): Promise<void> {
+    if (!this.#engine) return;
+    try {
+      await this.#engine.switchDevice(kind, deviceId);
+    } catch (error) {
+      this.#reportUnlessEmitted(`Could not switch the ${kind}`, error);
+    }
+  }
+
+  /** After a camera/microphone failure: ask again, optionally without the camera. */
+  async retryMedia(audioOnly: boolean): Promise<void> {
+    const call = this.#deps.store.getState().call.current;
+    if (!call) return;
+    this.#dispatch({ type: 'media-problem', problem: null });
+    const video = !audioOnly && call.local.videoEnabled;
+    if (!video && call.local.videoEnabled) {
+      this.#dispatch({ type: 'local-media-changed', patch: { videoEnabled: false } });
+      this.#patchMedia(call.callId, { videoEnabled: false });
+    }
+    await this.#acquireMedia(true, video);
+  }
+
+  /** A peer whose connection failed: start over with a fresh connection. */
+  retryPeer(userId: string): void {
+    this.#engine?.resetPeer(userId);
+  }
+
+  /**
+   * On start-up and after a reload: takes back the call this user is in (re-answering moves the server's
+   * signaling to this device and tells the peers to reconnect), or shows the call still ringing.
+   */
+  async resumeActiveCall(): Promise<void> {
+    let call: CallDto | null;
+    try {
+      ({ call } = await this.#deps.api.activeCall());
+    } catch (error) {
+      console.warn(`calls: could not look for an active call (${errorMessage(error)})`);
+      return;
+    }
+    if (!call || this.#deps.store.getState().call.current) return;
+    const me = call.participants.find((p) => p.userId === this.#deps.selfId);
+    if (!me) return;
+    if (me.status === 'invited' || me.status === 'ringing') {
+      this.#dispatch({ type: 'incoming-received', event: { ...call, callId: call.id } });
+      return;
+    }
+    if (me.status !== 'joined') return;
+    // A screen share cannot resume without a user gesture; the peers are told it stopped.
+    const local: MediaState = { ...me.mediaState, screenSharing: false };
+    const direction = call.initiatedBy === this.#deps.selfId ? 'outgoing' : 'incoming';
+    this.#dispatch({
+      type: 'call-entered',
+      snapshot: toSnapshot(call),
+      selfId: this.#deps.selfId,
+      direction,
+      title: this.#titleOf(call.participants),
+      phase: call.status === 'active' ? 'joining' : 'ringing',
+      local,
+    });
+    if (me.mediaState.screenSharing) this.#patchMedia(call.id, { screenSharing: false });
+    // Answering moves signaling to this device and makes peers reconnect; the caller of a call still ringing
+    // must not answer (that would start the call with nobody else in it): its device id did not change.
+    await this.#join(call.id, local, call.status === 'active');
+  }
+
+  async callBack(callId: string): Promise<void> {
+    try {
+      const { call } = await this.#deps.api.getCall(callId);
+      const title = this.#titleOf(call.participants);
+      await this.startCall(call.conversationId, call.type === 'audio' ? 'audio' : 'video', title);
+    } catch (error) {
+      this.#toast('error', `Could not call back: ${errorMessage(error)}`);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Flow internals
+  // ---------------------------------------------------------------------------------------------------------
+
+  /** Answers (or re-answers) the call, then connects to everyone already in it. */
+  async #join(callId: string, local: MediaState, answer: boolean): Promise<void> {
+    this.#createEngine(callId);
+    const answered = answer ? this.#deps.api.answerCall(callId, { deviceId: this.#deps.deviceId }) : null;
+    const [outcome] = await Promise.allSettled([
+      answered,
+      this.#acquireMedia(local.audioEnabled, local.videoEnabled),
+    ]);
+    if (outcome.status === 'rejected') {
+      const call = this.#current(callId);
+      if (call) this.#finish(call);
+      this.#toast('error', `Could not join the call: ${errorMessage(outcome.reason)}`);
+      return;
+    }
+    if (!local.audioEnabled) this.#engine?.toggleAudio(false);
+    if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
+    // Those known to be in the call (the caller, at least) are connected at once; the fresh snapshot then
+    // adds anyone who joined meanwhile. connectToPeer ignores a peer it already has a connection to.
+    this.#connectToJoined(callId, this.#current(callId)?.participants ?? []);
+    const snapshot = await this.#sync(callId);
+    if (snapshot) this.#connectToJoined(callId, snapshot.participants);
+  }
+
+  #connectToJoined(callId: string, participants: readonly { userId: string; status: string }[]): void {
+    if (!this.#engine || this.#engineCallId !== callId) return;
+    for (const p of participants) {
+      if (p.userId !== this.#deps.selfId && p.status === 'joined') this.#engine.connectToPeer(p.userId);
+    }
+  }
+
+  /**
+   * Glare: I am calling someone in a conversation whose call to me arrives at the same moment. Both clients
+   * keep the call with the smaller id, so they end up in the same call without asking anyone: the side whose
+   * own call lost cancels it and answers the other one; the winner hides the losing call's ring.
+   * Resolves true when it moved this client into the other call.
+   */
+  async #resolveGlare(): Promise<boolean> {
+    const { current, incoming } = this.#deps.store.getState().call;
+    if (!current || !incoming || current.direction !== 'outgoing' || current.phase !== 'ringing')
+      return false;
+    // Two people starting a 1:1 conversation at once can each create one, so 1:1 calls match by person.
+    const sameConversation = current.conversationId === incoming.conversationId;
+    const samePerson =
+      current.participants.length === 1 &&
+      current.participants[0]?.userId === incoming.initiatedBy &&
+      incoming.participants.length === 2;
+    if (!sameConversation && !samePerson) return false;
+    if (current.callId < incoming.callId) {
+      this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
+      return false;
+    }
+    await this.answer(current.local.videoEnabled);
+    return true;
+  }
+
+  async #acquireMedia(audio: boolean, video: boolean): Promise<void> {
+    const engine = this.#engine;
+    if (!engine) return;
+    const settings = this.#deps.store.getState().settings;
+    try {
+      await engine.initializeLocalStream(audio, video, {
+        microphoneId: settings?.preferredMicrophoneId ?? null,
+        cameraId: settings?.preferredCameraId ?? null,
+      });
+      this.#dispatch({ type: 'media-problem', problem: null });
+    } catch (error) {
+      if (this.#engine === engine) this.#dispatch({ type: 'media-problem', problem: mediaProblemOf(error) });
+    }
+    this.#deps.refreshDevices?.();
+  }
+
+  /** Refreshes the current call from the server; null when it failed or the call is gone. */
+  async #sync(callId: string): Promise<CallSnapshot | null> {
+    try {
+      const { call } = await this.#deps.api.getCall(callId);
+      const snapshot = toSnapshot(call);
+      this.#dispatch({ type: 'call-synced', snapshot, selfId: this.#deps.selfId });
+      return snapshot;
+    } catch (error) {
+      console.warn(`calls: could not refresh call state (${errorMessage(error)})`);
+      return null;
+    }
+  }
+
+  #onSignal(signal: SignalEvent): void {
+    const { callId } = signal.event;
+    if (this.#engine && this.#engineCallId === callId) {
+      void this.#deliver(this.#engine, signal);
+      return;
+    }
+    const queue = this.#pendingSignals.get(callId) ?? [];
+    if (queue.length >= MAX_PENDING_SIGNALS) return;
+    queue.push(signal);
+    this.#pendingSignals.set(callId, queue);
+  }
+
+  async #deliver(engine: CallEngine, signal: SignalEvent): Promise<void> {
+    try {
+      if (signal.kind === 'offer') await engine.handleOffer(signal.event);
+      else if (signal.kind === 'answer') await engine.handleAnswer(signal.event);
+      else await engine.handleIceCandidate(signal.event);
+    } catch (error) {
+      console.warn(`calls: ${signal.kind} from a peer could not be applied (${errorMessage(error)})`);
+    }
+  }
+
+  #onEnded(e: CallEndedEvent): void {
+    const state = this.#deps.store.getState().call;
+    if (state.incoming?.callId === e.callId) {
+      if (e.reason === 'missed' || e.reason === 'cancelled') this.#announceMissed(state.incoming);
+      else this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
+    }
+    this.#pendingSignals.delete(e.callId);
+    const call = this.#current(e.callId);
+    if (call) {
+      this.#finish(call, e.reason);
+      this.#toast(e.reason === 'connection-failed' ? 'error' : 'info', END_TEXT[e.reason](call.title));
+    }
+    this.#deps.onCallSettled?.();
+  }
+
+  /**
+   * Stops the ring of a call I did not pick up and announces it: notification (desktop / browser), a notice in
+   * the app, the local history. Clearing the ring first makes a second report of the same call a no-op.
+   */
+  #announceMissed(incoming: IncomingCall): void {
+    const { callId, type } = incoming;
+    this.#dispatch({ type: 'incoming-cleared', callId });
+    void this.#deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
+    this.#toast('warning', `Missed ${type} call from ${incoming.callerName}`);
+    const at = new Date(this.#now()).toISOString();
+    void this.#deps.desktop.recordCall({
+      callId,
+      direction: 'incoming',
+      type,
+      participants: this.#others(incoming.participants),
+      startedAt: at,
+      endedAt: at,
+      durationSeconds: null,
+      status: 'missed',
+      unseen: true,
+    });
+  }
+
+  /** Leaves the call locally: media off, state cleared, the call written to the local history. */
+  #finish(call: CurrentCall, reason?: EndReason): void {
+    this.#teardownEngine();
+    this.#pendingSignals.delete(call.callId);
+    this.#dispatch({ type: 'call-finished', callId: call.callId });
+    void this.#deps.desktop.recordCall(this.#historyEntryOf(call, reason));
+  }
+
+  #historyEntryOf(call: CurrentCall, reason?: EndReason): HistoryEntry {
+    const endedAt = this.#now();
+    const started = call.startedAt === null ? null : Date.parse(call.startedAt);
+    const status =
+      reason === 'connection-failed'
+        ? 'failed'
+        : reason === 'rejected'
+          ? 'rejected'
+          : started
+            ? 'answered'
+            : 'missed';
+    return {
+      callId: call.callId,
+      direction: call.direction,
+      type: call.type,
+      participants: call.participants
+        .slice(0, 20)
+        .map((p) => ({ userId: p.userId, name: p.name.slice(0, 200) })),
+      startedAt: new Date(started ?? endedAt).toISOString(),
+      endedAt: new Date(endedAt).toISOString(),
+      durationSeconds: started === null ? null : Math.max(0, Math.round((endedAt - started) / 1000)),
+      status,
+      unseen: false,
+    };
+  }
+
+  #createEngine(callId: string): void {
+    this.#teardownEngine();
+    const { api, signaling, media, selfId } = this.#deps;
+    const engine = this.#deps.createEngine({
+      callId,
+      selfUserId: selfId,
+      signaling: createSignalingPort(signaling),
+      fetchIceServers: async () => {
+        const turn = await api.turnCredentials();
+        return {
+          iceServers: turn.iceServers.map((s) => ({
+            urls: s.urls,
+            username: s.username,
+            credential: s.credential,
+          })),
+          expiresAt: turn.expiresAt === null ? null : new Date(turn.expiresAt),
+        };
+      },
+      ...(this.#deps.iceTransportPolicy ? { iceTransportPolicy: this.#deps.iceTransportPolicy } : {}),
+      onQualityReport: (samples) => {
+        if (samples.length === 0) return;
+        void signaling.send('call:quality-report', { callId, samples }).then((ack) => {
+          if (!ack.ok) console.warn(`calls: quality report refused (${ack.error.message})`);
+        });
+      },
+    });
+    this.#engine = engine;
+    this.#engineCallId = callId;
+    this.#speaker = noSpeaker;
+    this.#engineSubscriptions = [
+      engine.on('local-stream', (stream) => media.set(LOCAL_MEDIA, stream)),
+      engine.on('remote-stream', (userId, stream) => media.set(userId, stream)),
+      engine.on('peer-state', (userId, state) =>
+        this.#dispatch({ type: 'peer-state-changed', userId, state }),
+      ),
+      engine.on('quality', (userId, sample) => this.#dispatch({ type: 'quality-sampled', userId, sample })),
+      engine.on('audio-level', (levels) => {
+        const next = nextSpeaker(this.#speaker, levels, this.#now());
+        if (next.speakerId !== this.#speaker.speakerId) {
+          this.#dispatch({ type: 'active-speaker-changed', userId: next.speakerId });
+        }
+        this.#speaker = next;
+      }),
+      engine.on('screen-share', (active) => {
+        media.set(LOCAL_SCREEN, active ? engine.screenStream : null);
+        this.#dispatch({ type: 'local-media-changed', patch: { screenSharing: active } });
+        this.#patchMedia(callId, { screenSharing: active });
+      }),
+      engine.on('error', (e) => this.#onEngineError(e)),
+    ];
+    const pending = this.#pendingSignals.get(callId) ?? [];
+    this.#pendingSignals.delete(callId);
+    for (const signal of pending) void this.#deliver(engine, signal);
+  }
+
+  #onEngineError(e: CallEngineErrorEvent): void {
+    const call = this.#deps.store.getState().call.current;
+    switch (e.kind) {
+      case 'media-denied':
+      case 'media-unavailable':
+        this.#dispatch({ type: 'media-problem', problem: { kind: e.kind, message: e.message } });
+        return;
+      case 'ice-failed':
+      case 'connection-lost':
+        if (e.userId && call) {
+          const message = peerProblemText(e.kind, this.#nameOf(call, e.userId));
+          this.#dispatch({ type: 'peer-problem', userId: e.userId, message });
+        }
+        return;
+      case 'turn-expired':
+      case 'turn-auth-failed':
+        this.#dispatch({ type: 'relay-problem', kind: e.kind, message: RELAY_PROBLEM_TEXT[e.kind] });
+        return;
+      case 'screen-share-failed':
+        this.#toast('warning', e.message);
+        return;
+    }
+  }
+
+  /** Engine failures arrive as 'error' events too; only other failures (e.g. a cleaned-up engine) are toasted here. */
+  #reportUnlessEmitted(what: string, error: unknown): void {
+    if (error instanceof CallEngineError) return;
+    if (this.#engine) this.#toast('error', `${what}: ${errorMessage(error)}`);
+  }
+
+  #teardownEngine(): void {
+    for (const unsubscribe of this.#engineSubscriptions.splice(0)) unsubscribe();
+    this.#engine?.cleanup();
+    this.#engine = null;
+    this.#engineCallId = null;
+    this.#speaker = noSpeaker;
+    this.#deps.media.clear();
+  }
+
+  #patchMedia(callId: string, patch: UpdateMediaRequest): void {
+    this.#deps.api.updateMedia(callId, patch).catch((error: unknown) => {
+      if (this.#current(callId))
+        this.#toast('warning', `Others may not see your change: ${errorMessage(error)}`);
+    });
+  }
+
+  #current(callId: string): CurrentCall | null {
+    const call = this.#deps.store.getState().call.current;
+    return call?.callId === callId ? call : null;
+  }
+
+  #dispatch(action: CallAction): void {
+    this.#deps.store.getState().dispatchCall(action);
+  }
+
+  #toast(tone: 'info' | 'success' | 'warning' | 'error', text: string): void {
+    this.#deps.store.getState().toastShown(tone, text);
+  }
+
+  #nameOf(call: CurrentCall, userId: string): string {
+    return call.participants.find((p) => p.userId === userId)?.name ?? 'Someone';
+  }
+
+  #others(participants: readonly { userId: string; userName: string }[]): HistoryEntry['participants'] {
+    return participants
+      .filter((p) => p.userId !== this.#deps.selfId)
+      .slice(0, 20)
+      .map((p) => ({ userId: p.userId, name: p.userName.slice(0, 200) }));
+  }
+
+  #titleOf(participants: readonly { userId: string; userName: string }[], fallback = 'Call'): string {
+    const names = this.#others(participants).map((p) => p.name);
+    return names.length > 0 ? names.join(', ') : fallback;
+  }
+}
+
+function toSnapshot(call: CallDto): CallSnapshot {
+  return {
+    callId: call.id,
+    conversationId: call.conversationId,
+    type: call.type,
+    initiatedBy: call.initiatedBy,
+    startedAt: call.startedAt,
+    participants: call.participants,
+  };
+}

@@ -1,0 +1,126 @@
+import { useEffect } from 'react';
+import type { HistoryEntry } from '../../../shared/desktopApi.ts';
+import { useAppStore, useRuntime, useSession } from '../../app/context.ts';
+import type { HistoryFilter } from '../../store/history.slice.ts';
+import { Avatar } from '../../ui/Avatar.tsx';
+import { Icon } from '../../ui/Icon.tsx';
+import { formatDuration } from '../in-call/formatDuration.ts';
+import { loadHistory, markHistorySeen } from './historyActions.ts';
+
+const STATUS_TEXT: Record<HistoryEntry['status'], (direction: HistoryEntry['direction']) => string> = {
+  answered: (d) => (d === 'incoming' ? 'Incoming' : 'Outgoing'),
+  missed: (d) => (d === 'incoming' ? 'Missed' : 'No answer'),
+  rejected: (d) => (d === 'incoming' ? 'Declined' : 'Declined by them'),
+  failed: () => 'Failed',
+};
+
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+
+function HistoryRow({
+  entry,
+  onCallBack,
+}: {
+  entry: HistoryEntry;
+  onCallBack: (entry: HistoryEntry) => void;
+}) {
+  const names = entry.participants.map((p) => p.name).join(', ') || 'Unknown';
+  const first = entry.participants[0];
+  const missed = entry.status === 'missed' && entry.direction === 'incoming';
+  const started = new Date(entry.startedAt);
+  return (
+    <li
+      className={missed ? 'list-row missed' : 'list-row'}
+      data-testid="history-row"
+      data-status={entry.status}
+      data-direction={entry.direction}
+      data-call-id={entry.callId}
+    >
+      <Avatar name={first?.name ?? '?'} seed={first?.userId ?? entry.callId} />
+      <div className="row-text">
+        <strong>{names}</strong>
+        <span className={missed ? 'history-meta missed-text' : 'history-meta muted'}>
+          <Icon name={entry.direction === 'incoming' ? 'incoming' : 'outgoing'} size={14} />
+          {STATUS_TEXT[entry.status](entry.direction)} {entry.type} call
+          {entry.durationSeconds !== null &&
+            entry.status === 'answered' &&
+            ` · ${formatDuration(entry.durationSeconds)}`}
+        </span>
+      </div>
+      <span className="history-time muted">
+        {dayFormat.format(started)}
+        <br />
+        {timeFormat.format(started)}
+      </span>
+      <button
+        className="icon-btn icon-btn-accent"
+        title="Call back"
+        aria-label={`Call back ${names}`}
+        onClick={() => onCallBack(entry)}
+        data-testid="call-back"
+      >
+        <Icon name={entry.type === 'audio' ? 'phone' : 'video'} size={18} />
+      </button>
+    </li>
+  );
+}
+
+export function HistoryScreen() {
+  const runtime = useRuntime();
+  const { api, calls, selfId } = useSession();
+  const history = useAppStore((s) => s.history);
+  const deps = { api, desktop: runtime.desktop, store: runtime.store, selfId };
+
+  // Opening the history shows fresh data and counts the missed calls as seen.
+  useEffect(() => {
+    void loadHistory({ api, desktop: runtime.desktop, store: runtime.store, selfId }).then(() =>
+      markHistorySeen(runtime.desktop, runtime.store),
+    );
+  }, [api, runtime, selfId]);
+
+  const setFilter = (filter: HistoryFilter) => void loadHistory(deps, filter);
+
+  return (
+    <section className="page" data-testid="history">
+      <header className="page-header">
+        <div>
+          <h1>Calls</h1>
+          <p className="muted">
+            Your recent calls{runtime.desktop.platform === 'electron' ? ', kept on this computer too' : ''}.
+          </p>
+        </div>
+        <div className="segmented" role="tablist">
+          {(['all', 'missed'] as const).map((f) => (
+            <button
+              key={f}
+              role="tab"
+              aria-selected={history.filter === f}
+              className={history.filter === f ? 'active' : ''}
+              onClick={() => setFilter(f)}
+            >
+              {f === 'all' ? 'All' : 'Missed'}
+            </button>
+          ))}
+        </div>
+      </header>
+      {history.status === 'error' && (
+        <div className="inline-error" role="alert">
+          <span>{history.error}</span>
+          <button className="btn btn-ghost" onClick={() => setFilter(history.filter)}>
+            Retry
+          </button>
+        </div>
+      )}
+      {history.status === 'ready' && history.entries.length === 0 && (
+        <p className="empty">
+          {history.filter === 'missed' ? 'No missed calls.' : 'No calls yet. Start one from Contacts.'}
+        </p>
+      )}
+      <ul className="list" data-testid="history-list">
+        {history.entries.map((entry) => (
+          <HistoryRow key={entry.callId} entry={entry} onCallBack={(e) => void calls.callBack(e.callId)} />
+        ))}
+      </ul>
+    </section>
+  );
+}

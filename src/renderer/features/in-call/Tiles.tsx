@@ -1,0 +1,155 @@
+import { Avatar } from '../../ui/Avatar.tsx';
+import { Icon } from '../../ui/Icon.tsx';
+import { LOCAL_MEDIA, LOCAL_SCREEN } from '../../call/mediaRegistry.ts';
+import type { CallParticipant } from '../../store/call.reducer.ts';
+import type { MediaState } from '../../../shared/protocol.ts';
+import { useStream, useVideoElement } from './hooks.ts';
+import { QualityIndicator } from './QualityIndicator.tsx';
+
+function MediaBadges({ media }: { media: MediaState }) {
+  return (
+    <>
+      {!media.audioEnabled && (
+        <span className="tile-badge badge-danger" title="Muted" data-testid="badge-muted">
+          <Icon name="micOff" size={14} />
+        </span>
+      )}
+      {!media.videoEnabled && !media.screenSharing && (
+        <span className="tile-badge" title="Camera off" data-testid="badge-camera-off">
+          <Icon name="videoOff" size={14} />
+        </span>
+      )}
+      {media.screenSharing && (
+        <span className="tile-badge badge-accent" title="Sharing their screen" data-testid="badge-sharing">
+          <Icon name="screen" size={14} />
+        </span>
+      )}
+    </>
+  );
+}
+
+const STATUS_TEXT: Partial<Record<string, string>> = {
+  invited: 'Calling…',
+  ringing: 'Ringing…',
+};
+
+export function RemoteTile({
+  participant,
+  speaking,
+  sinkId,
+  soundEpoch,
+  onSoundBlocked,
+  onRetry,
+}: {
+  participant: CallParticipant;
+  speaking: boolean;
+  sinkId: string | null;
+  soundEpoch: number;
+  onSoundBlocked: () => void;
+  onRetry: (userId: string) => void;
+}) {
+  const stream = useStream(participant.userId);
+  const videoRef = useVideoElement(stream, { muted: false, sinkId, soundEpoch, onSoundBlocked });
+  const { mediaState, connection, problem } = participant;
+  // Until the connection is up the stream has no frames: the avatar beats a black box.
+  const mediaUp = connection === 'connected' || connection === 'reconnecting';
+  const showsVideo = stream !== null && mediaUp && (mediaState.videoEnabled || mediaState.screenSharing);
+  const pending = STATUS_TEXT[participant.status];
+  const overlay =
+    pending ??
+    (connection === 'reconnecting'
+      ? 'Reconnecting…'
+      : connection === 'failed'
+        ? (problem ?? 'Connection failed')
+        : connection === 'connecting' || connection === null
+          ? 'Connecting…'
+          : null);
+
+  return (
+    <div
+      className={['tile', speaking ? 'speaking' : '', mediaState.screenSharing ? 'screen' : ''].join(' ')}
+      data-testid="remote-tile"
+      data-user-id={participant.userId}
+      data-name={participant.name}
+      data-speaking={speaking}
+    >
+      <video
+        ref={videoRef}
+        autoPlay
+        playsInline
+        className={showsVideo ? 'tile-video' : 'tile-video hidden'}
+        data-remote={participant.userId}
+      />
+      {!showsVideo && (
+        <div className="tile-placeholder">
+          <Avatar name={participant.name} seed={participant.userId} size="lg" />
+        </div>
+      )}
+      {overlay && (
+        <div className={connection === 'failed' ? 'tile-status tile-status-error' : 'tile-status'}>
+          <span>{overlay}</span>
+          {connection === 'failed' && (
+            <button className="btn btn-small" onClick={() => onRetry(participant.userId)}>
+              Try again
+            </button>
+          )}
+        </div>
+      )}
+      <div className="tile-footer">
+        <span className="tile-name">{participant.name}</span>
+        <MediaBadges media={mediaState} />
+      </div>
+      <div className="tile-corner">
+        <QualityIndicator sample={participant.quality} />
+      </div>
+    </div>
+  );
+}
+
+export function LocalPreview({
+  name,
+  seed,
+  media,
+  speaking,
+  inGrid,
+}: {
+  name: string;
+  seed: string;
+  media: MediaState;
+  speaking: boolean;
+  /** A grid cell in group calls, a floating picture-in-picture in 1:1 calls. */
+  inGrid: boolean;
+}) {
+  const camera = useStream(LOCAL_MEDIA);
+  const screen = useStream(LOCAL_SCREEN);
+  const stream = media.screenSharing && screen ? screen : camera;
+  const videoRef = useVideoElement(stream, { muted: true });
+  const showsVideo = stream !== null && (media.videoEnabled || media.screenSharing);
+  return (
+    <div
+      className={[
+        inGrid ? 'tile local' : 'local-preview',
+        speaking ? 'speaking' : '',
+        media.screenSharing ? 'screen' : '',
+      ].join(' ')}
+      data-testid="local-preview"
+    >
+      <video
+        ref={videoRef}
+        autoPlay
+        playsInline
+        muted
+        className={showsVideo ? 'tile-video' : 'tile-video hidden'}
+      />
+      {!showsVideo && (
+        <div className="tile-placeholder">
+          <Avatar name={name} seed={seed} size={inGrid ? 'lg' : 'md'} />
+        </div>
+      )}
+      <div className="tile-footer">
+        <span className="tile-name">You</span>
+        <MediaBadges media={media} />
+      </div>
+    </div>
+  );
+}

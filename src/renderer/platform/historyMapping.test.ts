@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { HistoryEntry } from '../../shared/desktopApi.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
+import type { CallHistoryItemDto, ParticipantDto } from '../../shared/protocol.ts';
+import { toHistoryEntries, toHistoryEntry } from './historyMapping.ts';
+
+const ME = '00000000-0000-4000-8000-000000000001';
+const BOB = '00000000-0000-4000-8000-000000000002';
+
+const person = (userId: string, userName: string, status: ParticipantDto['status']): ParticipantDto => ({
+  userId,
+  userName,
+  userIdentifier: 'x@example.test',
+  status,
+  mediaState: DEFAULT_MEDIA_STATE,
+  joinedAt: null,
+  leftAt: null,
+  connectionQuality: null,
+});
+
+function item(patch: Partial<CallHistoryItemDto>): CallHistoryItemDto {
+  return {
+    id: '10000000-0000-4000-8000-000000000001',
+    conversationId: '20000000-0000-4000-8000-000000000001',
+    type: 'video',
+    status: 'ended',
+    initiatedBy: BOB,
+    startedAt: '2025-01-10T14:30:00.000Z',
+    endedAt: '2025-01-10T14:32:00.000Z',
+    durationSeconds: 120,
+    endReason: 'ended-by-user',
+    createdAt: '2025-01-10T14:29:50.000Z',
+    sfuRoomId: null,
+    participants: [person(BOB, 'Bob', 'left'), person(ME, 'Me', 'left')],
+    direction: 'incoming',
+    myStatus: 'left',
+    ...patch,
+  };
+}
+
+describe('server history -> desktop history entries', () => {
+  it('maps an answered call with the other participants and its duration', () => {
+    const entry = toHistoryEntry(item({}), ME);
+    expect(entry).toMatchObject({ status: 'answered', durationSeconds: 120, unseen: false });
+    expect(entry?.participants).toEqual([{ userId: BOB, name: 'Bob' }]);
+    expect(HistoryEntry.safeParse(entry).success).toBe(true);
+  });
+
+  it('marks an incoming call I never joined as missed and unseen, dated when it rang', () => {
+    const entry = toHistoryEntry(
+      item({
+        status: 'missed',
+        startedAt: null,
+        endedAt: '2025-01-10T14:30:45.000Z',
+        durationSeconds: null,
+        myStatus: 'missed',
+      }),
+      ME,
+    );
+    expect(entry).toMatchObject({ status: 'missed', unseen: true, startedAt: '2025-01-10T14:29:50.000Z' });
+  });
+
+  it('tells declined and failed calls apart, and an outgoing call nobody answered as missed but seen', () => {
+    expect(
+      toHistoryEntry(item({ status: 'rejected', myStatus: 'rejected', startedAt: null }), ME)?.status,
+    ).toBe('rejected');
+    expect(toHistoryEntry(item({ status: 'failed' }), ME)?.status).toBe('failed');
+    const unanswered = toHistoryEntry(
+      item({ direction: 'outgoing', status: 'missed', startedAt: null, myStatus: 'left', initiatedBy: ME }),
+      ME,
+    );
+    expect(unanswered).toMatchObject({ status: 'missed', unseen: false });
+  });
+
+  it('leaves out calls that are still going on', () => {
+    expect(toHistoryEntries([item({ status: 'active', myStatus: 'joined' }), item({})], ME)).toHaveLength(1);
+  });
+});

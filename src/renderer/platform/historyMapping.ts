@@ -1,0 +1,39 @@
+import { FINAL_CALL_STATUSES } from '../../shared/protocol.ts';
+import type { CallHistoryItemDto } from '../../shared/protocol.ts';
+import type { HistoryEntry, HistoryFinalStatus } from '../../shared/desktopApi.ts';
+
+/** How the call ended from my side: what the history row shows and what "missed" filters on. */
+function finalStatus(item: CallHistoryItemDto): HistoryFinalStatus {
+  if (item.status === 'failed') return 'failed';
+  if (item.myStatus === 'rejected' || (item.direction === 'outgoing' && item.status === 'rejected')) {
+    return 'rejected';
+  }
+  // Answered means I was in the call after it started; an incoming call I never joined, or an outgoing
+  // call nobody picked up (timed out or cancelled), is missed.
+  const answered = item.startedAt !== null && (item.myStatus === 'joined' || item.myStatus === 'left');
+  return answered ? 'answered' : 'missed';
+}
+
+/** A finished call from the server's history as a DesktopApi history entry (null while it is still going on). */
+export function toHistoryEntry(item: CallHistoryItemDto, selfId: string): HistoryEntry | null {
+  if (!FINAL_CALL_STATUSES.includes(item.status)) return null;
+  const status = finalStatus(item);
+  return {
+    callId: item.id,
+    direction: item.direction,
+    type: item.type,
+    participants: item.participants
+      .filter((p) => p.userId !== selfId)
+      .slice(0, 20)
+      .map((p) => ({ userId: p.userId, name: p.userName.slice(0, 200) })),
+    startedAt: item.startedAt ?? item.createdAt,
+    endedAt: item.endedAt,
+    durationSeconds: item.durationSeconds === null ? null : Math.max(0, item.durationSeconds),
+    status,
+    unseen: item.direction === 'incoming' && status === 'missed',
+  };
+}
+
+export function toHistoryEntries(items: readonly CallHistoryItemDto[], selfId: string): HistoryEntry[] {
+  return items.flatMap((item) => toHistoryEntry(item, selfId) ?? []);
+}

@@ -1,0 +1,142 @@
+/**
+ * The DesktopApi of the web client: what Electron's main process does natively, done with browser means.
+ * Screen sharing needs no picker (the browser shows its own), history comes from the server, settings live
+ * in localStorage, a missed call raises a Notification when allowed, and presence shows in the tab's title
+ * and favicon.
+ */
+import { Settings, SettingsPatch } from '../../shared/desktopApi.ts';
+import type { CallPresence, DesktopApi, HistoryQuery, Result, Unsubscribe } from '../../shared/desktopApi.ts';
+import type { RestClient } from '../signaling/restClient.ts';
+import { errorMessage } from '../signaling/restClient.ts';
+import { toHistoryEntries } from './historyMapping.ts';
+import { renderPresence } from './webPresence.ts';
+
+const SETTINGS_KEY = 'callbridge.settings';
+const SEEN_KEY = 'callbridge.historySeenUntil';
+
+export interface WebDesktopApiDeps {
+  storage: Pick<Storage, 'getItem' | 'setItem'>;
+  origin: string;
+  /** The signed-in REST client and my user id, or null before sign-in. */
+  session: () => { api: RestClient; selfId: string } | null;
+  document?: Document;
+  notify?: (title: string, body: string, tag: string) => void;
+}
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const fail = (code: string, message: string): Result<never> => ({ ok: false, error: { code, message } });
+const noop: Unsubscribe = () => {};
+
+/** Browser notifications, only when the user already granted them (asking needs a click, see Settings). */
+export function browserNotify(title: string, body: string, tag: string): void {
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  new Notification(title, { body, tag });
+}
+
+export function createWebDesktopApi(deps: WebDesktopApiDeps): DesktopApi {
+  const defaults: Settings = {
+    serverUrl: deps.origin,
+    serverUrlLocked: true, // the web client always talks to the server that served it
+    preferredMicrophoneId: null,
+    preferredCameraId: null,
+    preferredSpeakerId: null,
+    ringtone: 'classic',
+    notifyMissedCalls: true,
+    doNotDisturb: false,
+    launchAtLogin: false,
+    muteShortcut: 'CommandOrControl+Shift+M',
+  };
+  let presence: CallPresence = { state: 'idle' };
+  let missedBadge = 0;
+
+  function readSettings(): Settings {
+    let stored: unknown = null;
+    try {
+      stored = JSON.parse(deps.storage.getItem(SETTINGS_KEY) ?? 'null');
+    } catch {
+      // Corrupt storage falls back to defaults rather than locking the user out.
+    }
+    const parsed = SettingsPatch.safeParse(stored ?? {});
+    return {
+      ...defaults,
+      ...(parsed.success ? parsed.data : {}),
+      serverUrl: deps.origin,
+      serverUrlLocked: true,
+    };
+  }
+
+  function seenUntil(): string {
+    return deps.storage.getItem(SEEN_KEY) ?? '';
+  }
+
+  function refreshPresence(): void {
+    if (deps.document) renderPresence(deps.document, presence, missedBadge);
+  }
+
+  return {
+    platform: 'web',
+    onScreenPickerRequest: () => noop,
+    onScreenPickerSources: () => noop,
+    chooseScreenSource: async () => ok(undefined),
+
+    async listHistory(query) {
+      const session = deps.session();
+      if (!session) return fail('unauthorized', 'Sign in to see your calls');
+      const q: Partial<HistoryQuery> = query;
+      try {
+        const page = await session.api.listCalls({
+          cursor: q.cursor ?? undefined,
+          limit: Math.min(q.limit ?? 50, 100),
+          filter: q.missedOnly ? 'missed' : 'all',
+        });
+        const search = (q.search ?? '').trim().toLowerCase();
+        const until = seenUntil();
+        const entries = toHistoryEntries(page.calls, session.selfId)
+          .filter((e) => !search || e.participants.some((p) => p.name.toLowerCase().includes(search)))
+          .map((e) => (e.unseen && e.startedAt <= until ? { ...e, unseen: false } : e));
+        return ok({ entries, nextCursor: page.nextCursor });
+      } catch (error) {
+        return fail('history_unavailable', errorMessage(error));
+      }
+    },
+    // The server records every call: nothing to keep locally on the web.
+    recordCall: async () => ok(undefined),
+    mergeHistory: async () => ok({ added: 0 }),
+    async markHistorySeen() {
+      deps.storage.setItem(SEEN_KEY, new Date().toISOString());
+      missedBadge = 0;
+      refreshPresence();
+      return ok(undefined);
+    },
+    deleteHistoryEntry: async () => fail('unsupported', 'The web client shows the server history as is'),
+    clearHistory: async () => fail('unsupported', 'The web client shows the server history as is'),
+
+    getSettings: async () => ok(readSettings()),
+    async updateSettings(patch) {
+      const parsed = SettingsPatch.safeParse(patch);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        return fail('bad_request', `${issue?.path.join('.') || 'settings'}: ${issue?.message ?? 'invalid'}`);
+      }
+      const next = Settings.parse({ ...readSettings(), ...parsed.data, serverUrl: deps.origin });
+      deps.storage.setItem(SETTINGS_KEY, JSON.stringify(next));
+      return ok(next);
+    },
+
+    async setCallPresence(next) {
+      presence = next;
+      refreshPresence();
+      return ok(undefined);
+    },
+    async notifyMissedCall(entry) {
+      const settings = readSettings();
+      missedBadge += 1;
+      refreshPresence();
+      if (settings.notifyMissedCalls && !settings.doNotDisturb) {
+        deps.notify?.('Missed call', `${entry.callerName} · ${entry.type} call`, entry.callId);
+      }
+      return ok(undefined);
+    },
+    onShellAction: () => noop,
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * zod schemas for every server -> client socket event. The protocol module types these payloads as plain
+ * interfaces; the client still validates them at its boundary (a bad payload is dropped, never half-applied),
+ * and `satisfies` below keeps each schema in lockstep with the interface it checks.
+ */
+import { z } from 'zod';
+import {
+  CallType,
+  EndReason,
+  IceCandidate,
+  MediaState,
+  ParticipantDto,
+  SessionDescription,
+  Uuid,
+} from '../../shared/protocol.ts';
+import type { ServerToClientEvents } from '../../shared/protocol.ts';
+
+type PayloadOf<K extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[K]>[0];
+
+const callRef = { callId: Uuid };
+
+export const serverEventSchemas = {
+  'call:incoming': z.object({
+    ...callRef,
+    conversationId: Uuid,
+    type: CallType,
+    initiatedBy: Uuid,
+    participants: z.array(ParticipantDto),
+  }),
+  'call:offer': z.object({ ...callRef, fromUserId: Uuid, offer: SessionDescription }),
+  'call:answer': z.object({ ...callRef, fromUserId: Uuid, answer: SessionDescription }),
+  'call:ice-candidate': z.object({ ...callRef, fromUserId: Uuid, candidate: IceCandidate }),
+  'call:ended': z.object({ ...callRef, reason: EndReason, endedBy: Uuid.nullable() }),
+  'call:participant-joined': z.object({
+    ...callRef,
+    userId: Uuid,
+    userName: z.string(),
+    userIdentifier: z.string(),
+  }),
+  'call:participant-left': z.object({ ...callRef, userId: Uuid }),
+  'call:media-state-changed': z.object({ ...callRef, userId: Uuid, mediaState: MediaState }),
+  'call:participant-rejected': z.object({ ...callRef, userId: Uuid }),
+  'call:participants-missed': z.object({ ...callRef, userIds: z.array(Uuid) }),
+  'call:handled-elsewhere': z.object({ ...callRef, action: z.enum(['answered', 'rejected']) }),
+  'call:participant-reconnected': z.object({ ...callRef, userId: Uuid }),
+} satisfies { [K in keyof ServerToClientEvents]: z.ZodType<PayloadOf<K>> };
+
+export type ServerEventName = keyof ServerToClientEvents;
+
+/** The payload, or a short reason naming the first bad field. */
+export function parseServerEvent<K extends ServerEventName>(
+  event: K,
+  payload: unknown,
+): { ok: true; value: PayloadOf<K> } | { ok: false; reason: string } {
+  const result = (serverEventSchemas[event] as z.ZodType<PayloadOf<K>>).safeParse(payload);
+  if (result.success) return { ok: true, value: result.data };
+  const issue = result.error.issues[0];
+  return { ok: false, reason: `${issue?.path.join('.') || 'payload'}: ${issue?.message ?? 'invalid'}` };
+}

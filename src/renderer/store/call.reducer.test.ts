@@ -1,0 +1,206 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
+import type { CallIncomingEvent, ParticipantDto, PeerQualitySample } from '../../shared/protocol.ts';
+import { callReducer, initialCallState, visibleParticipants } from './call.reducer.ts';
+import type { CallAction, CallSnapshot, CallState } from './call.reducer.ts';
+
+const ME = '00000000-0000-4000-8000-000000000001';
+const BOB = '00000000-0000-4000-8000-000000000002';
+const CAROL = '00000000-0000-4000-8000-000000000003';
+const CALL = '10000000-0000-4000-8000-000000000001';
+const OTHER_CALL = '10000000-0000-4000-8000-000000000002';
+const CONVERSATION = '20000000-0000-4000-8000-000000000001';
+
+function participant(userId: string, userName: string, status: ParticipantDto['status']): ParticipantDto {
+  return {
+    userId,
+    userName,
+    userIdentifier: `${userName.toLowerCase()}@example.test`,
+    status,
+    mediaState: DEFAULT_MEDIA_STATE,
+    joinedAt: null,
+    leftAt: null,
+    connectionQuality: null,
+  };
+}
+
+const snapshot = (overrides: Partial<CallSnapshot> = {}): CallSnapshot => ({
+  callId: CALL,
+  conversationId: CONVERSATION,
+  type: 'video',
+  initiatedBy: ME,
+  startedAt: null,
+  participants: [
+    participant(ME, 'Me', 'joined'),
+    participant(BOB, 'Bob', 'ringing'),
+    participant(CAROL, 'Carol', 'ringing'),
+  ],
+  ...overrides,
+});
+
+function run(...actions: CallAction[]): CallState {
+  return actions.reduce(callReducer, initialCallState);
+}
+
+const enter: CallAction = {
+  type: 'call-entered',
+  snapshot: snapshot(),
+  selfId: ME,
+  direction: 'outgoing',
+  title: 'Bob, Carol',
+  phase: 'ringing',
+  local: DEFAULT_MEDIA_STATE,
+};
+
+const sample: PeerQualitySample = {
+  peerUserId: BOB,
+  rttMs: 40,
+  packetLossPct: 0,
+  availableBitrateKbps: 900,
+  quality: 'good',
+};
+
+describe('callReducer', () => {
+  it('shows an incoming call with the caller name, and clears only that call', () => {
+    const event: CallIncomingEvent = {
+      callId: CALL,
+      conversationId: CONVERSATION,
+      type: 'audio',
+      initiatedBy: BOB,
+      participants: [participant(BOB, 'Bob', 'joined'), participant(ME, 'Me', 'ringing')],
+    };
+    const ringing = run({ type: 'incoming-received', event });
+    expect(ringing.incoming).toMatchObject({ callId: CALL, callerName: 'Bob', type: 'audio' });
+    expect(callReducer(ringing, { type: 'incoming-cleared', callId: OTHER_CALL }).incoming).not.toBeNull();
+    expect(callReducer(ringing, { type: 'incoming-cleared', callId: CALL }).incoming).toBeNull();
+  });
+
+  it('enters a call with everyone but me as participants', () => {
+    const state = run(enter);
+    expect(state.current?.participants.map((p) => p.name)).toEqual(['Bob', 'Carol']);
+    expect(state.current?.phase).toBe('ringing');
+  });
+
+  it('becomes active when the first invitee joins, and adds a member who joins uninvited', () => {
+    const DAVE = '00000000-0000-4000-8000-000000000004';
+    const state = run(
+      enter,
+      {
+        type: 'participant-joined',
+        event: { callId: CALL, userId: BOB, userName: 'Bob', userIdentifier: 'bob@x' },
+      },
+      {
+        type: 'participant-joined',
+        event: { callId: CALL, userId: DAVE, userName: 'Dave', userIdentifier: 'dave@x' },
+      },
+    );
+    expect(state.current?.phase).toBe('active');
+    expect(state.current?.participants.map((p) => [p.name, p.status])).toEqual([
+      ['Bob', 'joined'],
+      ['Carol', 'ringing'],
+      ['Dave', 'joined'],
+    ]);
+  });
+
+  it('drops events of another call (a late event of the previous call changes nothing)', () => {
+    const state = run(enter);
+    const late = callReducer(state, {
+      type: 'media-state-changed',
+      event: { callId: OTHER_CALL, userId: BOB, mediaState: { ...DEFAULT_MEDIA_STATE, audioEnabled: false } },
+    });
+    expect(late).toBe(state);
+  });
+
+  it('puts the badges of a media change on that participant only', () => {
+    const state = run(enter, {
+      type: 'media-state-changed',
+      event: {
+        callId: CALL,
+        userId: BOB,
+        mediaState: { audioEnabled: false, videoEnabled: false, screenSharing: true },
+      },
+    });
+    const [bob, carol] = state.current!.participants;
+    expect(bob!.mediaState).toEqual({ audioEnabled: false, videoEnabled: false, screenSharing: true });
+    expect(carol!.mediaState).toEqual(DEFAULT_MEDIA_STATE);
+  });
+
+  it('forgets connection, quality and the speaker highlight of someone who left', () => {
+    const state = run(
+      enter,
+      {
+        type: 'participant-joined',
+        event: { callId: CALL, userId: BOB, userName: 'Bob', userIdentifier: 'b' },
+      },
+      { type: 'peer-state-changed', userId: BOB, state: 'connected' },
+      { type: 'quality-sampled', userId: BOB, sample },
+      { type: 'active-speaker-changed', userId: BOB },
+      { type: 'participant-status', callId: CALL, userIds: [BOB], status: 'left' },
+    );
+    const bob = state.current!.participants[0]!;
+    expect(bob).toMatchObject({ status: 'left', connection: null, quality: null });
+    expect(state.current!.activeSpeakerId).toBeNull();
+    expect(visibleParticipants(state.current!).map((p) => p.name)).toEqual(['Carol']);
+  });
+
+  it('keeps what the engine knows when a REST snapshot refreshes the call', () => {
+    const state = run(
+      enter,
+      {
+        type: 'participant-joined',
+        event: { callId: CALL, userId: BOB, userName: 'Bob', userIdentifier: 'b' },
+      },
+      { type: 'peer-state-changed', userId: BOB, state: 'connected' },
+      { type: 'quality-sampled', userId: BOB, sample },
+      {
+        type: 'call-synced',
+        selfId: ME,
+        snapshot: snapshot({
+          startedAt: '2025-01-10T14:30:00.000Z',
+          participants: [
+            participant(ME, 'Me', 'joined'),
+            participant(BOB, 'Bob', 'joined'),
+            participant(CAROL, 'Carol', 'missed'),
+          ],
+        }),
+      },
+    );
+    expect(state.current).toMatchObject({ phase: 'active', startedAt: '2025-01-10T14:30:00.000Z' });
+    expect(state.current!.participants[0]).toMatchObject({
+      status: 'joined',
+      connection: 'connected',
+      quality: sample,
+    });
+    expect(state.current!.participants[1]!.status).toBe('missed');
+  });
+
+  it('counts repeated relay failures of one kind, and restarts the count for another kind', () => {
+    const expired: CallAction = { type: 'relay-problem', kind: 'turn-expired', message: 'expired' };
+    const state = run(enter, expired, expired, expired);
+    expect(state.current!.relayProblem).toMatchObject({ kind: 'turn-expired', count: 3 });
+    const refused = callReducer(state, {
+      type: 'relay-problem',
+      kind: 'turn-auth-failed',
+      message: 'refused',
+    });
+    expect(refused.current!.relayProblem).toMatchObject({ kind: 'turn-auth-failed', count: 1 });
+  });
+
+  it('clears a peer problem once that peer is connected again', () => {
+    const state = run(
+      enter,
+      { type: 'peer-problem', userId: BOB, message: 'lost' },
+      { type: 'peer-state-changed', userId: BOB, state: 'connected' },
+    );
+    expect(state.current!.participants[0]!.problem).toBeNull();
+  });
+
+  it('finishes only the current call, and returns the same state for engine events without a call', () => {
+    const state = run(enter);
+    expect(callReducer(state, { type: 'call-finished', callId: OTHER_CALL })).toBe(state);
+    expect(callReducer(state, { type: 'call-finished', callId: CALL }).current).toBeNull();
+    expect(callReducer(initialCallState, { type: 'quality-sampled', userId: BOB, sample })).toBe(
+      initialCallState,
+    );
+  });
+});
