@@ -278,6 +278,26 @@ export const TurnCredentialsResponse = z.object({
 });
 export type TurnCredentialsResponse = z.infer<typeof TurnCredentialsResponse>;
 
+/** Average and worst of one metric over a call ("worst": highest RTT or loss, lowest bitrate). */
+export const MetricSummary = z.object({ avg: z.number().nullable(), worst: z.number().nullable() });
+export type MetricSummary = z.infer<typeof MetricSummary>;
+
+/** calls.quality_stats, written when the call ends: one entry per participant who sent quality reports. */
+export const CallQualityStats = z.object({
+  worstQuality: ConnectionQuality.nullable(),
+  participants: z.array(
+    z.object({
+      userId: Uuid,
+      reports: z.number().int().nonnegative(),
+      worstQuality: ConnectionQuality,
+      rttMs: MetricSummary,
+      packetLossPct: MetricSummary,
+      availableBitrateKbps: MetricSummary,
+    }),
+  ),
+});
+export type CallQualityStats = z.infer<typeof CallQualityStats>;
+
 export const CallDto = z.object({
   id: Uuid,
   conversationId: Uuid,
@@ -291,6 +311,8 @@ export const CallDto = z.object({
   createdAt: IsoDateTime,
   sfuRoomId: z.string().nullable(),
   participants: z.array(ParticipantDto),
+  /** The quality summary written when the call ended; null while it is open. */
+  qualityStats: CallQualityStats.nullable().optional(),
 });
 export type CallDto = z.infer<typeof CallDto>;
 

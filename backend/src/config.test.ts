@@ -1,0 +1,91 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, DESKTOP_APP_ORIGIN, loadConfig } from './config.ts';
+
+const MEMORY = { DATA_DIR: ':memory:' };
+
+describe('loadConfig', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies the documented defaults', () => {
+    const config = loadConfig(MEMORY);
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      dataDir: null,
+      databaseUrl: null,
+      redisUrl: null,
+      turn: null,
+      ringTimeoutSeconds: 45,
+      reconnectGraceSeconds: 30,
+      corsOrigins: ['http://localhost:3000', 'http://127.0.0.1:3000', DESKTOP_APP_ORIGIN],
+    });
+    expect(config.jwtSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('builds the TURN config with the spec port and TTL defaults', () => {
+    const config = loadConfig({
+      ...MEMORY,
+      TURN_SERVER_HOST: 'turn.example.com',
+      TURN_SECRET: 'x'.repeat(20),
+    });
+    expect(config.turn).toEqual({
+      host: 'turn.example.com',
+      port: 3000,
+      tlsPort: null,
+      secret: 'x'.repeat(20),
+      ttlSeconds: 86_400,
+      stunUrls: [],
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [{ CALL_RING_TIMEOUT_SECONDS: '-1' }, 'CALL_RING_TIMEOUT_SECONDS'],
+    [{ STUN_URLS: 'http://nope' }, 'STUN_URLS'],
+    [{ CORS_ORIGINS: 'not an origin' }, 'CORS_ORIGINS'],
+  ])('names the bad variable in one line: %o', (env, name) => {
+    expect(() => loadConfig({ ...MEMORY, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...MEMORY, ...env })).toThrow(
+      new RegExp(`^Invalid environment variable ${name}: [^\\n]+$`),
+    );
+  });
+
+  it('requires JWT_SECRET in production, and TURN_SECRET when TURN is configured', () => {
+    expect(() => loadConfig({ ...MEMORY, NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() =>
+      loadConfig({
+        ...MEMORY,
+        NODE_ENV: 'production',
+        JWT_SECRET: 'j'.repeat(32),
+        TURN_SERVER_HOST: 'turn.example.com',
+      }),
+    ).toThrow(/TURN_SECRET/);
+    expect(loadConfig({ ...MEMORY, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32) }).jwtSecret).toBe(
+      'j'.repeat(32),
+    );
+  });
+
+  it('generates development secrets once and keeps them in DATA_DIR with mode 0600', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'callbridge-config-'));
+    dirs.push(dir);
+    const first = loadConfig({ DATA_DIR: dir, TURN_SERVER_HOST: 'localhost' });
+    const second = loadConfig({ DATA_DIR: dir, TURN_SERVER_HOST: 'localhost' });
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(second.turn?.secret).toBe(first.turn?.secret);
+    const file = path.join(dir, 'secrets.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({
+      jwtSecret: first.jwtSecret,
+      turnSecret: first.turn?.secret,
+    });
+  });
+});

@@ -1,0 +1,215 @@
+/**
+ * Composition root of the signaling backend: database, migrations, Redis, services, HTTP and socket servers,
+ * sweeper. `node backend/src/server.ts` runs it with the environment's configuration.
+ */
+import { createClient } from 'redis';
+import { buildApp } from './app.ts';
+import { createPasswordHasher } from './auth/passwords.ts';
+import { createTokenService } from './auth/tokens.ts';
+import { ConfigError, loadConfig, selfOrigins, type Config } from './config.ts';
+import { joinedDevices, markAllJoinedDisconnected } from './db/calls.repo.ts';
+import type { Db } from './db/db.ts';
+import { migrate } from './db/migrate.ts';
+import { embeddedDatabaseDir, openPgliteDb } from './db/pglite.db.ts';
+import { openPostgresDb } from './db/postgres.db.ts';
+import { cleanupExpiredTurnCredentials } from './db/turnCredentials.repo.ts';
+import { createOriginPolicy } from './http/originPolicy.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createRateLimits } from './rateLimits.ts';
+import { createCallMediaService } from './services/callMedia.service.ts';
+import { createCallQueries } from './services/callQueries.service.ts';
+import { createCallService } from './services/calls.service.ts';
+import { createPresenceService } from './services/presence.service.ts';
+import { createRelayDirectory } from './services/relayDirectory.ts';
+import { createIoNotifier } from './socket/ioNotifier.ts';
+import { createSocketServer, registerSocketHandlers } from './socket/socketServer.ts';
+import { startSweeper } from './sweeper.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const TURN_CLEANUP_INTERVAL_MS = 60_000;
+/** Cached relay permissions per call; invalidated on every change, the TTL is only a safety net. */
+const RELAY_DIRECTORY_LIMITS = { ttlMs: 10_000, maxEntries: 50_000 };
+
+async function openDb(config: Config, logger: Logger): Promise<Db> {
+  if (config.databaseUrl !== null) {
+    return openPostgresDb(config.databaseUrl, (err) => logger.error({ err }, 'idle database client failed'));
+  }
+  return openPgliteDb(config.dataDir === null ? null : embeddedDatabaseDir(config.dataDir));
+}
+
+/** node-redis retries forever; at start-up an unreachable Redis is a configuration error instead. */
+const REDIS_CONNECT_TIMEOUT_MS = 10_000;
+
+async function connectRedis(url: string, logger: Logger) {
+  const client = createClient({ url });
+  // node-redis reconnects by itself after an outage; without a listener its errors would crash the process.
+  client.on('error', (err: unknown) => logger.warn({ err }, 'redis error'));
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error('REDIS_URL: Redis is unreachable')), REDIS_CONNECT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([client.connect(), timeout]);
+    return client;
+  } catch (err) {
+    client.destroy();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Replaces the database chosen by the config (test suites start from a pre-migrated PGlite copy). */
+  openDb?: () => Promise<Db>;
+}
+
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  // Redis first: it fails fast on a bad REDIS_URL, before the slower database start.
+  const redis = config.redisUrl === null ? null : await connectRedis(config.redisUrl, logger);
+  const db = await (options.openDb ?? (() => openDb(config, logger)))().catch(async (err: unknown) => {
+    await redis?.quit();
+    throw err;
+  });
+  try {
+    await migrate(db);
+    if (redis === null) {
+      // One node and it just started: no device can be connected, so every joined participant gets the
+      // reconnect grace from now (a crash or restart ends nobody's call before they had a chance to return).
+      await markAllJoinedDisconnected(db);
+    }
+  } catch (err) {
+    await db.close();
+    await redis?.quit();
+    throw err;
+  }
+
+  const origins = createOriginPolicy(config.corsOrigins);
+  const rateLimits = createRateLimits({
+    multiplier: config.rateLimitMultiplier,
+    redis,
+    keyPrefix: config.redisPrefix,
+  });
+  const io = createSocketServer({ origins, redis, redisPrefix: config.redisPrefix });
+  const relayDirectory = createRelayDirectory((callId) => joinedDevices(db, callId), RELAY_DIRECTORY_LIMITS);
+  const notifier = createIoNotifier(io, relayDirectory);
+  const calls = createCallService(db, notifier, config);
+  const callMedia = createCallMediaService(db, notifier);
+  const tokens = createTokenService(config.jwtSecret, config.jwtTtlSeconds);
+
+  let ready = false;
+  let shuttingDown = false;
+  const inFlight = new Set<Promise<unknown>>();
+  registerSocketHandlers(io, {
+    relayDirectory,
+    tokens,
+    media: callMedia,
+    presence: createPresenceService(db, notifier),
+    rateLimits,
+    logger,
+    track(work) {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work));
+    },
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const app = await buildApp({
+    config,
+    logger,
+    db,
+    tokens,
+    passwords: createPasswordHasher(config.scryptLog2Cost),
+    rateLimits,
+    calls,
+    callQueries: createCallQueries(db),
+    callMedia,
+    origins,
+    isReady: () => ready,
+    trustProxy: config.trustProxy,
+  });
+  io.attach(app.server);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  if (config.corsOriginsDefaulted) origins.allow(selfOrigins(port));
+
+  const sweeper = startSweeper(
+    config.sweepIntervalMs,
+    [
+      { name: 'calls', everyMs: 0, run: () => calls.sweep() },
+      {
+        name: 'turn-credentials',
+        everyMs: TURN_CLEANUP_INTERVAL_MS,
+        run: () => cleanupExpiredTurnCredentials(db),
+      },
+    ],
+    logger,
+  );
+  ready = true;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        ready = false;
+        shuttingDown = true;
+        await sweeper.stop();
+        // Closes every socket of this node (not the cluster's), the adapter and the HTTP server.
+        await new Promise<void>((resolve) => void io.close(() => resolve()));
+        await app.close();
+        await Promise.allSettled([...inFlight]);
+        await redis?.quit();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const server = await startServer(config, { logger });
+  logger.info({ url: server.url }, 'listening');
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.main) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`backend failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,60 @@
+/** What a joined participant reports during a call: media state (mute, camera, screen) and quality stats. */
+import type {
+  MediaState,
+  QualityReportPayload,
+  UpdateMediaRequest,
+  UpdateMediaResponse,
+} from '../../../src/shared/protocol.ts';
+import { MediaState as MediaStateSchema } from '../../../src/shared/protocol.ts';
+import {
+  findCall,
+  findParticipant,
+  participantIdsWithStatus,
+  saveQualityReport,
+  updateMediaState,
+} from '../db/calls.repo.ts';
+import type { Db } from '../db/db.ts';
+import { AppError } from '../errors.ts';
+import { isOpen } from './callStateMachine.ts';
+import type { CallNotifier } from './notifier.ts';
+import { accumulateReport, parseStoredMediaStats, worstQuality } from './quality.ts';
+
+export interface CallMediaService {
+  updateMedia(userId: string, callId: string, patch: UpdateMediaRequest): Promise<UpdateMediaResponse>;
+  reportQuality(userId: string, report: QualityReportPayload): Promise<void>;
+}
+
+export function createCallMediaService(db: Db, notifier: CallNotifier): CallMediaService {
+  /** 404 unknown call, 403 not a participant, 409 not (or no longer) in the call. */
+  async function requireJoined(callId: string, userId: string) {
+    const call = await findCall(db, callId);
+    if (call === null) throw new AppError('not_found', 'call not found');
+    const me = await findParticipant(db, callId, userId);
+    if (me === null) throw new AppError('forbidden', 'you are not a participant of this call');
+    if (!isOpen(call.status) || me.status !== 'joined') {
+      throw new AppError('conflict', 'you are not in this call');
+    }
+    return me;
+  }
+
+  return {
+    async updateMedia(userId, callId, patch) {
+      await requireJoined(callId, userId);
+      const stored = await updateMediaState(db, callId, userId, patch);
+      if (stored === null) throw new AppError('conflict', 'you are not in this call');
+      const mediaState: MediaState = MediaStateSchema.parse(stored);
+      const others = (await participantIdsWithStatus(db, callId, ['joined'])).filter((id) => id !== userId);
+      notifier.toUsers(others, 'call:media-state-changed', { callId, userId, mediaState });
+      return { success: true, mediaState };
+    },
+
+    async reportQuality(userId, report) {
+      const me = await requireJoined(report.callId, userId);
+      // Only this participant's own reports write this row, and a client reports every few seconds, so a
+      // read-modify-write outside a transaction loses nothing that matters.
+      const stats = accumulateReport(parseStoredMediaStats(me.media_stats), report.samples, new Date());
+      const current = worstQuality(report.samples.map((s) => s.quality)) ?? 'good';
+      await saveQualityReport(db, report.callId, userId, { ...stats }, current);
+    },
+  };
+}

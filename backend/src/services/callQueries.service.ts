@@ -1,0 +1,90 @@
+/** Read side of calls: one call, the call to rejoin, and the paginated history. */
+import { z } from 'zod';
+import type {
+  CallDto,
+  CallHistoryItemDto,
+  ListCallsQuery,
+  ListCallsResponse,
+} from '../../../src/shared/protocol.ts';
+import {
+  findActiveCallId,
+  findCall,
+  listHistory,
+  listParticipants,
+  loadCallDto,
+  toCallDto,
+  type HistoryCursor,
+} from '../db/calls.repo.ts';
+import { isConversationMember } from '../db/conversations.repo.ts';
+import type { Queryable } from '../db/db.ts';
+import { AppError } from '../errors.ts';
+
+/** The cursor is opaque to clients: base64url of the last row's (created_at with microseconds, id). */
+const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+
+function encodeCursor(cursor: HistoryCursor): string {
+  return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');
+}
+
+function decodeCursor(text: string): HistoryCursor {
+  try {
+    const [createdAt, id] = CursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return { createdAt, id };
+  } catch {
+    throw new AppError('bad_request', 'query.cursor: not a cursor returned by this API', 'query.cursor');
+  }
+}
+
+export interface CallQueries {
+  /** 404 for an unknown call, 403 unless a participant or a member of the call's conversation. */
+  getCall(userId: string, callId: string): Promise<CallDto>;
+  activeCall(userId: string): Promise<CallDto | null>;
+  history(userId: string, query: ListCallsQuery): Promise<ListCallsResponse>;
+}
+
+export function createCallQueries(db: Queryable): CallQueries {
+  return {
+    async getCall(userId, callId) {
+      const call = await findCall(db, callId);
+      if (call === null) throw new AppError('not_found', 'call not found');
+      const participants = await listParticipants(db, [callId]);
+      const allowed =
+        participants.some((p) => p.user_id === userId) ||
+        (await isConversationMember(db, call.conversation_id, userId));
+      if (!allowed) throw new AppError('forbidden', "you are not a member of this call's conversation");
+      return toCallDto(call, participants);
+    },
+
+    async activeCall(userId) {
+      const callId = await findActiveCallId(db, userId);
+      return callId === null ? null : loadCallDto(db, callId);
+    },
+
+    async history(userId, query) {
+      const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
+      // One row more than asked tells whether a next page exists without a count query.
+      const rows = await listHistory(db, {
+        userId,
+        missedOnly: query.filter === 'missed',
+        after,
+        limit: query.limit + 1,
+      });
+      const page = rows.slice(0, query.limit);
+      const participants = await listParticipants(
+        db,
+        page.map((r) => r.id),
+      );
+      const calls = page.map((row): CallHistoryItemDto => ({
+        ...toCallDto(row, participants),
+        direction: row.initiated_by === userId ? 'outgoing' : 'incoming',
+        myStatus: row.my_status,
+      }));
+      const last = page.at(-1);
+      const nextCursor =
+        rows.length > query.limit && last !== undefined
+          ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
+          : null;
+      return { calls, nextCursor };
+    },
+  };
+}

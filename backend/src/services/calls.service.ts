@@ -1,0 +1,328 @@
+/**
+ * The call lifecycle: initiate, answer, reject, end, and what the sweeper does when a ring times out or a
+ * dropped participant does not come back. Each operation runs in one transaction that first locks the call
+ * row, then changes state only through the conditional updates of the state machine tables, and queues its
+ * events in an Outbox delivered after commit.
+ */
+import {
+  EndReason,
+  MAX_CALL_PARTICIPANTS,
+  type AnswerCallResponse,
+  type EndCallResponse,
+  type InitiateCallRequest,
+  type InitiateCallResponse,
+  type RejectCallResponse,
+} from '../../../src/shared/protocol.ts';
+import {
+  addJoinedParticipant,
+  findCallsWithExpiredRinging,
+  findExpiredDisconnections,
+  finishCall,
+  insertCall,
+  insertParticipants,
+  leaveIfStillDisconnected,
+  listParticipants,
+  lockCall,
+  moveCall,
+  moveParticipants,
+  toParticipantDto,
+  type CallRow,
+  type LockedCallRow,
+  type ParticipantRow,
+} from '../db/calls.repo.ts';
+import { findConversation, isConversationMember } from '../db/conversations.repo.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import { AppError } from '../errors.ts';
+import {
+  END_REASON_OF,
+  isOpen,
+  transitionOnLeave,
+  transitionOnReject,
+  type FinishingTransition,
+} from './callStateMachine.ts';
+import { Outbox, type CallNotifier } from './notifier.ts';
+import { summariseCallQuality } from './quality.ts';
+
+export interface CallTimings {
+  ringTimeoutSeconds: number;
+  reconnectGraceSeconds: number;
+}
+
+export interface CallService {
+  initiate(userId: string, request: InitiateCallRequest): Promise<InitiateCallResponse>;
+  answer(userId: string, callId: string, deviceId: string | null): Promise<AnswerCallResponse>;
+  reject(userId: string, callId: string, deviceId: string | null): Promise<RejectCallResponse>;
+  end(userId: string, callId: string): Promise<EndCallResponse>;
+  /** One sweep: ring timeouts and expired reconnect graces. Safe to run on several nodes at once. */
+  sweep(): Promise<void>;
+}
+
+const userIdsOf = (rows: readonly ParticipantRow[]) => rows.map((p) => p.user_id);
+const withStatus = (rows: readonly ParticipantRow[], status: ParticipantRow['status']) =>
+  rows.filter((p) => p.status === status);
+
+/** The answer to `end`: a finished call's recorded duration, or an open call's duration so far. */
+function endResponse(call: CallRow): EndCallResponse {
+  const soFar = call.started_at === null ? 0 : Math.floor((Date.now() - call.started_at.getTime()) / 1000);
+  return {
+    callId: call.id,
+    status: call.status,
+    duration: call.duration_seconds ?? Math.max(0, soFar),
+    endReason: EndReason.nullable().catch(null).parse(call.end_reason),
+  };
+}
+
+export function createCallService(db: Db, notifier: CallNotifier, timings: CallTimings): CallService {
+  /** Runs one call operation under the call's row lock; events go out only after commit. */
+  async function onLockedCall<T>(
+    callId: string,
+    work: (tx: Queryable, call: LockedCallRow, outbox: Outbox) => Promise<T>,
+  ): Promise<T> {
+    const outbox = new Outbox();
+    const result = await db.transaction(async (tx) => {
+      const call = await lockCall(tx, callId);
+      if (call === null) throw new AppError('not_found', 'call not found');
+      const value = await work(tx, call, outbox);
+      outbox.callChanged(callId);
+      return value;
+    });
+    outbox.deliver(notifier);
+    return result;
+  }
+
+  /** Non-participants get 403 whether or not they belong to the conversation: they may not act on it. */
+  async function requireParticipant(
+    tx: Queryable,
+    call: LockedCallRow,
+    userId: string,
+  ): Promise<ParticipantRow> {
+    const me = (await listParticipants(tx, [call.id])).find((p) => p.user_id === userId);
+    if (me === undefined) throw new AppError('forbidden', 'you are not a participant of this call');
+    return me;
+  }
+
+  /**
+   * Writes the final status, end reason, duration and quality summary; invitees still ringing become
+   * 'missed' and joined participants 'left'. Null when another request or node finished the call first.
+   */
+  async function finish(
+    tx: Queryable,
+    call: LockedCallRow,
+    transition: FinishingTransition,
+    endedBy: string | null,
+    outbox: Outbox,
+  ) {
+    const before = await listParticipants(tx, [call.id]);
+    const quality = summariseCallQuality(
+      before.map((p) => ({ userId: p.user_id, mediaStats: p.media_stats })),
+    );
+    const finished = await finishCall(tx, call.id, transition, { ...quality });
+    if (finished === null) return null;
+    const missed = await moveParticipants(tx, call.id, null, 'miss');
+    await moveParticipants(tx, call.id, null, 'leave');
+    const everyone = userIdsOf(before);
+    if (missed.length > 0) {
+      outbox.toUsers(everyone, 'call:participants-missed', { callId: call.id, userIds: missed });
+    }
+    outbox.toUsers(everyone, 'call:ended', { callId: call.id, reason: END_REASON_OF[transition], endedBy });
+    return finished;
+  }
+
+  /** A joined participant is gone (hung up or dropped for good): notify, and finish the call if it must. */
+  async function afterLeave(
+    tx: Queryable,
+    call: LockedCallRow,
+    leaverId: string,
+    cause: 'hang-up' | 'dropped',
+    outbox: Outbox,
+  ) {
+    const participants = await listParticipants(tx, [call.id]);
+    const joinedOthers = withStatus(participants, 'joined');
+    const transition = transitionOnLeave(
+      { status: call.status, isGroup: call.is_group },
+      joinedOthers.length,
+      cause,
+    );
+    if (transition !== null) {
+      return finish(tx, call, transition, cause === 'hang-up' ? leaverId : null, outbox);
+    }
+    outbox.toUsers(userIdsOf(joinedOthers), 'call:participant-left', { callId: call.id, userId: leaverId });
+    return null;
+  }
+
+  async function rejectLocked(
+    tx: Queryable,
+    call: LockedCallRow,
+    me: ParticipantRow,
+    deviceId: string | null,
+    outbox: Outbox,
+  ): Promise<RejectCallResponse> {
+    if (me.status === 'rejected') return { callId: call.id, status: call.status };
+    if (!isOpen(call.status)) throw new AppError('conflict', `the call is already ${call.status}`);
+    if (me.status !== 'invited' && me.status !== 'ringing') {
+      throw new AppError(
+        'conflict',
+        `cannot decline a call you are ${me.status === 'joined' ? 'in' : me.status}`,
+      );
+    }
+    await moveParticipants(tx, call.id, [me.user_id], 'reject', deviceId);
+    const participants = await listParticipants(tx, [call.id]);
+    outbox.toOtherDevices(me.user_id, deviceId, 'call:handled-elsewhere', {
+      callId: call.id,
+      action: 'rejected',
+    });
+    outbox.toUsers(userIdsOf(withStatus(participants, 'joined')), 'call:participant-rejected', {
+      callId: call.id,
+      userId: me.user_id,
+    });
+    const invitees = participants.filter((p) => p.user_id !== call.initiated_by);
+    const transition = transitionOnReject({ status: call.status, isGroup: call.is_group }, invitees);
+    const finished = transition === null ? null : await finish(tx, call, transition, me.user_id, outbox);
+    return { callId: call.id, status: finished?.status ?? call.status };
+  }
+
+  return {
+    async initiate(userId, request) {
+      const conversation = await findConversation(db, request.conversationId);
+      if (conversation === null) throw new AppError('not_found', 'conversation not found', 'conversationId');
+      const memberIds = new Set(conversation.members.map((m) => m.id));
+      if (!memberIds.has(userId)) {
+        throw new AppError('forbidden', 'you are not a member of this conversation', 'conversationId');
+      }
+      const requested = request.participantIds ?? [...memberIds];
+      const inviteeIds = [...new Set(requested)].filter((id) => id !== userId);
+      if (inviteeIds.length === 0) {
+        throw new AppError(
+          'bad_request',
+          'participantIds: invite at least one other member',
+          'participantIds',
+        );
+      }
+      if (inviteeIds.some((id) => !memberIds.has(id))) {
+        throw new AppError(
+          'forbidden',
+          'every participant must be a member of the conversation',
+          'participantIds',
+        );
+      }
+
+      const callId = await db.transaction(async (tx) => {
+        const id = await insertCall(tx, {
+          conversationId: conversation.id,
+          type: request.type,
+          initiatedBy: userId,
+        });
+        await insertParticipants(tx, id, { userId, deviceId: request.deviceId ?? null }, inviteeIds);
+        return id;
+      });
+      // The answer shows the call as created ('initiated', invitees 'invited'), as the spec does; the
+      // invitees are then notified and the call moves to 'ringing'.
+      const created = await listParticipants(db, [callId]);
+      const participants = created.map(toParticipantDto);
+
+      await onLockedCall(callId, async (tx, call, outbox) => {
+        // Only who is still 'invited' rings: the call may already have been cancelled in between.
+        await moveCall(tx, callId, 'ring');
+        const ringing = await moveParticipants(tx, callId, inviteeIds, 'ring');
+        outbox.toUsers(ringing, 'call:incoming', {
+          callId,
+          conversationId: call.conversation_id,
+          type: request.type,
+          initiatedBy: userId,
+          participants: (await listParticipants(tx, [callId])).map(toParticipantDto),
+        });
+      });
+      return { callId, status: 'initiated', participants };
+    },
+
+    answer(userId, callId, deviceId) {
+      return onLockedCall(callId, async (tx, call, outbox) => {
+        const participants = await listParticipants(tx, [callId]);
+        const me = participants.find((p) => p.user_id === userId);
+        if (me === undefined) {
+          // A member of a group conversation who was not invited may join its open call.
+          const member = call.is_group && (await isConversationMember(tx, call.conversation_id, userId));
+          if (!member) throw new AppError('forbidden', 'you are not a participant of this call');
+        }
+        if (!isOpen(call.status)) throw new AppError('conflict', `the call is already ${call.status}`);
+        const joined = withStatus(participants, 'joined');
+        const wasJoined = me?.status === 'joined';
+        if (!wasJoined && joined.length >= MAX_CALL_PARTICIPANTS) {
+          throw new AppError('call_full', `the call already has ${MAX_CALL_PARTICIPANTS} participants`);
+        }
+
+        const active = call.status === 'active' ? call : await moveCall(tx, callId, 'answer');
+        if (me === undefined) await addJoinedParticipant(tx, callId, userId, deviceId);
+        else await moveParticipants(tx, callId, [userId], 'join', deviceId);
+
+        const others = userIdsOf(joined).filter((id) => id !== userId);
+        if (wasJoined) {
+          // Answering again (reload, other device): peers drop the old connection and negotiate anew.
+          outbox.toUsers(others, 'call:participant-reconnected', { callId, userId });
+        } else {
+          const self = me ?? (await listParticipants(tx, [callId])).find((p) => p.user_id === userId)!;
+          outbox.toUsers(others, 'call:participant-joined', {
+            callId,
+            userId,
+            userName: self.user_name,
+            userIdentifier: self.user_email,
+          });
+        }
+        outbox.toOtherDevices(userId, deviceId, 'call:handled-elsewhere', { callId, action: 'answered' });
+        return { callId, status: 'active', startedAt: (active?.started_at ?? new Date()).toISOString() };
+      });
+    },
+
+    reject(userId, callId, deviceId) {
+      return onLockedCall(callId, async (tx, call, outbox) =>
+        rejectLocked(tx, call, await requireParticipant(tx, call, userId), deviceId, outbox),
+      );
+    },
+
+    end(userId, callId) {
+      return onLockedCall(callId, async (tx, call, outbox): Promise<EndCallResponse> => {
+        const me = await requireParticipant(tx, call, userId);
+        if (isOpen(call.status) && (me.status === 'invited' || me.status === 'ringing')) {
+          // Hanging up while it still rings is declining.
+          const { status } = await rejectLocked(tx, call, me, me.device_id, outbox);
+          return { callId, status, duration: 0, endReason: status === 'rejected' ? 'rejected' : null };
+        }
+        // Ending a finished call, or leaving a call one already left, changes nothing.
+        if (!isOpen(call.status) || me.status !== 'joined') return endResponse(call);
+        await moveParticipants(tx, callId, [userId], 'leave');
+        return endResponse((await afterLeave(tx, call, userId, 'hang-up', outbox)) ?? call);
+      });
+    },
+
+    async sweep() {
+      // One failing call must not hold up the others: every item is tried, failures are reported together.
+      const failures: unknown[] = [];
+      const attempt = (work: Promise<unknown>) => work.catch((err: unknown) => failures.push(err));
+      for (const callId of await findCallsWithExpiredRinging(db, timings.ringTimeoutSeconds)) {
+        await attempt(
+          onLockedCall(callId, async (tx, call, outbox) => {
+            if (call.status === 'initiated' || call.status === 'ringing') {
+              await finish(tx, call, 'timeout', null, outbox);
+              return;
+            }
+            // An active group call: only the invitees who never answered stop ringing.
+            const missed = await moveParticipants(tx, callId, null, 'miss');
+            if (missed.length === 0) return;
+            const everyone = userIdsOf(await listParticipants(tx, [callId]));
+            outbox.toUsers(everyone, 'call:participants-missed', { callId, userIds: missed });
+          }),
+        );
+      }
+      for (const { call_id, user_id } of await findExpiredDisconnections(db, timings.reconnectGraceSeconds)) {
+        await attempt(
+          onLockedCall(call_id, async (tx, call, outbox) => {
+            if (!(await leaveIfStillDisconnected(tx, call_id, user_id, timings.reconnectGraceSeconds)))
+              return;
+            await afterLeave(tx, call, user_id, 'dropped', outbox);
+          }),
+        );
+      }
+      if (failures.length > 0) throw new AggregateError(failures, `${failures.length} sweep item(s) failed`);
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { ServerToClientEvents } from '../../../src/shared/protocol.ts';
+
+export type ServerEvent = keyof ServerToClientEvents;
+export type ServerEventPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];
+
+/** How services reach connected clients; the socket layer implements it over socket.io rooms. */
+export interface CallNotifier {
+  /** Every device of each user. */
+  toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerEventPayload<E>): void;
+  /** Every device of the user except one (all of them when `exceptDeviceId` is null). */
+  toOtherDevices<E extends ServerEvent>(
+    userId: string,
+    exceptDeviceId: string | null,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void;
+  /** A committed change to the call's participants: caches of it (the relay directory) are stale now. */
+  callChanged(callId: string): void;
+}
+
+/**
+ * Events decided inside a database transaction, delivered only after it committed: a client must never
+ * hear about a state that a rollback then undid.
+ */
+export class Outbox implements CallNotifier {
+  private readonly pending: ((notifier: CallNotifier) => void)[] = [];
+
+  toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerEventPayload<E>): void {
+    if (userIds.length > 0) this.pending.push((n) => n.toUsers(userIds, event, payload));
+  }
+
+  toOtherDevices<E extends ServerEvent>(
+    userId: string,
+    exceptDeviceId: string | null,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
+    this.pending.push((n) => n.toOtherDevices(userId, exceptDeviceId, event, payload));
+  }
+
+  callChanged(callId: string): void {
+    this.pending.push((n) => n.callChanged(callId));
+  }
+
+  deliver(notifier: CallNotifier): void {
+    for (const send of this.pending.splice(0)) send(notifier);
+  }
+}

@@ -1,0 +1,31 @@
+import type { CallNotifier, ServerEvent, ServerEventPayload } from '../services/notifier.ts';
+import type { RelayDirectory } from '../services/relayDirectory.ts';
+import { deviceRoom, userRoom, type SignalingServer } from './socketTypes.ts';
+
+type Operator = ReturnType<SignalingServer['to']>;
+
+/** socket.io's typed emit cannot follow a generic event name; CallNotifier already checked the payload. */
+function emit<E extends ServerEvent>(operator: Operator, event: E, payload: ServerEventPayload<E>): void {
+  (operator.emit as (event: string, payload: unknown) => boolean).call(operator, event, payload);
+}
+
+/**
+ * Delivers service events through socket.io rooms (across every node when the Redis adapter is on), and
+ * keeps every node's relay directory in step with committed call changes.
+ */
+export function createIoNotifier(io: SignalingServer, relayDirectory: RelayDirectory): CallNotifier {
+  io.on('call:changed', (callId) => relayDirectory.invalidate(callId));
+  return {
+    toUsers(userIds, event, payload) {
+      if (userIds.length > 0) emit(io.to(userIds.map(userRoom)), event, payload);
+    },
+    toOtherDevices(userId, exceptDeviceId, event, payload) {
+      const devices = io.to(userRoom(userId));
+      emit(exceptDeviceId === null ? devices : devices.except(deviceRoom(exceptDeviceId)), event, payload);
+    },
+    callChanged(callId) {
+      relayDirectory.invalidate(callId);
+      io.serverSideEmit('call:changed', callId);
+    },
+  };
+}

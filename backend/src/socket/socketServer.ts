@@ -1,0 +1,118 @@
+/**
+ * The socket.io server: WebSocket transport only (no sticky sessions needed behind a load balancer), Origin
+ * allowlist, token + device handshake, and the Redis streams adapter when several nodes share the work.
+ */
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Server } from 'socket.io';
+import { MAX_SOCKET_MESSAGE_BYTES, SocketHandshakeAuth } from '../../../src/shared/protocol.ts';
+import type { TokenService } from '../auth/tokens.ts';
+import type { OriginPolicy } from '../http/originPolicy.ts';
+import type { Logger } from '../logger.ts';
+import type { RateLimits } from '../rateLimits.ts';
+import type { CallMediaService } from '../services/callMedia.service.ts';
+import type { PresenceService } from '../services/presence.service.ts';
+import type { RelayDirectory } from '../services/relayDirectory.ts';
+import { registerSignalingHandlers } from './signaling.handlers.ts';
+import { deviceRoom, userRoom, type SignalingServer } from './socketTypes.ts';
+
+export interface SocketServerOptions {
+  origins: OriginPolicy;
+  /** A connected node-redis client; null for a single node. */
+  redis: unknown;
+  redisPrefix: string;
+}
+
+export interface SocketHandlerDeps {
+  relayDirectory: RelayDirectory;
+  tokens: TokenService;
+  media: CallMediaService;
+  presence: PresenceService;
+  rateLimits: RateLimits;
+  logger: Logger;
+  /** Presence writes still running, awaited by a graceful shutdown before the database closes. */
+  track(work: Promise<unknown>): void;
+  /**
+   * During a graceful shutdown sockets close without their users leaving: media keeps flowing peer to peer,
+   * and the reconnect grace starts when the server is back (see server.ts), not while it restarts.
+   */
+  isShuttingDown(): boolean;
+}
+
+/** How long a dropped socket's rooms and missed events are kept for it to resume (Redis adapter only). */
+const RECOVERY_WINDOW_MS = 2 * 60 * 1000;
+
+export function createSocketServer(options: SocketServerOptions): SignalingServer {
+  return new Server({
+    transports: ['websocket'],
+    maxHttpBufferSize: MAX_SOCKET_MESSAGE_BYTES,
+    serveClient: false,
+    allowRequest: (req, callback) => {
+      const allowed = options.origins.isAllowed(req.headers.origin);
+      callback(allowed ? null : 'origin not allowed', allowed);
+    },
+    ...(options.redis === null
+      ? {}
+      : {
+          adapter: createAdapter(options.redis, {
+            streamName: `${options.redisPrefix}:socket.io`,
+            channelPrefix: `${options.redisPrefix}:socket.io`,
+            sessionKeyPrefix: `${options.redisPrefix}:sio:session:`,
+            onlyPlaintext: true,
+          }),
+          connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
+        }),
+  });
+}
+
+/** The error a client sees as `connect_error`: message 'unauthorized' or 'bad_request', details in `data`. */
+function handshakeError(code: 'unauthorized' | 'bad_request', message: string): Error {
+  return Object.assign(new Error(code), { data: { code, message } });
+}
+
+export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerDeps): void {
+  io.use(async (socket, next) => {
+    // The token is read from the handshake's auth payload only: query strings end up in proxy logs.
+    const auth = SocketHandshakeAuth.safeParse(socket.handshake.auth);
+    if (!auth.success) {
+      const field = auth.error.issues[0]?.path.join('.') ?? 'auth';
+      return next(
+        handshakeError(field === 'deviceId' ? 'bad_request' : 'unauthorized', `auth.${field} is invalid`),
+      );
+    }
+    const userId = await deps.tokens.verify(auth.data.token).catch(() => null);
+    if (userId === null) return next(handshakeError('unauthorized', 'a valid token is required'));
+    socket.data = { userId, deviceId: auth.data.deviceId };
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    const { userId, deviceId } = socket.data;
+    if (!socket.recovered) void socket.join([userRoom(userId), deviceRoom(deviceId)]);
+    registerSignalingHandlers(socket, {
+      io,
+      relayDirectory: deps.relayDirectory,
+      media: deps.media,
+      rateLimits: deps.rateLimits,
+      logger: deps.logger,
+    });
+    deps.track(
+      deps.presence
+        .deviceConnected(userId, deviceId, socket.recovered)
+        .catch((err: unknown) => deps.logger.error({ err, userId }, 'presence update on connect failed')),
+    );
+    socket.on('disconnect', () => {
+      if (deps.isShuttingDown()) return;
+      const stillOnline = async (room: string) => (await io.in(room).fetchSockets()).length > 0;
+      deps.track(
+        deps.presence
+          .deviceDisconnected(userId, deviceId, {
+            device: () => stillOnline(deviceRoom(deviceId)),
+            user: () => stillOnline(userRoom(userId)),
+          })
+          .catch((err: unknown) =>
+            deps.logger.error({ err, userId }, 'presence update on disconnect failed'),
+          ),
+      );
+    });
+  });
+}

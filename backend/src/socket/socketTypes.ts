@@ -1,0 +1,29 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../src/shared/protocol.ts';
+
+/** What the handshake established; survives connection state recovery with the socket. */
+export interface SocketData {
+  userId: string;
+  deviceId: string;
+}
+
+/** Between nodes, through the adapter. */
+export interface InterServerEvents {
+  'call:changed': (callId: string) => void;
+}
+
+export type SignalingServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+export type SignalingSocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  InterServerEvents,
+  SocketData
+>;
+
+export const userRoom = (userId: string) => `user:${userId}`;
+export const deviceRoom = (deviceId: string) => `device:${deviceId}`;

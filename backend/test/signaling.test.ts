@@ -1,0 +1,270 @@
+/**
+ * Socket signaling with real clients: the relay between joined participants only, server-stamped sender,
+ * validation of payloads, a user's two devices, a device reconnecting mid-call, quality reports.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SocketAck } from '../../src/shared/protocol.ts';
+import {
+  answer,
+  callAction,
+  closeAll,
+  conversationOf,
+  flush,
+  getCall,
+  members,
+  ring,
+  type Member,
+} from './support/callFixtures.ts';
+import { databaseTargets } from './support/databases.ts';
+import { api, connectClient, nextEvent, startTestServer, type TestServer } from './support/testServer.ts';
+
+const OFFER = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
+const ANSWER = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
+const CANDIDATE = {
+  candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54400 typ host',
+  sdpMid: '0',
+  sdpMLineIndex: 0,
+};
+
+describe.each(databaseTargets())('signaling on $name', (target) => {
+  let server: TestServer;
+  let url: string;
+  const everyone: Member[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer(await target.setUp());
+    url = server.url;
+  });
+  afterAll(async () => {
+    closeAll(everyone);
+    await server?.close();
+    await target.tearDown();
+  });
+
+  async function people(...names: string[]): Promise<Member[]> {
+    const list = await members(url, ...names);
+    everyone.push(...list);
+    return list;
+  }
+
+  /** Alice called Bob and Bob answered. */
+  async function activeCall() {
+    const [alice, bob] = await people('Alice', 'Bob');
+    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    await answer(url, bob!, callId);
+    return { alice: alice!, bob: bob!, callId };
+  }
+
+  it('relays offer, answer and ICE candidates between the participants, stamping the sender', async () => {
+    const { alice, bob, callId } = await activeCall();
+
+    const offer = nextEvent(bob.socket, 'call:offer');
+    const spoofed = { callId, targetUserId: bob.user.id, offer: OFFER, fromUserId: bob.user.id };
+    expect(await alice.socket.emitWithAck('call:offer', spoofed)).toEqual({ ok: true });
+    expect(await offer).toEqual({ callId, fromUserId: alice.user.id, offer: OFFER });
+
+    const reply = nextEvent(alice.socket, 'call:answer');
+    expect(
+      await bob.socket.emitWithAck('call:answer', { callId, targetUserId: alice.user.id, answer: ANSWER }),
+    ).toEqual({
+      ok: true,
+    });
+    expect(await reply).toEqual({ callId, fromUserId: bob.user.id, answer: ANSWER });
+
+    const candidates: unknown[] = [];
+    const both = new Promise<void>((resolve) => {
+      bob.socket.on('call:ice-candidate', (e) => {
+        candidates.push(e);
+        if (candidates.length === 2) resolve();
+      });
+    });
+    await alice.socket.emitWithAck('call:ice-candidate', {
+      callId,
+      targetUserId: bob.user.id,
+      candidate: CANDIDATE,
+    });
+    await alice.socket.emitWithAck('call:ice-candidate', {
+      callId,
+      targetUserId: bob.user.id,
+      candidate: null,
+    });
+    await both;
+    expect(candidates).toEqual([
+      { callId, fromUserId: alice.user.id, candidate: CANDIDATE },
+      { callId, fromUserId: alice.user.id, candidate: null },
+    ]);
+  });
+
+  it('refuses to relay to or from anyone who is not a joined participant', async () => {
+    const { alice, bob, callId } = await activeCall();
+    const [mallory] = await people('Mallory');
+    const malloryHeard = vi.fn();
+    mallory!.socket.on('call:offer', malloryHeard);
+
+    const toOutsider = await alice.socket.emitWithAck('call:offer', {
+      callId,
+      targetUserId: mallory!.user.id,
+      offer: OFFER,
+    });
+    expect(toOutsider).toMatchObject({ ok: false, error: { code: 'forbidden', field: 'targetUserId' } });
+    const fromOutsider = await mallory!.socket.emitWithAck('call:offer', {
+      callId,
+      targetUserId: bob.user.id,
+      offer: OFFER,
+    });
+    expect(fromOutsider).toMatchObject({ ok: false, error: { code: 'forbidden', field: 'callId' } });
+    const toSelf = await alice.socket.emitWithAck('call:offer', {
+      callId,
+      targetUserId: alice.user.id,
+      offer: OFFER,
+    });
+    expect(toSelf).toMatchObject({ ok: false, error: { code: 'bad_request', field: 'targetUserId' } });
+
+    await flush(mallory!.socket);
+    expect(malloryHeard).not.toHaveBeenCalled();
+
+    // After hanging up, a participant is no longer relayed either.
+    await callAction(url, bob, callId, 'end');
+    const afterEnd = await alice.socket.emitWithAck('call:offer', {
+      callId,
+      targetUserId: bob.user.id,
+      offer: OFFER,
+    });
+    expect(afterEnd).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('refuses malformed payloads with the field named', async () => {
+    const { alice, bob, callId } = await activeCall();
+    const emit = (event: 'call:offer' | 'call:ice-candidate', payload: unknown) =>
+      (alice.socket.emitWithAck as (e: string, p: unknown) => Promise<SocketAck>)(event, payload);
+
+    expect(
+      await emit('call:offer', { callId, targetUserId: bob.user.id, offer: { type: 'offer' } }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request', field: 'offer.sdp' },
+    });
+    expect(await emit('call:offer', { callId, targetUserId: bob.user.id, offer: ANSWER })).toMatchObject({
+      error: { field: 'offer' },
+    });
+    expect(await emit('call:offer', { callId: 'x', targetUserId: bob.user.id, offer: OFFER })).toMatchObject({
+      error: { field: 'callId' },
+    });
+    const hugeSdp = { type: 'offer', sdp: 'a'.repeat(70 * 1024) };
+    expect(await emit('call:offer', { callId, targetUserId: bob.user.id, offer: hugeSdp })).toMatchObject({
+      error: { field: 'offer.sdp' },
+    });
+    expect(await emit('call:ice-candidate', 'not an object')).toMatchObject({ error: { field: 'payload' } });
+    // A message without an acknowledgement callback is dropped without hurting the connection.
+    (alice.socket.emit as (e: string, p: unknown) => void)('call:offer', { nonsense: true });
+    expect(await emit('call:offer', { callId, targetUserId: bob.user.id, offer: OFFER })).toEqual({
+      ok: true,
+    });
+  });
+
+  it('rings every device of a user, stops the others when one answers, and signals only the answering one', async () => {
+    const [alice, bob] = await people('Alice', 'Bob');
+    const bobPhone = { ...bob!, deviceId: `phone-${bob!.deviceId}` };
+    bobPhone.socket = await connectClient(url, bob!.token, bobPhone.deviceId);
+    everyone.push(bobPhone);
+    const conversation = await conversationOf(url, alice!, [bob!]);
+
+    const phoneRang = nextEvent(bobPhone.socket, 'call:incoming');
+    const callId = await ring(url, alice!, conversation, [bob!]);
+    await phoneRang;
+
+    const stopRinging = nextEvent(bobPhone.socket, 'call:handled-elsewhere');
+    const desktopHeard = vi.fn();
+    bob!.socket.on('call:handled-elsewhere', desktopHeard);
+    await answer(url, bob!, callId);
+    expect(await stopRinging).toEqual({ callId, action: 'answered' });
+
+    const phoneOffers = vi.fn();
+    bobPhone.socket.on('call:offer', phoneOffers);
+    const desktopOffer = nextEvent(bob!.socket, 'call:offer');
+    await alice!.socket.emitWithAck('call:offer', { callId, targetUserId: bob!.user.id, offer: OFFER });
+    await desktopOffer;
+    await flush(bobPhone.socket);
+    await flush(bob!.socket);
+    expect(phoneOffers).not.toHaveBeenCalled();
+    expect(desktopHeard).not.toHaveBeenCalled();
+
+    // The phone is not in the call, so it may not signal in Bob's name.
+    const fromPhone = await bobPhone.socket.emitWithAck('call:answer', {
+      callId,
+      targetUserId: alice!.user.id,
+      answer: ANSWER,
+    });
+    expect(fromPhone).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('tells the other devices when one declines', async () => {
+    const [alice, bob] = await people('Alice', 'Bob');
+    const phone = await connectClient(url, bob!.token, `phone-${bob!.deviceId}`);
+    everyone.push({ ...bob!, socket: phone });
+    const phoneRang = nextEvent(phone, 'call:incoming');
+    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    await phoneRang;
+    const stopRinging = nextEvent(phone, 'call:handled-elsewhere');
+    await api(url, 'POST', `/api/calls/${callId}/reject`, {
+      token: bob!.token,
+      body: { deviceId: bob!.deviceId },
+    });
+    expect(await stopRinging).toEqual({ callId, action: 'rejected' });
+  });
+
+  it('announces a participant whose device reconnects, and relays to its new connection', async () => {
+    const { alice, bob, callId } = await activeCall();
+    const reconnected = nextEvent(alice.socket, 'call:participant-reconnected');
+    // A reload: the old connection closes, a new one with the same device id opens.
+    bob.socket.close();
+    bob.socket = await connectClient(url, bob.token, bob.deviceId);
+    expect(await reconnected).toEqual({ callId, userId: bob.user.id });
+
+    const offer = nextEvent(bob.socket, 'call:offer');
+    await alice.socket.emitWithAck('call:offer', { callId, targetUserId: bob.user.id, offer: OFFER });
+    expect(await offer).toMatchObject({ callId, fromUserId: alice.user.id });
+
+    // Answering again after a reload announces the rejoin as well.
+    const rejoined = nextEvent(alice.socket, 'call:participant-reconnected');
+    await answer(url, bob, callId);
+    expect(await rejoined).toEqual({ callId, userId: bob.user.id });
+  });
+
+  it('stores quality reports and summarises them when the call ends', async () => {
+    const { alice, bob, callId } = await activeCall();
+    const report = (rttMs: number, quality: 'good' | 'fair' | 'poor') => ({
+      callId,
+      samples: [{ peerUserId: alice.user.id, rttMs, packetLossPct: 1, availableBitrateKbps: 800, quality }],
+    });
+    expect(await bob.socket.emitWithAck('call:quality-report', report(80, 'good'))).toEqual({ ok: true });
+    expect(await bob.socket.emitWithAck('call:quality-report', report(320, 'poor'))).toEqual({ ok: true });
+    const bad = await bob.socket.emitWithAck('call:quality-report', {
+      callId,
+      samples: [
+        { peerUserId: alice.user.id, rttMs: -1, packetLossPct: 1, availableBitrateKbps: 1, quality: 'good' },
+      ],
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request', field: 'samples.0.rttMs' } });
+
+    const during = await getCall(url, alice, callId);
+    expect(during.participants.find((p) => p.userId === bob.user.id)?.connectionQuality).toBe('poor');
+    expect(during.qualityStats).toBeNull();
+
+    await callAction(url, alice, callId, 'end');
+    const after = await getCall(url, alice, callId);
+    expect(after.qualityStats).toEqual({
+      worstQuality: 'poor',
+      participants: [
+        {
+          userId: bob.user.id,
+          reports: 2,
+          worstQuality: 'poor',
+          rttMs: { avg: 200, worst: 320 },
+          packetLossPct: { avg: 1, worst: 1 },
+          availableBitrateKbps: { avg: 800, worst: 800 },
+        },
+      ],
+    });
+  });
+});
