@@ -256,6 +256,21 @@ describe.each(databaseTargets())('protection on $name', (target) => {
       body: { memberIds: [jon.user.id] },
     });
     expect(again.body.conversation.id).toBe(direct.body.conversation.id);
+    // Both people starting their first chat at the same moment still get one conversation.
+    const lou = await registerUser(url, 'Lou');
+    const [fromJon, fromLou] = await Promise.all([
+      api<ConversationResponse>(url, 'POST', '/api/conversations', {
+        token: jon.token,
+        body: { memberIds: [lou.user.id] },
+      }),
+      api<ConversationResponse>(url, 'POST', '/api/conversations', {
+        token: lou.token,
+        body: { memberIds: [jon.user.id] },
+      }),
+    ]);
+    expect([fromJon.status, fromLou.status].sort()).toEqual([200, 201]);
+    expect(fromLou.body.conversation.id).toBe(fromJon.body.conversation.id);
+    expect(fromJon.body.conversation.members).toHaveLength(2);
 
     const group = await api<ConversationResponse>(url, 'POST', '/api/conversations', {
       token: jon.token,

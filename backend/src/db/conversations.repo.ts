@@ -25,38 +25,58 @@ const toDto = (row: ConversationRow): ConversationDto => ({
   createdAt: row.created_at.toISOString(),
 });
 
-export async function insertConversation(
+/** The key of a 1:1 conversation: the same whichever of the two users starts it (byte order, as in SQL). */
+export function directConversationKey(userA: string, userB: string): string {
+  return userA < userB ? `${userA}:${userB}` : `${userB}:${userA}`;
+}
+
+async function insertMembers(
   q: Queryable,
-  params: { createdBy: string; title: string | null; isGroup: boolean; memberIds: readonly string[] },
-): Promise<string> {
-  const [row] = await q.query<{ id: string }>(
-    'INSERT INTO conversations (title, is_group, created_by) VALUES ($1, $2, $3) RETURNING id',
-    [params.title, params.isGroup, params.createdBy],
-  );
-  const id = row!.id;
+  conversationId: string,
+  memberIds: readonly string[],
+): Promise<void> {
   await q.query(
     `INSERT INTO conversation_members (conversation_id, user_id)
      SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING`,
-    [id, params.memberIds],
+    [conversationId, memberIds],
   );
-  return id;
 }
 
-/** The existing 1:1 conversation between two users, so that starting a chat twice does not duplicate it. */
-export async function findDirectConversationId(
+export async function insertGroupConversation(
   q: Queryable,
-  userA: string,
-  userB: string,
-): Promise<string | null> {
+  params: { createdBy: string; title: string | null; memberIds: readonly string[] },
+): Promise<string> {
   const [row] = await q.query<{ id: string }>(
-    `SELECT c.id FROM conversations c
-      WHERE NOT c.is_group
-        AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $1)
-        AND EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = $2)
-      ORDER BY c.created_at LIMIT 1`,
-    [userA, userB],
+    'INSERT INTO conversations (title, is_group, created_by) VALUES ($1, TRUE, $2) RETURNING id',
+    [params.title, params.createdBy],
   );
-  return row?.id ?? null;
+  await insertMembers(q, row!.id, params.memberIds);
+  return row!.id;
+}
+
+/**
+ * The 1:1 conversation of two users, created on first use. The unique direct_key makes a concurrent second
+ * insert wait for the first and then find its row, so both callers get the same conversation.
+ */
+export async function findOrCreateDirectConversation(
+  q: Queryable,
+  createdBy: string,
+  otherUserId: string,
+): Promise<{ id: string; created: boolean }> {
+  const key = directConversationKey(createdBy, otherUserId);
+  const [inserted] = await q.query<{ id: string }>(
+    `INSERT INTO conversations (title, is_group, created_by, direct_key) VALUES (NULL, FALSE, $1, $2)
+     ON CONFLICT (direct_key) WHERE direct_key IS NOT NULL DO NOTHING RETURNING id`,
+    [createdBy, key],
+  );
+  if (inserted) {
+    await insertMembers(q, inserted.id, [createdBy, otherUserId]);
+    return { id: inserted.id, created: true };
+  }
+  const [existing] = await q.query<{ id: string }>('SELECT id FROM conversations WHERE direct_key = $1', [
+    key,
+  ]);
+  return { id: existing!.id, created: false };
 }
 
 export async function findConversation(q: Queryable, id: string): Promise<ConversationDto | null> {

@@ -8,8 +8,8 @@ import {
 } from '../../../../src/shared/protocol.ts';
 import {
   findConversation,
-  findDirectConversationId,
-  insertConversation,
+  findOrCreateDirectConversation,
+  insertGroupConversation,
   listConversationsOf,
 } from '../../db/conversations.repo.ts';
 import type { Db } from '../../db/db.ts';
@@ -29,18 +29,19 @@ export function conversationsRoutes(app: FastifyInstance, db: Db): void {
       throw new AppError('not_found', 'body.memberIds: unknown user', 'body.memberIds');
     }
     const isGroup = others.length > 1 || body.title !== undefined;
-    const existing = isGroup ? null : await findDirectConversationId(db, request.userId, others[0]!);
-    const id =
-      existing ??
-      (await db.transaction((tx) =>
-        insertConversation(tx, {
-          createdBy: request.userId,
-          title: body.title ?? null,
-          isGroup,
-          memberIds: [request.userId, ...others],
-        }),
-      ));
-    reply.code(existing === null ? 201 : 200);
+    const { id, created } = isGroup
+      ? {
+          id: await db.transaction((tx) =>
+            insertGroupConversation(tx, {
+              createdBy: request.userId,
+              title: body.title ?? null,
+              memberIds: [request.userId, ...others],
+            }),
+          ),
+          created: true,
+        }
+      : await db.transaction((tx) => findOrCreateDirectConversation(tx, request.userId, others[0]!));
+    reply.code(created ? 201 : 200);
     return { conversation: (await findConversation(db, id))! };
   });
 
