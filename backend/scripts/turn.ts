@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, type Config } from '../src/config.ts';
 import { deriveLocalCoturnConfig, readProductionCoturnConfig } from '../src/turn/coturnConfig.ts';
 
 const DEV_REALM = 'callbridge.local';
@@ -26,9 +26,9 @@ if (process.env.DATA_DIR === ':memory:' && !process.env.TURN_SECRET) {
 }
 
 // Loading the backend's own config reads (or creates) the same DATA_DIR/secrets.json the backend uses.
-let config;
+let config: Config;
 try {
-  config = loadConfig({ TURN_SERVER_HOST: '127.0.0.1', ...process.env });
+  config = loadConfig({ ...process.env, TURN_SERVER_HOST: process.env.TURN_SERVER_HOST || '127.0.0.1' });
 } catch (error) {
   if (error instanceof ConfigError) fail(error.message);
   throw error;
