@@ -6,7 +6,7 @@
  * machines, servers) it says so and leaves the web client running, which is the same renderer.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -26,15 +26,27 @@ function run(command: string, args: string[]): void {
   }
 }
 
-/** The path of the Electron binary, or null with the reason when the package has none (no download here). */
+/**
+ * The path of the Electron binary, or null with the reason. `require('electron')` downloads a missing binary
+ * on first use, which is what a developer machine wants; with ELECTRON_SKIP_BINARY_DOWNLOAD set (machines
+ * without that download) a missing binary is reported without trying.
+ */
 function findElectron(): { binary: string } | { reason: string } {
-  try {
-    const binary = createRequire(import.meta.url)('electron') as unknown;
-    if (typeof binary === 'string' && existsSync(binary)) return { binary };
-    return { reason: 'the electron package has no binary on this machine' };
-  } catch {
-    return { reason: 'the electron package has no binary on this machine (ELECTRON_SKIP_BINARY_DOWNLOAD?)' };
+  const require = createRequire(import.meta.url);
+  const packageDir = path.dirname(require.resolve('electron/package.json'));
+  const pathFile = path.join(packageDir, 'path.txt');
+  const installed = existsSync(pathFile) && path.join(packageDir, 'dist', readFileSync(pathFile, 'utf8'));
+  if (installed && existsSync(installed)) return { binary: installed };
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
+    return { reason: 'ELECTRON_SKIP_BINARY_DOWNLOAD is set and the electron package has no binary' };
   }
+  try {
+    const binary = require('electron') as unknown;
+    if (typeof binary === 'string' && existsSync(binary)) return { binary };
+  } catch {
+    // the download failed: reported below
+  }
+  return { reason: 'the Electron binary could not be downloaded' };
 }
 
 /** Starts the backend and resolves with its URL once it logs that it listens. */
