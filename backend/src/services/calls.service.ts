@@ -82,10 +82,11 @@ export function createCallService(db: Db, notifier: CallNotifier, timings: CallT
     const result = await db.transaction(async (tx) => {
       const call = await lockCall(tx, callId);
       if (call === null) throw new AppError('not_found', 'call not found');
-      const value = await work(tx, call, outbox);
-      outbox.callChanged(callId);
-      return value;
+      return work(tx, call, outbox);
     });
+    // Relay caches on every node drop this call before anyone hears of the change, so a client reacting to
+    // an event (e.g. call:ended) never meets a stale relay permission on another node.
+    notifier.callChanged(callId);
     outbox.deliver(notifier);
     return result;
   }

@@ -22,7 +22,7 @@ export interface CallNotifier {
  * Events decided inside a database transaction, delivered only after it committed: a client must never
  * hear about a state that a rollback then undid.
  */
-export class Outbox implements CallNotifier {
+export class Outbox implements Omit<CallNotifier, 'callChanged'> {
   private readonly pending: ((notifier: CallNotifier) => void)[] = [];
 
   toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerEventPayload<E>): void {
@@ -36,10 +36,6 @@ export class Outbox implements CallNotifier {
     payload: ServerEventPayload<E>,
   ): void {
     this.pending.push((n) => n.toOtherDevices(userId, exceptDeviceId, event, payload));
-  }
-
-  callChanged(callId: string): void {
-    this.pending.push((n) => n.callChanged(callId));
   }
 
   deliver(notifier: CallNotifier): void {
