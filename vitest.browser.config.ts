@@ -1,12 +1,12 @@
-import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
+import type { TurnCredentialsResponse } from './src/shared/protocol.ts';
+import { issueTurnCredentials } from './backend/src/turn/turnCredentials.ts';
+import type { TurnConfig } from './backend/src/turn/turnCredentials.ts';
+import { isCoturnInstalled, startCoturn } from './backend/test/support/coturn.ts';
+import type { RunningCoturn } from './backend/test/support/coturn.ts';
+import { CHROMIUM_FLAGS, chromiumPath } from './e2e/support/fakeCamera.ts';
 
 /**
  * Real WebRTC in real Chromium: the engine's *.browser.test.ts files run in a page of Debian's Chromium with
@@ -14,97 +14,31 @@ import { playwright } from '@vitest/browser-playwright';
  * browser's own. `npm run test:browser`.
  */
 
-/** The browser side declares the same shape in src/renderer/webrtc/testSupport/turnServer.ts. */
-interface TestTurnServer {
-  urls: string[];
-  username: string;
-  credential: string;
-}
-
-let turnServer: { process: ChildProcess; dir: string } | null = null;
-// A run that is interrupted must not leave coturn behind.
-process.once('exit', () => turnServer?.process.kill());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
-
-async function waitForTcp(port: number, child: ChildProcess): Promise<void> {
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`turnserver exited with code ${child.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+let turnServer: RunningCoturn | null = null;
 
 /**
- * Browser command: starts a loopback coturn with TURN REST (HMAC) authentication, as the backend issues it,
- * and returns valid credentials. Null where coturn is not installed, except in CI, where that fails the run.
+ * Browser command (src/renderer/webrtc/testSupport/turnServer.ts): starts a loopback coturn on the production
+ * config, as the backend suites do, and returns the credentials the backend would issue for it. Null where
+ * coturn is not installed, except in CI, where that fails the run.
  */
-async function startTurnServer(): Promise<TestTurnServer | null> {
-  if (spawnSync('turnserver', ['--version']).error) {
+async function startTurnServer(): Promise<TurnCredentialsResponse['credentials']> {
+  if (!isCoturnInstalled()) {
     if (process.env.CI === 'true')
       throw new Error('turnserver (coturn) is required in CI but is not installed');
     return null;
   }
   await stopTurnServer();
-  const port = await freePort();
   const secret = randomBytes(16).toString('hex');
-  const dir = mkdtempSync(join(tmpdir(), 'engine-turn-'));
-  const child = spawn(
-    'turnserver',
-    [
-      '-n',
-      `--listening-ip=127.0.0.1`,
-      `--listening-port=${port}`,
-      '--relay-ip=127.0.0.1',
-      '--allow-loopback-peers', // both test peers live on this machine
-      '--use-auth-secret',
-      `--static-auth-secret=${secret}`,
-      '--realm=callbridge.test',
-      '--no-tls',
-      '--no-dtls',
-      '--no-cli',
-      `--userdb=${join(dir, 'turndb')}`,
-      `--pidfile=${join(dir, 'turnserver.pid')}`,
-      '--log-file=stdout',
-    ],
-    { stdio: 'ignore' },
-  );
-  turnServer = { process: child, dir };
-  await waitForTcp(port, child);
-  const username = `${Math.floor(Date.now() / 1000) + 3600}:engine-test`;
-  return {
-    urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
-    username,
-    credential: createHmac('sha1', secret).update(username).digest('base64'),
-  };
+  turnServer = await startCoturn({ secret });
+  const { host, port } = turnServer;
+  const config: TurnConfig = { host, port, tlsPort: null, secret, ttlSeconds: 3600, stunUrls: [] };
+  return issueTurnCredentials(config, [], 'engine-test', new Date()).response.credentials;
 }
 
 async function stopTurnServer(): Promise<void> {
-  if (!turnServer) return;
-  const { process: child, dir } = turnServer;
+  const running = turnServer;
   turnServer = null;
-  if (child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+  await running?.stop();
 }
 
 export default defineConfig({
@@ -122,21 +56,7 @@ export default defineConfig({
         stopTurnServer: () => stopTurnServer(),
       },
       provider: playwright({
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-quic',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--use-fake-device-for-media-stream',
-            '--use-fake-ui-for-media-stream',
-            '--allow-loopback-in-peer-connection',
-          ],
-        },
+        launchOptions: { executablePath: chromiumPath, args: [...CHROMIUM_FLAGS] },
       }),
       instances: [{ browser: 'chromium' }],
     },

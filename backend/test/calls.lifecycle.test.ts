@@ -2,49 +2,30 @@
  * The call lifecycle over REST with real socket clients: answered, rejected, ended, cancelled, group
  * join/leave, authorization, validation, history. Runs on PGlite and, when configured, on PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ListCallsResponse } from '../../src/shared/protocol.ts';
 import {
   answer,
   callAction,
-  closeAll,
   conversationOf,
   getCall,
-  members,
   ring,
   statusOf,
-  type Member,
+  useCallSuiteServer,
 } from './support/callFixtures.ts';
 import { databaseTargets } from './support/databases.ts';
-import { api, nextEvent, startTestServer, type TestServer } from './support/testServer.ts';
+import { api, nextEvent } from './support/testServer.ts';
 
 describe.each(databaseTargets())('call lifecycle on $name', (target) => {
-  let server: TestServer;
-  let url: string;
-  const everyone: Member[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer(await target.setUp());
-    url = server.url;
-  });
-  afterAll(async () => {
-    closeAll(everyone);
-    await server?.close();
-    await target.tearDown();
-  });
-
-  async function people(...names: string[]): Promise<Member[]> {
-    const list = await members(url, ...names);
-    everyone.push(...list);
-    return list;
-  }
+  const server = useCallSuiteServer(target);
+  const { people } = server;
 
   it('answered: the caller hears the callee join and the call becomes active', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const conversation = await conversationOf(url, alice!, [bob!]);
+    const conversation = await conversationOf(server.url, alice!, [bob!]);
     const incoming = nextEvent(bob!.socket, 'call:incoming');
     const initiated = await api<{ callId: string; status: string; participants: { status: string }[] }>(
-      url,
+      server.url,
       'POST',
       '/api/calls/initiate',
       { token: alice!.token, body: { conversationId: conversation.id, type: 'audio' } },
@@ -59,10 +40,10 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
       type: 'audio',
       initiatedBy: alice!.user.id,
     });
-    expect((await getCall(url, alice!, callId)).status).toBe('ringing');
+    expect((await getCall(server.url, alice!, callId)).status).toBe('ringing');
 
     const joined = nextEvent(alice!.socket, 'call:participant-joined');
-    const answered = await answer(url, bob!, callId);
+    const answered = await answer(server.url, bob!, callId);
     expect(answered.status).toBe(200);
     expect(answered.body).toMatchObject({ callId, status: 'active' });
     expect(await joined).toEqual({
@@ -73,39 +54,39 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     });
 
     // Answering again (a reload) is idempotent: same start time, the call stays active.
-    const again = await answer(url, bob!, callId);
+    const again = await answer(server.url, bob!, callId);
     expect(again.body).toEqual(answered.body);
-    const call = await getCall(url, bob!, callId);
+    const call = await getCall(server.url, bob!, callId);
     expect(call).toMatchObject({ status: 'active', startedAt: answered.body.startedAt });
     expect(statusOf(call, bob!)).toBe('joined');
   });
 
   it('rejected: the caller of a 1:1 call learns it and the call is over', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
     const rejected = nextEvent(alice!.socket, 'call:participant-rejected');
     const ended = nextEvent(alice!.socket, 'call:ended');
 
-    const res = await callAction(url, bob!, callId, 'reject');
+    const res = await callAction(server.url, bob!, callId, 'reject');
     expect(res).toEqual({ status: 200, body: { callId, status: 'rejected' } });
     expect(await rejected).toEqual({ callId, userId: bob!.user.id });
     expect(await ended).toEqual({ callId, reason: 'rejected', endedBy: bob!.user.id });
 
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     expect(call).toMatchObject({ status: 'rejected', endReason: 'rejected', durationSeconds: 0 });
     expect(statusOf(call, bob!)).toBe('rejected');
     // Answering a rejected call is an illegal transition.
-    expect((await answer(url, bob!, callId)).status).toBe(409);
+    expect((await answer(server.url, bob!, callId)).status).toBe(409);
   });
 
   it('ended: both sides hear it, duration and reason are recorded, ending again changes nothing', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
-    await answer(url, bob!, callId);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, callId);
     const aliceHears = nextEvent(alice!.socket, 'call:ended');
     const bobHears = nextEvent(bob!.socket, 'call:ended');
 
-    const res = await callAction(url, bob!, callId, 'end');
+    const res = await callAction(server.url, bob!, callId, 'end');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ callId, status: 'ended', endReason: 'ended-by-user' });
     expect(res.body.duration).toEqual(expect.any(Number));
@@ -113,7 +94,7 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     expect(await aliceHears).toEqual(expected);
     expect(await bobHears).toEqual(expected);
 
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     expect(call).toMatchObject({
       status: 'ended',
       endReason: 'ended-by-user',
@@ -121,19 +102,19 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     });
     expect(call.endedAt).not.toBeNull();
     expect(call.participants.every((p) => p.status === 'left')).toBe(true);
-    expect((await callAction(url, alice!, callId, 'end')).body).toEqual(res.body);
+    expect((await callAction(server.url, alice!, callId, 'end')).body).toEqual(res.body);
   });
 
   it('cancelled: the caller hangs up while it rings and the callee sees a missed call', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
     const bobHears = nextEvent(bob!.socket, 'call:ended');
 
-    const res = await callAction(url, alice!, callId, 'end');
+    const res = await callAction(server.url, alice!, callId, 'end');
     expect(res.body).toEqual({ callId, status: 'missed', duration: 0, endReason: 'cancelled' });
     expect(await bobHears).toEqual({ callId, reason: 'cancelled', endedBy: alice!.user.id });
 
-    const missed = await api<ListCallsResponse>(url, 'GET', '/api/calls?filter=missed', {
+    const missed = await api<ListCallsResponse>(server.url, 'GET', '/api/calls?filter=missed', {
       token: bob!.token,
     });
     expect(missed.body.calls.map((c) => [c.id, c.myStatus, c.direction])).toEqual([
@@ -143,20 +124,23 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
 
   it('group: joins, declines and leaves are announced; the call ends when the last one leaves', async () => {
     const [alice, bob, carol, dave] = await people('Alice', 'Bob', 'Carol', 'Dave');
-    const conversation = await conversationOf(url, alice!, [bob!, carol!, dave!], 'Team');
+    const conversation = await conversationOf(server.url, alice!, [bob!, carol!, dave!], 'Team');
     expect(conversation.isGroup).toBe(true);
-    const callId = await ring(url, alice!, conversation, [bob!, carol!, dave!]);
+    const callId = await ring(server.url, alice!, conversation, [bob!, carol!, dave!]);
 
     const aliceSeesBob = nextEvent(
       alice!.socket,
       'call:participant-joined',
       (e) => e.userId === bob!.user.id,
     );
-    await answer(url, bob!, callId);
+    await answer(server.url, bob!, callId);
     await aliceSeesBob;
 
     const declined = [alice!, bob!].map((m) => nextEvent(m.socket, 'call:participant-rejected'));
-    expect((await callAction(url, dave!, callId, 'reject')).body).toEqual({ callId, status: 'active' });
+    expect((await callAction(server.url, dave!, callId, 'reject')).body).toEqual({
+      callId,
+      status: 'active',
+    });
     expect(await Promise.all(declined)).toEqual([
       { callId, userId: dave!.user.id },
       { callId, userId: dave!.user.id },
@@ -167,23 +151,23 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
       'call:participant-joined',
       (e) => e.userId === carol!.user.id,
     );
-    await answer(url, carol!, callId);
+    await answer(server.url, carol!, callId);
     await bobSeesCarol;
 
     const leftSeen = [bob!, carol!].map((m) => nextEvent(m.socket, 'call:participant-left'));
-    const aliceLeaves = await callAction(url, alice!, callId, 'end');
+    const aliceLeaves = await callAction(server.url, alice!, callId, 'end');
     expect(aliceLeaves.body).toMatchObject({ callId, status: 'active', endReason: null });
     expect(await Promise.all(leftSeen)).toEqual([
       { callId, userId: alice!.user.id },
       { callId, userId: alice!.user.id },
     ]);
 
-    await callAction(url, bob!, callId, 'end');
+    await callAction(server.url, bob!, callId, 'end');
     const ended = nextEvent(alice!.socket, 'call:ended');
-    const last = await callAction(url, carol!, callId, 'end');
+    const last = await callAction(server.url, carol!, callId, 'end');
     expect(last.body).toMatchObject({ status: 'ended', endReason: 'ended-by-user' });
     expect(await ended).toEqual({ callId, reason: 'ended-by-user', endedBy: carol!.user.id });
-    const call = await getCall(url, dave!, callId);
+    const call = await getCall(server.url, dave!, callId);
     expect(call.participants.map((p) => [p.userName, p.status]).sort()).toEqual([
       ['Alice', 'left'],
       ['Bob', 'left'],
@@ -194,34 +178,45 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
 
   it('group: the call is rejected only once every invitee declined', async () => {
     const [alice, bob, carol] = await people('Alice', 'Bob', 'Carol');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!, carol!]), [bob!, carol!]);
-    expect((await callAction(url, bob!, callId, 'reject')).body).toEqual({ callId, status: 'ringing' });
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!, carol!]), [
+      bob!,
+      carol!,
+    ]);
+    expect((await callAction(server.url, bob!, callId, 'reject')).body).toEqual({
+      callId,
+      status: 'ringing',
+    });
     const ended = nextEvent(alice!.socket, 'call:ended');
-    expect((await callAction(url, carol!, callId, 'reject')).body).toEqual({ callId, status: 'rejected' });
+    expect((await callAction(server.url, carol!, callId, 'reject')).body).toEqual({
+      callId,
+      status: 'rejected',
+    });
     expect(await ended).toMatchObject({ callId, reason: 'rejected' });
   });
 
   it('a group member who was not invited can join the open call', async () => {
     const [alice, bob, carol] = await people('Alice', 'Bob', 'Carol');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!, carol!]), [bob!]);
-    await answer(url, bob!, callId);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!, carol!]), [
+      bob!,
+    ]);
+    await answer(server.url, bob!, callId);
     const seen = nextEvent(bob!.socket, 'call:participant-joined', (e) => e.userId === carol!.user.id);
-    expect((await answer(url, carol!, callId)).status).toBe(200);
+    expect((await answer(server.url, carol!, callId)).status).toBe(200);
     await seen;
-    expect(statusOf(await getCall(url, alice!, callId), carol!)).toBe('joined');
+    expect(statusOf(await getCall(server.url, alice!, callId), carol!)).toBe('joined');
   });
 
   it('refuses non-members: initiate, get and answer answer 403; unknown ids 404', async () => {
     const [alice, bob, mallory] = await people('Alice', 'Bob', 'Mallory');
-    const conversation = await conversationOf(url, alice!, [bob!]);
+    const conversation = await conversationOf(server.url, alice!, [bob!]);
     const asMallory = { token: mallory!.token };
 
-    const initiate = await api(url, 'POST', '/api/calls/initiate', {
+    const initiate = await api(server.url, 'POST', '/api/calls/initiate', {
       ...asMallory,
       body: { conversationId: conversation.id, type: 'audio' },
     });
     expect(initiate.status).toBe(403);
-    const inviteOutsider = await api(url, 'POST', '/api/calls/initiate', {
+    const inviteOutsider = await api(server.url, 'POST', '/api/calls/initiate', {
       token: alice!.token,
       body: { conversationId: conversation.id, type: 'audio', participantIds: [mallory!.user.id] },
     });
@@ -230,21 +225,25 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
       body: { error: { code: 'forbidden', field: 'participantIds' } },
     });
 
-    const callId = await ring(url, alice!, conversation, [bob!]);
-    expect((await api(url, 'GET', `/api/calls/${callId}`, asMallory)).status).toBe(403);
-    expect((await answer(url, mallory!, callId)).status).toBe(403);
-    expect((await callAction(url, mallory!, callId, 'end')).status).toBe(403);
+    const callId = await ring(server.url, alice!, conversation, [bob!]);
+    expect((await api(server.url, 'GET', `/api/calls/${callId}`, asMallory)).status).toBe(403);
+    expect((await answer(server.url, mallory!, callId)).status).toBe(403);
+    expect((await callAction(server.url, mallory!, callId, 'end')).status).toBe(403);
     expect(
-      (await api(url, 'PATCH', `/api/calls/${callId}/media`, { ...asMallory, body: { audioEnabled: false } }))
-        .status,
+      (
+        await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
+          ...asMallory,
+          body: { audioEnabled: false },
+        })
+      ).status,
     ).toBe(403);
-    expect((await getCall(url, alice!, callId)).status).toBe('ringing');
+    expect((await getCall(server.url, alice!, callId)).status).toBe('ringing');
 
     const unknown = '00000000-0000-4000-8000-000000000000';
-    expect((await api(url, 'GET', `/api/calls/${unknown}`, asMallory)).body).toEqual({
+    expect((await api(server.url, 'GET', `/api/calls/${unknown}`, asMallory)).body).toEqual({
       error: { code: 'not_found', message: 'call not found' },
     });
-    const noConversation = await api(url, 'POST', '/api/calls/initiate', {
+    const noConversation = await api(server.url, 'POST', '/api/calls/initiate', {
       ...asMallory,
       body: { conversationId: unknown, type: 'audio' },
     });
@@ -253,9 +252,9 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
 
   it('refuses malformed input with the field named, and changes nothing', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const conversation = await conversationOf(url, alice!, [bob!]);
+    const conversation = await conversationOf(server.url, alice!, [bob!]);
     const initiate = (body: unknown) =>
-      api(url, 'POST', '/api/calls/initiate', { token: alice!.token, body });
+      api(server.url, 'POST', '/api/calls/initiate', { token: alice!.token, body });
 
     expect((await initiate({ conversationId: conversation.id, type: 'hologram' })).body).toMatchObject({
       error: { code: 'bad_request', field: 'body.type' },
@@ -269,39 +268,42 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
       error: { field: 'body.participantIds' },
     });
     expect(
-      (await api(url, 'POST', '/api/calls/not-a-uuid/answer', { token: bob!.token })).body,
+      (await api(server.url, 'POST', '/api/calls/not-a-uuid/answer', { token: bob!.token })).body,
     ).toMatchObject({
       error: { code: 'bad_request', field: 'params.callId' },
     });
-    const history = await api<ListCallsResponse>(url, 'GET', '/api/calls', { token: alice!.token });
+    const history = await api<ListCallsResponse>(server.url, 'GET', '/api/calls', { token: alice!.token });
     expect(history.body.calls).toEqual([]);
 
-    const callId = await ring(url, alice!, conversation, [bob!]);
-    await answer(url, bob!, callId);
-    const badAnswer = await api(url, 'POST', `/api/calls/${callId}/answer`, {
+    const callId = await ring(server.url, alice!, conversation, [bob!]);
+    await answer(server.url, bob!, callId);
+    const badAnswer = await api(server.url, 'POST', `/api/calls/${callId}/answer`, {
       token: bob!.token,
       body: { deviceId: 'x' },
     });
     expect(badAnswer.body).toMatchObject({ error: { code: 'bad_request', field: 'body.deviceId' } });
-    const emptyMedia = await api(url, 'PATCH', `/api/calls/${callId}/media`, { token: bob!.token, body: {} });
+    const emptyMedia = await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
+      token: bob!.token,
+      body: {},
+    });
     expect(emptyMedia.body).toMatchObject({ error: { code: 'bad_request', field: 'body' } });
-    const badMedia = await api(url, 'PATCH', `/api/calls/${callId}/media`, {
+    const badMedia = await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
       token: bob!.token,
       body: { audioEnabled: 'no' },
     });
     expect(badMedia.body).toMatchObject({ error: { field: 'body.audioEnabled' } });
-    expect((await getCall(url, bob!, callId)).participants.every((p) => p.mediaState.audioEnabled)).toBe(
-      true,
-    );
+    expect(
+      (await getCall(server.url, bob!, callId)).participants.every((p) => p.mediaState.audioEnabled),
+    ).toBe(true);
   });
 
   it('media state changes reach the other participants', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
-    await answer(url, bob!, callId);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, callId);
     const seen = nextEvent(alice!.socket, 'call:media-state-changed');
 
-    const res = await api(url, 'PATCH', `/api/calls/${callId}/media`, {
+    const res = await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
       token: bob!.token,
       body: { videoEnabled: false, screenSharing: true },
     });
@@ -309,39 +311,42 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     expect(res.body).toEqual({ success: true, mediaState });
     expect(await seen).toEqual({ callId, userId: bob!.user.id, mediaState });
     expect(
-      (await getCall(url, alice!, callId)).participants.find((p) => p.userId === bob!.user.id)?.mediaState,
+      (await getCall(server.url, alice!, callId)).participants.find((p) => p.userId === bob!.user.id)
+        ?.mediaState,
     ).toEqual(mediaState);
   });
 
   it('GET /api/calls/active returns the call to rejoin', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const none = await api(url, 'GET', '/api/calls/active', { token: alice!.token });
+    const none = await api(server.url, 'GET', '/api/calls/active', { token: alice!.token });
     expect(none.body).toEqual({ call: null });
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
-    await answer(url, bob!, callId);
-    const active = await api<{ call: { id: string } }>(url, 'GET', '/api/calls/active', {
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, callId);
+    const active = await api<{ call: { id: string } }>(server.url, 'GET', '/api/calls/active', {
       token: bob!.token,
     });
     expect(active.body.call.id).toBe(callId);
-    await callAction(url, alice!, callId, 'end');
-    expect((await api(url, 'GET', '/api/calls/active', { token: bob!.token })).body).toEqual({ call: null });
+    await callAction(server.url, alice!, callId, 'end');
+    expect((await api(server.url, 'GET', '/api/calls/active', { token: bob!.token })).body).toEqual({
+      call: null,
+    });
   });
 
   it('concurrent answers from two devices make one join and one active call', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
     const answers = await Promise.all([
-      api(url, 'POST', `/api/calls/${callId}/answer`, {
+      api(server.url, 'POST', `/api/calls/${callId}/answer`, {
         token: bob!.token,
         body: { deviceId: 'device-one' },
       }),
-      api(url, 'POST', `/api/calls/${callId}/answer`, {
+      api(server.url, 'POST', `/api/calls/${callId}/answer`, {
         token: bob!.token,
         body: { deviceId: 'device-two' },
       }),
-      callAction(url, alice!, callId, 'end'),
+      callAction(server.url, alice!, callId, 'end'),
     ]);
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     // Whatever the interleaving, the call went one legal way: answered then ended, or cancelled.
     if (call.status === 'missed') expect(call.endReason).toBe('cancelled');
     else expect(call).toMatchObject({ status: 'ended', endReason: 'ended-by-user' });
@@ -350,13 +355,13 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
 
   it('history is recorded newest first, pages with an opaque cursor and filters missed calls', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const conversation = await conversationOf(url, alice!, [bob!]);
+    const conversation = await conversationOf(server.url, alice!, [bob!]);
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const callId = await ring(url, alice!, conversation, [bob!]);
+      const callId = await ring(server.url, alice!, conversation, [bob!]);
       if (i % 2 === 0)
-        await callAction(url, alice!, callId, 'end'); // cancelled: missed for Bob
-      else await callAction(url, bob!, callId, 'reject');
+        await callAction(server.url, alice!, callId, 'end'); // cancelled: missed for Bob
+      else await callAction(server.url, bob!, callId, 'reject');
       ids.push(callId);
     }
     const seen: string[] = [];
@@ -364,7 +369,9 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     let pages = 0;
     do {
       const query: string = cursor === null ? '?limit=2' : `?limit=2&cursor=${cursor}`;
-      const page = await api<ListCallsResponse>(url, 'GET', `/api/calls${query}`, { token: bob!.token });
+      const page = await api<ListCallsResponse>(server.url, 'GET', `/api/calls${query}`, {
+        token: bob!.token,
+      });
       expect(page.status).toBe(200);
       seen.push(...page.body.calls.map((c) => c.id));
       cursor = page.body.nextCursor;
@@ -373,17 +380,19 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     expect(pages).toBe(3);
     expect(seen).toEqual([...ids].reverse());
 
-    const missed = await api<ListCallsResponse>(url, 'GET', '/api/calls?filter=missed', {
+    const missed = await api<ListCallsResponse>(server.url, 'GET', '/api/calls?filter=missed', {
       token: bob!.token,
     });
     expect(missed.body.calls.map((c) => c.id)).toEqual([ids[4], ids[2], ids[0]]);
     expect(missed.body.calls.every((c) => c.endReason === 'cancelled' && c.direction === 'incoming')).toBe(
       true,
     );
-    const outgoing = await api<ListCallsResponse>(url, 'GET', '/api/calls?limit=1', { token: alice!.token });
+    const outgoing = await api<ListCallsResponse>(server.url, 'GET', '/api/calls?limit=1', {
+      token: alice!.token,
+    });
     expect(outgoing.body.calls[0]).toMatchObject({ id: ids[4], direction: 'outgoing', myStatus: 'left' });
 
-    const badCursor = await api(url, 'GET', '/api/calls?cursor=garbage', { token: bob!.token });
+    const badCursor = await api(server.url, 'GET', '/api/calls?cursor=garbage', { token: bob!.token });
     expect(badCursor.body).toMatchObject({ error: { code: 'bad_request', field: 'query.cursor' } });
   });
 });

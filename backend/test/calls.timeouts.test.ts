@@ -2,7 +2,7 @@
  * What the sweeper does over time: ring timeouts, reconnect graces, and both surviving a restart (they are
  * read from the database, not from timers). Runs on PGlite and, when configured, on PostgreSQL.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ListCallsResponse } from '../../src/shared/protocol.ts';
 import {
   answer,
@@ -13,39 +13,18 @@ import {
   members,
   ring,
   statusOf,
-  type Member,
+  useCallSuiteServer,
 } from './support/callFixtures.ts';
 import { databaseTargets } from './support/databases.ts';
-import { api, connectClient, nextEvent, startTestServer, type TestServer } from './support/testServer.ts';
+import { api, connectClient, nextEvent, startTestServer } from './support/testServer.ts';
 
 describe.each(databaseTargets())('timeouts on $name', (target) => {
-  let server: TestServer;
-  let url: string;
-  const everyone: Member[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer({
-      ...(await target.setUp()),
-      CALL_RING_TIMEOUT_SECONDS: '3',
-      RECONNECT_GRACE_SECONDS: '1',
-    });
-    url = server.url;
-  });
-  afterAll(async () => {
-    closeAll(everyone);
-    await server?.close();
-    await target.tearDown();
-  });
-
-  async function people(...names: string[]): Promise<Member[]> {
-    const list = await members(url, ...names);
-    everyone.push(...list);
-    return list;
-  }
+  const server = useCallSuiteServer(target, { CALL_RING_TIMEOUT_SECONDS: '3', RECONNECT_GRACE_SECONDS: '1' });
+  const { people } = server;
 
   it('an unanswered call turns missed at the ring timeout, and both sides hear it', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
     const missed = nextEvent(alice!.socket, 'call:participants-missed');
     const aliceEnded = nextEvent(alice!.socket, 'call:ended');
     const bobEnded = nextEvent(bob!.socket, 'call:ended');
@@ -53,10 +32,10 @@ describe.each(databaseTargets())('timeouts on $name', (target) => {
     expect(await missed).toEqual({ callId, userIds: [bob!.user.id] });
     expect(await aliceEnded).toEqual({ callId, reason: 'missed', endedBy: null });
     expect(await bobEnded).toEqual({ callId, reason: 'missed', endedBy: null });
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     expect(call).toMatchObject({ status: 'missed', endReason: 'missed', durationSeconds: 0 });
     expect(statusOf(call, bob!)).toBe('missed');
-    const history = await api<ListCallsResponse>(url, 'GET', '/api/calls?filter=missed', {
+    const history = await api<ListCallsResponse>(server.url, 'GET', '/api/calls?filter=missed', {
       token: bob!.token,
     });
     expect(history.body.calls.map((c) => c.id)).toEqual([callId]);
@@ -64,27 +43,30 @@ describe.each(databaseTargets())('timeouts on $name', (target) => {
 
   it('in an active group call only the invitees who never answered are missed', async () => {
     const [alice, bob, carol] = await people('Alice', 'Bob', 'Carol');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!, carol!]), [bob!, carol!]);
-    await answer(url, bob!, callId);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!, carol!]), [
+      bob!,
+      carol!,
+    ]);
+    await answer(server.url, bob!, callId);
     const aliceHears = nextEvent(alice!.socket, 'call:participants-missed');
     const carolHears = nextEvent(carol!.socket, 'call:participants-missed');
 
     expect(await aliceHears).toEqual({ callId, userIds: [carol!.user.id] });
     expect(await carolHears).toEqual({ callId, userIds: [carol!.user.id] });
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     expect(call.status).toBe('active');
     expect(statusOf(call, carol!)).toBe('missed');
   });
 
   it('a 1:1 call fails when the peer dropped and did not come back within the grace', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
-    await answer(url, bob!, callId);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, callId);
     const ended = nextEvent(alice!.socket, 'call:ended');
     bob!.socket.close();
 
     expect(await ended).toEqual({ callId, reason: 'connection-failed', endedBy: null });
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     expect(call).toMatchObject({ status: 'failed', endReason: 'connection-failed' });
     expect(call.durationSeconds).toEqual(expect.any(Number));
     expect(statusOf(call, bob!)).toBe('left');
@@ -92,13 +74,16 @@ describe.each(databaseTargets())('timeouts on $name', (target) => {
 
   it('a group participant who dropped for good is announced as left; the call goes on', async () => {
     const [alice, bob, carol] = await people('Alice', 'Bob', 'Carol');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!, carol!]), [bob!, carol!]);
-    await Promise.all([answer(url, bob!, callId), answer(url, carol!, callId)]);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!, carol!]), [
+      bob!,
+      carol!,
+    ]);
+    await Promise.all([answer(server.url, bob!, callId), answer(server.url, carol!, callId)]);
     const left = nextEvent(alice!.socket, 'call:participant-left');
     carol!.socket.close();
 
     expect(await left).toEqual({ callId, userId: carol!.user.id });
-    const call = await getCall(url, alice!, callId);
+    const call = await getCall(server.url, alice!, callId);
     expect(call.status).toBe('active');
     expect(statusOf(call, carol!)).toBe('left');
   });

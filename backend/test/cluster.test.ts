@@ -164,6 +164,16 @@ describe.skipIf(skipReason !== null)(
       expect(await endedAtA).toEqual(endedEvent);
       expect(await endedAtB).toEqual(endedEvent);
 
+      // Node B relayed for this call before, so it knew the callee as joined; the hang-up on node A must reach
+      // it too: signaling in an ended call is refused.
+      expect(
+        await calleeSocket.emitWithAck('call:ice-candidate', {
+          callId,
+          targetUserId: caller.user.id,
+          candidate,
+        }),
+      ).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+
       // Both nodes read the one shared database.
       const seenFromB = await api<{ call: { status: string } }>(nodeB.url, 'GET', `/api/calls/${callId}`, {
         token: callee.token,

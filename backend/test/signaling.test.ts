@@ -2,21 +2,19 @@
  * Socket signaling with real clients: the relay between joined participants only, server-stamped sender,
  * validation of payloads, a user's two devices, a device reconnecting mid-call, quality reports.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SocketAck } from '../../src/shared/protocol.ts';
 import {
   answer,
   callAction,
-  closeAll,
   conversationOf,
   flush,
   getCall,
-  members,
   ring,
-  type Member,
+  useCallSuiteServer,
 } from './support/callFixtures.ts';
 import { databaseTargets } from './support/databases.ts';
-import { api, connectClient, nextEvent, startTestServer, type TestServer } from './support/testServer.ts';
+import { api, connectClient, nextEvent } from './support/testServer.ts';
 
 const OFFER = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' };
 const ANSWER = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\n' };
@@ -27,31 +25,14 @@ const CANDIDATE = {
 };
 
 describe.each(databaseTargets())('signaling on $name', (target) => {
-  let server: TestServer;
-  let url: string;
-  const everyone: Member[] = [];
-
-  beforeAll(async () => {
-    server = await startTestServer(await target.setUp());
-    url = server.url;
-  });
-  afterAll(async () => {
-    closeAll(everyone);
-    await server?.close();
-    await target.tearDown();
-  });
-
-  async function people(...names: string[]): Promise<Member[]> {
-    const list = await members(url, ...names);
-    everyone.push(...list);
-    return list;
-  }
+  const server = useCallSuiteServer(target);
+  const { people } = server;
 
   /** Alice called Bob and Bob answered. */
   async function activeCall() {
     const [alice, bob] = await people('Alice', 'Bob');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
-    await answer(url, bob!, callId);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, callId);
     return { alice: alice!, bob: bob!, callId };
   }
 
@@ -124,7 +105,7 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
     expect(malloryHeard).not.toHaveBeenCalled();
 
     // After hanging up, a participant is no longer relayed either.
-    await callAction(url, bob, callId, 'end');
+    await callAction(server.url, bob, callId, 'end');
     const afterEnd = await alice.socket.emitWithAck('call:offer', {
       callId,
       targetUserId: bob.user.id,
@@ -165,18 +146,18 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
   it('rings every device of a user, stops the others when one answers, and signals only the answering one', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
     const bobPhone = { ...bob!, deviceId: `phone-${bob!.deviceId}` };
-    bobPhone.socket = await connectClient(url, bob!.token, bobPhone.deviceId);
-    everyone.push(bobPhone);
-    const conversation = await conversationOf(url, alice!, [bob!]);
+    bobPhone.socket = await connectClient(server.url, bob!.token, bobPhone.deviceId);
+    server.closeAfterSuite(bobPhone);
+    const conversation = await conversationOf(server.url, alice!, [bob!]);
 
     const phoneRang = nextEvent(bobPhone.socket, 'call:incoming');
-    const callId = await ring(url, alice!, conversation, [bob!]);
+    const callId = await ring(server.url, alice!, conversation, [bob!]);
     await phoneRang;
 
     const stopRinging = nextEvent(bobPhone.socket, 'call:handled-elsewhere');
     const desktopHeard = vi.fn();
     bob!.socket.on('call:handled-elsewhere', desktopHeard);
-    await answer(url, bob!, callId);
+    await answer(server.url, bob!, callId);
     expect(await stopRinging).toEqual({ callId, action: 'answered' });
 
     const phoneOffers = vi.fn();
@@ -200,13 +181,13 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
 
   it('tells the other devices when one declines', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
-    const phone = await connectClient(url, bob!.token, `phone-${bob!.deviceId}`);
-    everyone.push({ ...bob!, socket: phone });
+    const phone = await connectClient(server.url, bob!.token, `phone-${bob!.deviceId}`);
+    server.closeAfterSuite({ ...bob!, socket: phone });
     const phoneRang = nextEvent(phone, 'call:incoming');
-    const callId = await ring(url, alice!, await conversationOf(url, alice!, [bob!]), [bob!]);
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
     await phoneRang;
     const stopRinging = nextEvent(phone, 'call:handled-elsewhere');
-    await api(url, 'POST', `/api/calls/${callId}/reject`, {
+    await api(server.url, 'POST', `/api/calls/${callId}/reject`, {
       token: bob!.token,
       body: { deviceId: bob!.deviceId },
     });
@@ -218,7 +199,7 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
     const reconnected = nextEvent(alice.socket, 'call:participant-reconnected');
     // A reload: the old connection closes, a new one with the same device id opens.
     bob.socket.close();
-    bob.socket = await connectClient(url, bob.token, bob.deviceId);
+    bob.socket = await connectClient(server.url, bob.token, bob.deviceId);
     expect(await reconnected).toEqual({ callId, userId: bob.user.id });
 
     const offer = nextEvent(bob.socket, 'call:offer');
@@ -227,7 +208,7 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
 
     // Answering again after a reload announces the rejoin as well.
     const rejoined = nextEvent(alice.socket, 'call:participant-reconnected');
-    await answer(url, bob, callId);
+    await answer(server.url, bob, callId);
     expect(await rejoined).toEqual({ callId, userId: bob.user.id });
   });
 
@@ -247,12 +228,12 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
     });
     expect(bad).toMatchObject({ ok: false, error: { code: 'bad_request', field: 'samples.0.rttMs' } });
 
-    const during = await getCall(url, alice, callId);
+    const during = await getCall(server.url, alice, callId);
     expect(during.participants.find((p) => p.userId === bob.user.id)?.connectionQuality).toBe('poor');
     expect(during.qualityStats).toBeNull();
 
-    await callAction(url, alice, callId, 'end');
-    const after = await getCall(url, alice, callId);
+    await callAction(server.url, alice, callId, 'end');
+    const after = await getCall(server.url, alice, callId);
     expect(after.qualityStats).toEqual({
       worstQuality: 'poor',
       participants: [

@@ -62,21 +62,27 @@ export function fakeCameraFile(): string {
   return file;
 }
 
-/** Chromium flags for every browser of the suite and the bench (fake devices, no prompts, loopback ICE). */
+/**
+ * Chromium flags for every browser of the tests and the bench: no background services, fake capture devices
+ * without permission prompts, and ICE over loopback. The engine's browser tests (vitest.browser.config.ts) use
+ * these as they are, with Chromium's own moving fake camera.
+ */
+export const CHROMIUM_FLAGS: readonly string[] = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+];
+
+/** CHROMIUM_FLAGS with the still webcam picture above as the fake camera (the e2e suite and the bench). */
 export function chromiumArgs(): string[] {
-  return [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--use-fake-device-for-media-stream',
-    '--use-fake-ui-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    `--use-file-for-fake-video-capture=${fakeCameraFile()}`,
-  ];
+  return [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${fakeCameraFile()}`];
 }
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -111,6 +111,25 @@ export const Settings = z.object({
   hideWindowsFromCapture: z.boolean().optional(),
 });
 export type Settings = z.infer<typeof Settings>;
+
+export const DEFAULT_MUTE_SHORTCUT = 'CommandOrControl+Shift+M';
+
+/**
+ * A fresh install's preferences on every platform. Where the server is (and whether the user may change it)
+ * and the desktop-only settings are each platform's own.
+ */
+export const DEFAULT_SETTINGS: Readonly<
+  Omit<Settings, 'serverUrl' | 'serverUrlLocked' | 'hideWindowsFromCapture'>
+> = {
+  preferredMicrophoneId: null,
+  preferredCameraId: null,
+  preferredSpeakerId: null,
+  ringtone: 'classic',
+  notifyMissedCalls: true,
+  doNotDisturb: false,
+  launchAtLogin: false,
+  muteShortcut: DEFAULT_MUTE_SHORTCUT,
+};
 export const SettingsPatch = Settings.omit({ serverUrlLocked: true }).partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
 

@@ -1,5 +1,9 @@
-/** Scenario helpers for the call suites: users with connected devices, and calls set up in one line. */
+/**
+ * Scenario helpers for the call suites: a server per suite, users with connected devices, and calls set up in
+ * one line.
+ */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type {
   AnswerCallResponse,
   CallDto,
@@ -7,12 +11,15 @@ import type {
   InitiateCallResponse,
   UserDto,
 } from '../../../src/shared/protocol.ts';
+import type { DatabaseTarget } from './databases.ts';
 import {
   api,
   connectClient,
   createConversation,
   nextEvent,
   registerUser,
+  startTestServer,
+  type TestServer,
   type TestSocket,
 } from './testServer.ts';
 
@@ -21,6 +28,50 @@ export interface Member {
   user: UserDto;
   deviceId: string;
   socket: TestSocket;
+}
+
+export interface CallSuiteServer {
+  /** The server's base URL, from the suite's beforeAll on. */
+  readonly url: string;
+  /** Registers these users, each with one connected device that is closed after the suite. */
+  people(...names: string[]): Promise<Member[]>;
+  /** Closes this device's socket after the suite too (a second device a test connected itself). */
+  closeAfterSuite(device: Member): void;
+}
+
+/**
+ * One server for the enclosing describe block, on `target`'s database with the `env` overrides; stopped,
+ * with every device the suite connected through it, after the block.
+ */
+export function useCallSuiteServer(
+  target: DatabaseTarget,
+  env: Record<string, string> = {},
+): CallSuiteServer {
+  let server: TestServer | undefined;
+  const everyone: Member[] = [];
+  beforeAll(async () => {
+    server = await startTestServer({ ...(await target.setUp()), ...env });
+  });
+  afterAll(async () => {
+    closeAll(everyone);
+    await server?.close();
+    await target.tearDown();
+  });
+  const suite: CallSuiteServer = {
+    get url() {
+      if (!server) throw new Error('the suite server starts in beforeAll');
+      return server.url;
+    },
+    people: async (...names) => {
+      const list = await members(suite.url, ...names);
+      everyone.push(...list);
+      return list;
+    },
+    closeAfterSuite: (device) => {
+      everyone.push(device);
+    },
+  };
+  return suite;
 }
 
 export async function member(url: string, name: string): Promise<Member> {

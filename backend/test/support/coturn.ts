@@ -54,8 +54,14 @@ export async function startCoturn(options: { secret: string; realm?: string }): 
   child.stdout.on('data', keepLog);
   child.stderr.on('data', keepLog);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // An interrupted test run must not leave coturn behind (its listener would outlive the run).
+  const killOnExit = (): void => {
+    child.kill();
+  };
+  process.once('exit', killOnExit);
 
   const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
     await rm(workDir, { recursive: true, force: true });

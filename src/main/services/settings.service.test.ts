@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Settings } from '../../shared/desktopApi.ts';
+import { DEFAULT_MUTE_SHORTCUT, Settings } from '../../shared/desktopApi.ts';
 import type { Logger } from '../log.ts';
 import { fail, okVoid } from '../result.ts';
 import { loadAdminPolicy, policyFilePath, type AdminPolicy } from './adminPolicy.ts';
-import { DEFAULT_MUTE_SHORTCUT, SettingsService, type KeyValueStore } from './settings.service.ts';
+import { SettingsService, type KeyValueStore } from './settings.service.ts';
 
 function memoryStore(initial: Record<string, unknown> = {}): KeyValueStore & { data: Map<string, unknown> } {
   const data = new Map(Object.entries(initial));

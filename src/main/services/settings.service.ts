@@ -5,7 +5,7 @@
  * the whole file being discarded or the app failing to start.
  */
 import { z } from 'zod';
-import { Settings, type Result, type SettingsPatch } from '../../shared/desktopApi.ts';
+import { DEFAULT_SETTINGS, Settings, type Result, type SettingsPatch } from '../../shared/desktopApi.ts';
 import type { Logger } from '../log.ts';
 import { fail, ok, okVoid } from '../result.ts';
 import { globalShortcutProblem } from './accelerator.ts';
@@ -17,23 +17,9 @@ export interface KeyValueStore {
   set(key: string, value: unknown): void;
 }
 
-export const DEFAULT_MUTE_SHORTCUT = 'CommandOrControl+Shift+M';
-
 /** A fresh install's settings. */
 export function defaultSettings(serverUrl: string | null): Settings {
-  return {
-    serverUrl,
-    serverUrlLocked: false,
-    preferredMicrophoneId: null,
-    preferredCameraId: null,
-    preferredSpeakerId: null,
-    ringtone: 'classic',
-    notifyMissedCalls: true,
-    doNotDisturb: false,
-    launchAtLogin: false,
-    muteShortcut: DEFAULT_MUTE_SHORTCUT,
-    hideWindowsFromCapture: false,
-  };
+  return { serverUrl, serverUrlLocked: false, ...DEFAULT_SETTINGS, hideWindowsFromCapture: false };
 }
 
 type StoredSettings = Omit<Settings, 'serverUrlLocked'>;

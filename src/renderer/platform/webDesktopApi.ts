@@ -4,7 +4,7 @@
  * in localStorage, a missed call raises a Notification when allowed, and presence shows in the tab's title
  * and favicon.
  */
-import { Settings, SettingsPatch } from '../../shared/desktopApi.ts';
+import { DEFAULT_SETTINGS, Settings, SettingsPatch } from '../../shared/desktopApi.ts';
 import type { CallPresence, DesktopApi, HistoryQuery, Result, Unsubscribe } from '../../shared/desktopApi.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import { errorMessage } from '../signaling/restClient.ts';
@@ -34,18 +34,6 @@ export function browserNotify(title: string, body: string, tag: string): void {
 }
 
 export function createWebDesktopApi(deps: WebDesktopApiDeps): DesktopApi {
-  const defaults: Settings = {
-    serverUrl: deps.origin,
-    serverUrlLocked: true, // the web client always talks to the server that served it
-    preferredMicrophoneId: null,
-    preferredCameraId: null,
-    preferredSpeakerId: null,
-    ringtone: 'classic',
-    notifyMissedCalls: true,
-    doNotDisturb: false,
-    launchAtLogin: false,
-    muteShortcut: 'CommandOrControl+Shift+M',
-  };
   let presence: CallPresence = { state: 'idle' };
   let missedBadge = 0;
 
@@ -58,8 +46,9 @@ export function createWebDesktopApi(deps: WebDesktopApiDeps): DesktopApi {
     }
     const parsed = SettingsPatch.safeParse(stored ?? {});
     return {
-      ...defaults,
+      ...DEFAULT_SETTINGS,
       ...(parsed.success ? parsed.data : {}),
+      // The web client always talks to the server that served it.
       serverUrl: deps.origin,
       serverUrlLocked: true,
     };

@@ -60,6 +60,17 @@ const sample: PeerQualitySample = {
   quality: 'good',
 };
 
+/** The call entered, then Bob answered and the engine connected to him and measured the link. */
+const bobJoinedConnectedAndSampled: CallAction[] = [
+  enter,
+  {
+    type: 'participant-joined',
+    event: { callId: CALL, userId: BOB, userName: 'Bob', userIdentifier: 'b' },
+  },
+  { type: 'peer-state-changed', userId: BOB, state: 'connected' },
+  { type: 'quality-sampled', userId: BOB, sample },
+];
+
 describe('callReducer', () => {
   it('shows an incoming call with the caller name, and clears only that call', () => {
     const event: CallIncomingEvent = {
@@ -127,13 +138,7 @@ describe('callReducer', () => {
 
   it('forgets connection, quality and the speaker highlight of someone who left', () => {
     const state = run(
-      enter,
-      {
-        type: 'participant-joined',
-        event: { callId: CALL, userId: BOB, userName: 'Bob', userIdentifier: 'b' },
-      },
-      { type: 'peer-state-changed', userId: BOB, state: 'connected' },
-      { type: 'quality-sampled', userId: BOB, sample },
+      ...bobJoinedConnectedAndSampled,
       { type: 'active-speaker-changed', userId: BOB },
       { type: 'participant-status', callId: CALL, userIds: [BOB], status: 'left' },
     );
@@ -144,27 +149,18 @@ describe('callReducer', () => {
   });
 
   it('keeps what the engine knows when a REST snapshot refreshes the call', () => {
-    const state = run(
-      enter,
-      {
-        type: 'participant-joined',
-        event: { callId: CALL, userId: BOB, userName: 'Bob', userIdentifier: 'b' },
-      },
-      { type: 'peer-state-changed', userId: BOB, state: 'connected' },
-      { type: 'quality-sampled', userId: BOB, sample },
-      {
-        type: 'call-synced',
-        selfId: ME,
-        snapshot: snapshot({
-          startedAt: '2025-01-10T14:30:00.000Z',
-          participants: [
-            participant(ME, 'Me', 'joined'),
-            participant(BOB, 'Bob', 'joined'),
-            participant(CAROL, 'Carol', 'missed'),
-          ],
-        }),
-      },
-    );
+    const state = run(...bobJoinedConnectedAndSampled, {
+      type: 'call-synced',
+      selfId: ME,
+      snapshot: snapshot({
+        startedAt: '2025-01-10T14:30:00.000Z',
+        participants: [
+          participant(ME, 'Me', 'joined'),
+          participant(BOB, 'Bob', 'joined'),
+          participant(CAROL, 'Carol', 'missed'),
+        ],
+      }),
+    });
     expect(state.current).toMatchObject({ phase: 'active', startedAt: '2025-01-10T14:30:00.000Z' });
     expect(state.current!.participants[0]).toMatchObject({
       status: 'joined',

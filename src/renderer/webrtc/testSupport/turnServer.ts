@@ -1,11 +1,8 @@
 import { commands } from 'vitest/browser';
+import type { TurnCredentialsResponse } from '../../../shared/protocol.ts';
 
 /** A loopback coturn with TURN REST credentials, started by the browser command in vitest.browser.config.ts. */
-export interface TestTurnServer {
-  urls: string[];
-  username: string;
-  credential: string;
-}
+export type TestTurnServer = NonNullable<TurnCredentialsResponse['credentials']>;
 
 declare module 'vitest/browser' {
   interface BrowserCommands {
