@@ -37,8 +37,14 @@ export async function startBackend(env: Record<string, string> = {}): Promise<Ru
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping = false;
+  // A backend that dies mid-test fails the test with a connection error; its own last words say why.
+  child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`backend exited unexpectedly (${signal ?? code}):\n${stderr}`);
+  });
 
   const stop = async () => {
+    stopping = true;
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;

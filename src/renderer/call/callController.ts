@@ -24,8 +24,9 @@ import { createSignalingPort } from '../signaling/signalingPort.ts';
 import type { AppStore } from '../store/appStore.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
 import { CallEngineError } from '../webrtc/index.ts';
-import type { CallEngine, CallEngineErrorEvent, CallEngineOptions } from '../webrtc/index.ts';
+import type { CallEngine, CallEngineErrorEvent, CallEngineOptions, IceServersInfo } from '../webrtc/index.ts';
 import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
+import { IceServerPrefetch } from './iceServerPrefetch.ts';
 import type { SpeakerState } from './activeSpeaker.ts';
 import { mediaProblemOf, peerProblemText, RELAY_PROBLEM_TEXT } from './mediaErrors.ts';
 import { LOCAL_MEDIA, LOCAL_SCREEN } from './mediaRegistry.ts';
@@ -71,6 +72,7 @@ const END_TEXT: Record<EndReason, (title: string) => string> = {
 export class CallController {
   readonly #deps: CallControllerDeps;
   readonly #now: () => number;
+  readonly #iceServers: IceServerPrefetch;
   #engine: CallEngine | null = null;
   #engineCallId: string | null = null;
   #engineSubscriptions: (() => void)[] = [];
@@ -82,6 +84,7 @@ export class CallController {
   constructor(deps: CallControllerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
+    this.#iceServers = new IceServerPrefetch(() => this.#fetchIceServers(), this.#now);
   }
 
   /** The live engine of the current call; exposed for the e2e tests' getStats probes. */
@@ -93,6 +96,7 @@ export class CallController {
     const { signaling, store, desktop } = this.#deps;
     this.#subscriptions.push(
       signaling.on('call:incoming', (e) => {
+        this.#iceServers.warm();
         this.#dispatch({ type: 'incoming-received', event: e });
         void this.#resolveGlare();
       }),
@@ -197,6 +201,7 @@ export class CallController {
     }
     let response;
     this.#starting = true;
+    this.#iceServers.warm();
     try {
       response = await this.#deps.api.initiateCall({ conversationId, type, deviceId: this.#deps.deviceId });
     } catch (error) {
@@ -411,12 +416,15 @@ export class CallController {
 
   /** Answers (or re-answers) the call, then connects to everyone already in it. */
   async #join(callId: string, local: MediaState, answer: boolean): Promise<void> {
-    this.#createEngine(callId);
     const answered = answer ? this.#deps.api.answerCall(callId, { deviceId: this.#deps.deviceId }) : null;
-    const [outcome] = await Promise.allSettled([
-      answered,
-      this.#acquireMedia(local.audioEnabled, local.videoEnabled),
-    ]);
+    this.#createEngine(callId, answered ?? undefined);
+    const media = this.#acquireMedia(local.audioEnabled, local.videoEnabled);
+    // Those known to be in the call (the caller, at least) are connected at once, while the server records
+    // the answer and the devices open: the connection is created, offered and gathering meanwhile, and what
+    // it says goes out once the answer is in (see createSignalingPort). The fresh snapshot below then adds
+    // anyone who joined meanwhile; connectToPeer ignores a peer it already has a connection to.
+    this.#connectToJoined(callId, this.#current(callId)?.participants ?? []);
+    const [outcome] = await Promise.allSettled([answered, media]);
     if (outcome.status === 'rejected') {
       const call = this.#current(callId);
       if (call) this.#finish(call);
@@ -425,9 +433,6 @@ export class CallController {
     }
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
-    // Those known to be in the call (the caller, at least) are connected at once; the fresh snapshot then
-    // adds anyone who joined meanwhile. connectToPeer ignores a peer it already has a connection to.
-    this.#connectToJoined(callId, this.#current(callId)?.participants ?? []);
     const snapshot = await this.#sync(callId);
     if (snapshot) this.#connectToJoined(callId, snapshot.participants);
   }
@@ -587,23 +592,20 @@ export class CallController {
     };
   }
 
-  #createEngine(callId: string): void {
+  /** `answered`: the pending answer of this call, which the engine's signaling waits for (see #join). */
+  #createEngine(callId: string, answered?: Promise<unknown>): void {
     this.#teardownEngine();
-    const { api, signaling, media, selfId } = this.#deps;
+    const { signaling, media, selfId } = this.#deps;
+    let firstFetch = true;
     const engine = this.#deps.createEngine({
       callId,
       selfUserId: selfId,
-      signaling: createSignalingPort(signaling),
-      fetchIceServers: async () => {
-        const turn = await api.turnCredentials();
-        return {
-          iceServers: turn.iceServers.map((s) => ({
-            urls: s.urls,
-            username: s.username,
-            credential: s.credential,
-          })),
-          expiresAt: turn.expiresAt === null ? null : new Date(turn.expiresAt),
-        };
+      signaling: createSignalingPort(signaling, answered),
+      // The first fetch of a call is the one prefetched when it started ringing or was placed.
+      fetchIceServers: () => {
+        if (!firstFetch) return this.#fetchIceServers();
+        firstFetch = false;
+        return this.#iceServers.take();
       },
       ...(this.#deps.iceTransportPolicy ? { iceTransportPolicy: this.#deps.iceTransportPolicy } : {}),
       onQualityReport: (samples) => {
@@ -640,6 +642,18 @@ export class CallController {
     const pending = this.#pendingSignals.get(callId) ?? [];
     this.#pendingSignals.delete(callId);
     for (const signal of pending) void this.#deliver(engine, signal);
+  }
+
+  async #fetchIceServers(): Promise<IceServersInfo> {
+    const turn = await this.#deps.api.turnCredentials();
+    return {
+      iceServers: turn.iceServers.map((s) => ({
+        urls: s.urls,
+        username: s.username,
+        credential: s.credential,
+      })),
+      expiresAt: turn.expiresAt === null ? null : new Date(turn.expiresAt),
+    };
   }
 
   #onEngineError(e: CallEngineErrorEvent): void {

@@ -10,6 +10,7 @@ import type { LossCounters, ReceivedMediaSummary } from './connectionStats.ts';
 import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
 import { parseAnswerEvent, parseIceCandidateEvent, parseOfferEvent } from './inboundSignals.ts';
 import { LocalMedia } from './localMedia.ts';
+import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
 import type { MediaTransport, TransportObserver } from './mediaTransport.ts';
 import { MeshTransport } from './meshTransport.ts';
 import { watchNetworkChanges } from './networkWatcher.ts';
@@ -23,6 +24,7 @@ import type { CallEngineEvents, CallEngineOptions, PeerState } from './types.ts'
 export const QUALITY_REPORT_INTERVAL_MS = 10_000;
 /** Fast enough for the active-speaker highlight to follow a conversation, slow enough to stay cheap. */
 export const AUDIO_LEVEL_INTERVAL_MS = 250;
+const NOTHING_STARTING = NO_OUTGOING_MEDIA.starting;
 
 /**
  * The calling engine of one call: local devices, one media session per remote participant (through a
@@ -44,6 +46,7 @@ export class CallEngine {
   /** Device and screen operations run one at a time, so a quick on/off/on ends in the state last asked for. */
   private mediaOperations: Promise<unknown> = Promise.resolve();
   private receiveVideo = true;
+  private starting = NOTHING_STARTING;
   /**
    * TURN refusals earn one refetch of the credentials; a refusal of the refetched ones is reported.
    * `retriedCredentials` is the key (turnCredentialsKey) of what the refetch returned.
@@ -102,10 +105,17 @@ export class CallEngine {
     video: boolean,
     devices?: { microphoneId?: string | null; cameraId?: string | null },
   ): Promise<MediaStream> {
+    // Announced at once, before the devices open (a few hundred milliseconds): a connection negotiated
+    // meanwhile already sends these kinds, and the tracks join it without another offer/answer round.
+    this.receiveVideo = video;
+    this.starting = { audio, video };
+    void this.publishOutgoing();
     return this.serializeMedia(async () => {
-      const stream = await this.media.acquire(audio, video, devices).catch((err) => this.fail(err));
-      this.receiveVideo = video;
+      const capture = this.media.acquire(audio, video, devices);
+      await capture.catch(() => undefined);
+      this.starting = NOTHING_STARTING;
       await this.publishOutgoing();
+      const stream = await capture.catch((err) => this.fail(err));
       this.events.emit('local-stream', stream);
       return stream;
     });
@@ -243,6 +253,7 @@ export class CallEngine {
       video: this.media.screen ?? this.media.camera,
       videoIsScreen: this.media.screen !== null,
       receiveVideo: this.receiveVideo,
+      starting: this.starting,
     });
   }
 

@@ -49,6 +49,8 @@ export class LocalMedia {
   ): Promise<MediaStream> {
     this.microphoneId = devices.microphoneId ?? null;
     this.cameraId = devices.cameraId ?? null;
+    // Exists before the capture does, so connections negotiated meanwhile already name it (msid).
+    this.stream ??= new MediaStream();
     const captured =
       audio || video
         ? await this.capture(
@@ -60,7 +62,6 @@ export class LocalMedia {
           )
         : // Neither: a listen-only participant still gets a (trackless) stream.
           new MediaStream();
-    this.stream ??= new MediaStream();
     this.setTrack('microphone', captured.getAudioTracks()[0] ?? null);
     this.setTrack('camera', captured.getVideoTracks()[0] ?? null);
     return this.stream;

@@ -49,6 +49,11 @@ export interface OutgoingMedia {
   videoIsScreen: boolean;
   /** Ask for the peers' video even while we send none (a video call with our camera off). */
   receiveVideo: boolean;
+  /**
+   * Kinds whose capture is starting (the track is not there yet). They are negotiated as sending already, so a
+   * connection made while the camera starts needs no second offer/answer round when its track arrives.
+   */
+  starting: { audio: boolean; video: boolean };
 }
 
 export const NO_OUTGOING_MEDIA: OutgoingMedia = {
@@ -57,6 +62,7 @@ export const NO_OUTGOING_MEDIA: OutgoingMedia = {
   video: null,
   videoIsScreen: false,
   receiveVideo: true,
+  starting: { audio: false, video: false },
 };
 
 export interface TransportObserver {

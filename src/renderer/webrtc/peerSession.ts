@@ -78,9 +78,7 @@ export class PeerSession {
   /** Brings the senders in line with what the call sends now (see OutgoingMedia). */
   syncOutgoing(): Promise<void> {
     return this.enqueue(async (pc) => {
-      const media = this.options.outgoing();
-      await this.syncSender(pc, 'audio', media.audio, media.stream);
-      await this.syncSender(pc, 'video', media.video, media.stream);
+      await this.syncSenders(pc);
       await this.applySendProfile(pc);
     });
   }
@@ -189,8 +187,10 @@ export class PeerSession {
     const streams = media.stream ? [media.stream] : [];
     const offerer = this.options.role === 'offerer';
     if (media.audio) pc.addTrack(media.audio, ...streams);
-    else if (offerer) pc.addTransceiver('audio', { direction: 'recvonly' });
+    else if (offerer)
+      pc.addTransceiver('audio', { direction: media.starting.audio ? 'sendrecv' : 'recvonly', streams });
     if (media.video) pc.addTrack(media.video, ...streams);
+    else if (offerer && media.starting.video) pc.addTransceiver('video', { direction: 'sendrecv', streams });
     else if (offerer && media.receiveVideo) pc.addTransceiver('video', { direction: 'recvonly' });
   }
 
@@ -231,16 +231,25 @@ export class PeerSession {
     // On collision the polite side's setRemoteDescription rolls its own offer back implicitly.
     await pc.setRemoteDescription(description);
     this.remoteFingerprint = sdpFingerprint(description.sdp);
-    await this.flushPendingCandidates(pc);
     if (description.type === 'offer') {
+      // The offer's m-lines took over our transceivers; a capture still starting sends on them from now on.
+      await this.syncSenders(pc);
       preferVideoCodecs(pc);
-      await pc.setLocalDescription();
-      if (!pc.localDescription || this.closed) return;
-      this.options.signaling.sendAnswer({
-        callId: this.options.callId,
-        targetUserId: this.peerUserId,
-        answer: { type: 'answer', sdp: withOpusFecAndNoDtx(pc.localDescription.sdp) },
-      });
+      // The answer is created first and the held candidates queued behind it on the connection's own
+      // operations chain: none of them is needed for the answer, which the peer is waiting for.
+      const answered = pc.setLocalDescription();
+      const candidates = this.flushPendingCandidates(pc);
+      await answered;
+      if (pc.localDescription && !this.closed) {
+        this.options.signaling.sendAnswer({
+          callId: this.options.callId,
+          targetUserId: this.peerUserId,
+          answer: { type: 'answer', sdp: withOpusFecAndNoDtx(pc.localDescription.sdp) },
+        });
+      }
+      await candidates;
+    } else {
+      await this.flushPendingCandidates(pc);
     }
     // Encodings exist only once a sender has been negotiated; the ladder is (re)applied after every round.
     await this.applySendProfile(pc);
@@ -256,10 +265,11 @@ export class PeerSession {
     await this.addCandidate(pc, candidate);
   }
 
+  /** All at once: the connection applies them in call order, without a round trip through us in between. */
   private async flushPendingCandidates(pc: RTCPeerConnection): Promise<void> {
     const pending = this.pendingCandidates;
     this.pendingCandidates = [];
-    for (const candidate of pending) await this.addCandidate(pc, candidate);
+    await Promise.all(pending.map((candidate) => this.addCandidate(pc, candidate)));
   }
 
   private async addCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
@@ -271,11 +281,19 @@ export class PeerSession {
     }
   }
 
+  private async syncSenders(pc: RTCPeerConnection): Promise<void> {
+    const media = this.options.outgoing();
+    await this.syncSender(pc, 'audio', media.audio, media.stream, media.starting.audio);
+    await this.syncSender(pc, 'video', media.video, media.stream, media.starting.video);
+  }
+
+  /** `starting`: the kind's capture is under way, so its m-line sends already (see OutgoingMedia). */
   private async syncSender(
     pc: RTCPeerConnection,
     kind: 'audio' | 'video',
     track: MediaStreamTrack | null,
     stream: MediaStream | null,
+    starting: boolean,
   ): Promise<void> {
     const transceiver = pc
       .getTransceivers()
@@ -286,7 +304,10 @@ export class PeerSession {
       return;
     }
     if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-    if (track && (transceiver.direction === 'recvonly' || transceiver.direction === 'inactive')) {
+    if (
+      (track || starting) &&
+      (transceiver.direction === 'recvonly' || transceiver.direction === 'inactive')
+    ) {
       // The m-line exists but we never sent on it: start sending, which renegotiates.
       transceiver.direction = 'sendrecv';
       if (stream) transceiver.sender.setStreams(stream);
