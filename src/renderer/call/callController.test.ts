@@ -5,34 +5,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallPresence, DesktopApi, HistoryEntry } from '../../shared/desktopApi.ts';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { CallDto, ParticipantDto, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
+import type { CallDto, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';
 import type { CallEngine, CallEngineEvents, CallEngineOptions } from '../webrtc/index.ts';
 import { CallController } from './callController.ts';
 import { MediaRegistry } from './mediaRegistry.ts';
+import { BOB, CAROL, CONVERSATION, ME, participantDto } from '../store/testFixtures.ts';
 
-const ME = '00000000-0000-4000-8000-000000000001';
-const BOB = '00000000-0000-4000-8000-000000000002';
-const CAROL = '00000000-0000-4000-8000-000000000003';
 const CALL = '10000000-0000-4000-8000-000000000005';
-const CONVERSATION = '20000000-0000-4000-8000-000000000001';
 const DEVICE = 'device-under-test';
 const STARTED = '2025-01-10T14:30:00.000Z';
-
-function person(userId: string, userName: string, status: ParticipantDto['status']): ParticipantDto {
-  return {
-    userId,
-    userName,
-    userIdentifier: `${userName.toLowerCase()}@example.test`,
-    status,
-    mediaState: DEFAULT_MEDIA_STATE,
-    joinedAt: null,
-    leftAt: null,
-    connectionQuality: null,
-  };
-}
 
 function callDto(patch: Partial<CallDto> = {}): CallDto {
   return {
@@ -47,7 +31,7 @@ function callDto(patch: Partial<CallDto> = {}): CallDto {
     endReason: null,
     createdAt: STARTED,
     sfuRoomId: null,
-    participants: [person(BOB, 'Bob', 'joined'), person(ME, 'Me', 'joined')],
+    participants: [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'joined')],
     ...patch,
   };
 }
@@ -121,7 +105,7 @@ function setup(options: { activeCall?: CallDto | null; getCall?: CallDto } = {})
     initiateCall: vi.fn(async () => ({
       callId: CALL,
       status: 'initiated' as const,
-      participants: [person(ME, 'Me', 'joined'), person(BOB, 'Bob', 'invited')],
+      participants: [participantDto(ME, 'Me', 'joined'), participantDto(BOB, 'Bob', 'invited')],
     })),
     answerCall: vi.fn(async (callId: string) => ({ callId, status: 'active' as const, startedAt: STARTED })),
     rejectCall: vi.fn(async (callId: string) => ({ callId, status: 'rejected' as const })),
@@ -173,7 +157,7 @@ function setup(options: { activeCall?: CallDto | null; getCall?: CallDto } = {})
 }
 
 const ringMe = (
-  participants = [person(BOB, 'Bob', 'joined'), person(ME, 'Me', 'ringing')],
+  participants = [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'ringing')],
   callId = CALL,
 ) => ({
   callId,
@@ -186,14 +170,18 @@ const ringMe = (
 describe('CallController', () => {
   it('answers with this device, then connects to everyone already in the call (and not to itself)', async () => {
     const group = [
-      person(BOB, 'Bob', 'joined'),
-      person(CAROL, 'Carol', 'joined'),
-      person(ME, 'Me', 'joined'),
+      participantDto(BOB, 'Bob', 'joined'),
+      participantDto(CAROL, 'Carol', 'joined'),
+      participantDto(ME, 'Me', 'joined'),
     ];
     const t = setup({ getCall: callDto({ participants: group }) });
     t.server(
       'call:incoming',
-      ringMe([person(BOB, 'Bob', 'joined'), person(CAROL, 'Carol', 'joined'), person(ME, 'Me', 'ringing')]),
+      ringMe([
+        participantDto(BOB, 'Bob', 'joined'),
+        participantDto(CAROL, 'Carol', 'joined'),
+        participantDto(ME, 'Me', 'ringing'),
+      ]),
     );
 
     await t.controller.answer(true);
@@ -233,7 +221,7 @@ describe('CallController', () => {
       status: 'ringing',
       initiatedBy: ME,
       startedAt: null,
-      participants: [person(ME, 'Me', 'joined'), person(BOB, 'Bob', 'ringing')],
+      participants: [participantDto(ME, 'Me', 'joined'), participantDto(BOB, 'Bob', 'ringing')],
     });
     const t = setup({ activeCall: ringing, getCall: ringing });
     await t.controller.resumeActiveCall();
@@ -246,7 +234,7 @@ describe('CallController', () => {
     const t = setup({
       activeCall: callDto({
         status: 'ringing',
-        participants: [person(BOB, 'Bob', 'joined'), person(ME, 'Me', 'ringing')],
+        participants: [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'ringing')],
       }),
     });
     await t.controller.resumeActiveCall();

@@ -1,28 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { CallIncomingEvent, ParticipantDto, PeerQualitySample } from '../../shared/protocol.ts';
+import type { CallIncomingEvent, PeerQualitySample } from '../../shared/protocol.ts';
 import { callReducer, initialCallState, visibleParticipants } from './call.reducer.ts';
 import type { CallAction, CallSnapshot, CallState } from './call.reducer.ts';
+import { BOB, CAROL, CONVERSATION, ME, participantDto } from './testFixtures.ts';
 
-const ME = '00000000-0000-4000-8000-000000000001';
-const BOB = '00000000-0000-4000-8000-000000000002';
-const CAROL = '00000000-0000-4000-8000-000000000003';
 const CALL = '10000000-0000-4000-8000-000000000001';
 const OTHER_CALL = '10000000-0000-4000-8000-000000000002';
-const CONVERSATION = '20000000-0000-4000-8000-000000000001';
-
-function participant(userId: string, userName: string, status: ParticipantDto['status']): ParticipantDto {
-  return {
-    userId,
-    userName,
-    userIdentifier: `${userName.toLowerCase()}@example.test`,
-    status,
-    mediaState: DEFAULT_MEDIA_STATE,
-    joinedAt: null,
-    leftAt: null,
-    connectionQuality: null,
-  };
-}
 
 const snapshot = (overrides: Partial<CallSnapshot> = {}): CallSnapshot => ({
   callId: CALL,
@@ -31,9 +15,9 @@ const snapshot = (overrides: Partial<CallSnapshot> = {}): CallSnapshot => ({
   initiatedBy: ME,
   startedAt: null,
   participants: [
-    participant(ME, 'Me', 'joined'),
-    participant(BOB, 'Bob', 'ringing'),
-    participant(CAROL, 'Carol', 'ringing'),
+    participantDto(ME, 'Me', 'joined'),
+    participantDto(BOB, 'Bob', 'ringing'),
+    participantDto(CAROL, 'Carol', 'ringing'),
   ],
   ...overrides,
 });
@@ -78,7 +62,7 @@ describe('callReducer', () => {
       conversationId: CONVERSATION,
       type: 'audio',
       initiatedBy: BOB,
-      participants: [participant(BOB, 'Bob', 'joined'), participant(ME, 'Me', 'ringing')],
+      participants: [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'ringing')],
     };
     const ringing = run({ type: 'incoming-received', event });
     expect(ringing.incoming).toMatchObject({ callId: CALL, callerName: 'Bob', type: 'audio' });
@@ -155,9 +139,9 @@ describe('callReducer', () => {
       snapshot: snapshot({
         startedAt: '2025-01-10T14:30:00.000Z',
         participants: [
-          participant(ME, 'Me', 'joined'),
-          participant(BOB, 'Bob', 'joined'),
-          participant(CAROL, 'Carol', 'missed'),
+          participantDto(ME, 'Me', 'joined'),
+          participantDto(BOB, 'Bob', 'joined'),
+          participantDto(CAROL, 'Carol', 'missed'),
         ],
       }),
     });
