@@ -35,6 +35,8 @@ export interface Config {
   reconnectGraceSeconds: number;
   /** How often ring timeouts, reconnect graces and expired TURN credentials are swept. */
   sweepIntervalMs: number;
+  /** With Redis: how often each node looks for devices lost without a disconnect (a crashed node's). */
+  deviceLivenessIntervalMs: number;
   /** Browser origins allowed to open the socket and call the REST API. */
   corsOrigins: string[];
   /** CORS_ORIGINS was not set: the server also allows its own origin once it knows its port (PORT=0). */
@@ -93,6 +95,7 @@ const EnvSchema = z.object({
   CALL_RING_TIMEOUT_SECONDS: positiveNumber.default(45),
   RECONNECT_GRACE_SECONDS: positiveNumber.default(30),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(1000),
+  DEVICE_LIVENESS_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
   CORS_ORIGINS: commaList.pipe(
     z.array(z.string().regex(/^[a-z][a-z0-9+.-]*:\/\/[^/\s]+$/, 'scheme://host[:port]')),
   ),
@@ -160,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ringTimeoutSeconds: e.CALL_RING_TIMEOUT_SECONDS,
     reconnectGraceSeconds: e.RECONNECT_GRACE_SECONDS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    deviceLivenessIntervalMs: e.DEVICE_LIVENESS_INTERVAL_MS,
     corsOrigins: e.CORS_ORIGINS.length > 0 ? e.CORS_ORIGINS : defaultOrigins(e.PORT),
     corsOriginsDefaulted: e.CORS_ORIGINS.length === 0,
     webDir: path.resolve(e.WEB_DIR),

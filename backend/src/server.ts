@@ -19,10 +19,11 @@ import { createRateLimits } from './rateLimits.ts';
 import { createCallMediaService } from './services/callMedia.service.ts';
 import { createCallQueries } from './services/callQueries.service.ts';
 import { createCallService } from './services/calls.service.ts';
+import { createDeviceLivenessSweep } from './services/deviceLiveness.service.ts';
 import { createPresenceService } from './services/presence.service.ts';
 import { createRelayDirectory } from './services/relayDirectory.ts';
 import { createIoNotifier } from './socket/ioNotifier.ts';
-import { createSocketServer, registerSocketHandlers } from './socket/socketServer.ts';
+import { connectedDeviceOwners, createSocketServer, registerSocketHandlers } from './socket/socketServer.ts';
 import { startSweeper } from './sweeper.ts';
 
 export interface RunningServer {
@@ -32,6 +33,12 @@ export interface RunningServer {
 }
 
 const TURN_CLEANUP_INTERVAL_MS = 60_000;
+/**
+ * How long a liveness round waits for every node's answer. The adapter counts the nodes subscribed in Redis,
+ * so a crashed node stops counting as soon as Redis notices its connection closed; one that is only slow
+ * makes rounds give up after this and be skipped.
+ */
+const LIVENESS_PROBE_TIMEOUT_MS = 3_000;
 /** Cached relay permissions per call; invalidated on every change, the TTL is only a safety net. */
 const RELAY_DIRECTORY_LIMITS = { ttlMs: 10_000, maxEntries: 50_000 };
 
@@ -153,6 +160,26 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     ],
     logger,
   );
+  // Its own sweeper: a round can wait seconds for a silent node, and must not hold up ring timeouts and
+  // graces meanwhile. Only with several nodes: a single one re-arms every grace at start-up instead.
+  const livenessSweeper =
+    redis === null
+      ? null
+      : startSweeper(
+          config.deviceLivenessIntervalMs,
+          [
+            {
+              name: 'device-liveness',
+              everyMs: 0,
+              run: createDeviceLivenessSweep(
+                db,
+                (deviceIds) => connectedDeviceOwners(io, deviceIds, LIVENESS_PROBE_TIMEOUT_MS),
+                logger,
+              ),
+            },
+          ],
+          logger,
+        );
   ready = true;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
@@ -165,7 +192,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         ready = false;
         shuttingDown = true;
-        await sweeper.stop();
+        await Promise.all([sweeper.stop(), livenessSweeper?.stop()]);
         // Closes every socket of this node (not the cluster's), the adapter and the HTTP server.
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         await app.close();

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MediaState } from '../../src/shared/protocol.ts';
+import type { CallDto, MediaState } from '../../src/shared/protocol.ts';
 import { spawnBackend, type ServerProcess } from '../scripts/backendProcess.ts';
 import { createTestSchema } from './support/databases.ts';
 import {
@@ -27,6 +27,8 @@ const skipReason = unset.length > 0 && !required ? `skipped: ${unset.join(' and 
 /** authPerIp is 20 per minute at multiplier 1: 10 here, so the shared-limit test needs few requests. */
 const RATE_LIMIT_MULTIPLIER = 0.5;
 const AUTH_LIMIT_PER_IP = 20 * RATE_LIMIT_MULTIPLIER;
+/** A crash is noticed after two liveness rounds, then the grace runs: generous for a loaded machine. */
+const CRASH_DETECTION_TIMEOUT_MS = 60_000;
 
 describe.skipIf(skipReason !== null)(
   `two backend nodes on one Redis and one PostgreSQL${skipReason ? ` (${skipReason})` : ''}`,
@@ -36,6 +38,9 @@ describe.skipIf(skipReason !== null)(
     let nodeA: ServerProcess;
     let nodeB: ServerProcess;
     const sockets: TestSocket[] = [];
+    // Registered up front: the rate-limit test uses up this IP's auth limit, and the crash test must run last.
+    let crashCaller: Awaited<ReturnType<typeof registerUser>>;
+    let crashCallee: Awaited<ReturnType<typeof registerUser>>;
 
     beforeAll(async () => {
       if (redisUrl === undefined || databaseUrl === undefined) {
@@ -57,8 +62,16 @@ describe.skipIf(skipReason !== null)(
         LOG_LEVEL: 'info',
         SCRYPT_LOG2_COST: '10',
         RATE_LIMIT_MULTIPLIER: String(RATE_LIMIT_MULTIPLIER),
+        // Short enough for the crash test to see a dropped participant leave.
+        RECONNECT_GRACE_SECONDS: '2',
+        SWEEP_INTERVAL_MS: '200',
+        DEVICE_LIVENESS_INTERVAL_MS: '200',
       };
       [nodeA, nodeB] = await Promise.all([spawnBackend(env), spawnBackend(env)]);
+      [crashCaller, crashCallee] = await Promise.all([
+        registerUser(nodeA.url, 'Caller Survives'),
+        registerUser(nodeA.url, 'Callee Crashes'),
+      ]);
     });
 
     afterAll(async () => {
@@ -201,6 +214,53 @@ describe.skipIf(skipReason !== null)(
       // The node that did not answer 429 is over the limit as well.
       expect((await login(nodes[(limitedAt + 1) % 2]!)).status).toBe(429);
     });
+
+    // Last: it kills node B.
+    it(
+      'ends a 1:1 call as failed when the node holding the callee crashes',
+      async () => {
+        const caller = crashCaller;
+        const callee = crashCallee;
+        const conversation = await createConversation(nodeA.url, caller.token, [callee.user.id]);
+        const callerSocket = await connect(nodeA, caller.token, 'caller-survives-a');
+        const calleeSocket = await connect(nodeB, callee.token, 'callee-crashes-b');
+        const incoming = nextEvent(calleeSocket, 'call:incoming');
+        const initiated = await api<{ callId: string }>(nodeA.url, 'POST', '/api/calls/initiate', {
+          token: caller.token,
+          body: { conversationId: conversation.id, type: 'audio', deviceId: 'caller-survives-a' },
+        });
+        const { callId } = initiated.body;
+        await incoming;
+        const joined = nextEvent(callerSocket, 'call:participant-joined', (e) => e.callId === callId);
+        const answered = await api(nodeB.url, 'POST', `/api/calls/${callId}/answer`, {
+          token: callee.token,
+          body: { deviceId: 'callee-crashes-b' },
+        });
+        expect(answered).toMatchObject({ status: 200, body: { callId, status: 'active' } });
+        await joined;
+
+        // No disconnect handler runs anywhere: node B dies with the callee's socket, which cannot come back.
+        const ended = nextEvent(
+          callerSocket,
+          'call:ended',
+          (e) => e.callId === callId,
+          CRASH_DETECTION_TIMEOUT_MS,
+        );
+        process.kill(nodeB.pid, 'SIGKILL');
+        calleeSocket.close();
+
+        expect(await ended).toEqual({ callId, reason: 'connection-failed', endedBy: null });
+        const seen = await api<{ call: CallDto }>(nodeA.url, 'GET', `/api/calls/${callId}`, {
+          token: caller.token,
+        });
+        expect(seen.body.call).toMatchObject({ status: 'failed', endReason: 'connection-failed' });
+        const statusOf = (userId: string) =>
+          seen.body.call.participants.find((p) => p.userId === userId)?.status;
+        expect(statusOf(callee.user.id)).toBe('left');
+        expect(statusOf(caller.user.id)).toBe('left');
+      },
+      CRASH_DETECTION_TIMEOUT_MS + 10_000,
+    );
   },
 );
 

@@ -401,6 +401,29 @@ export async function markAllJoinedDisconnected(q: Queryable): Promise<void> {
   );
 }
 
+/** Devices that joined participants of open calls are on and that no disconnect has been seen for. */
+export async function findDevicesPresumedOnline(
+  q: Queryable,
+): Promise<{ user_id: string; device_id: string }[]> {
+  return q.query(
+    `SELECT DISTINCT p.user_id, p.device_id FROM call_participants p JOIN calls c ON c.id = p.call_id
+      WHERE p.status = 'joined' AND p.disconnected_at IS NULL AND p.device_id IS NOT NULL
+        AND c.status IN ('initiated', 'ringing', 'active')`,
+  );
+}
+
+/**
+ * Starts the reconnect grace of a device's participations that no disconnect handler reported. Conditional,
+ * so when several nodes find the same device gone only the first one's update changes anything.
+ */
+export async function markDeviceDisconnected(q: Queryable, userId: string, deviceId: string): Promise<void> {
+  await q.query(
+    `UPDATE call_participants SET disconnected_at = NOW()
+      WHERE user_id = $1 AND device_id = $2 AND status = 'joined' AND disconnected_at IS NULL`,
+    [userId, deviceId],
+  );
+}
+
 export async function clearDisconnected(
   q: Queryable,
   callIds: readonly string[],

@@ -13,7 +13,7 @@ import type { CallMediaService } from '../services/callMedia.service.ts';
 import type { PresenceService } from '../services/presence.service.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import { registerSignalingHandlers } from './signaling.handlers.ts';
-import { deviceRoom, userRoom, type SignalingServer } from './socketTypes.ts';
+import { deviceRoom, userRoom, type SignalingServer, type SocketData } from './socketTypes.ts';
 
 export interface SocketServerOptions {
   origins: OriginPolicy;
@@ -62,6 +62,20 @@ export function createSocketServer(options: SocketServerOptions): SignalingServe
           connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: true },
         }),
   });
+}
+
+/**
+ * Who is connected to these devices across the cluster (see deviceLiveness.service.ts). The adapter asks
+ * every node subscribed in Redis and rejects after `timeoutMs` if one stays silent. `deviceIds` must not be empty: no
+ * rooms would mean every socket.
+ */
+export async function connectedDeviceOwners(
+  io: SignalingServer,
+  deviceIds: readonly string[],
+  timeoutMs: number,
+): Promise<SocketData[]> {
+  const sockets = await io.timeout(timeoutMs).in(deviceIds.map(deviceRoom)).fetchSockets();
+  return sockets.map((s) => s.data);
 }
 
 /** The error a client sees as `connect_error`: message 'unauthorized' or 'bad_request', details in `data`. */
