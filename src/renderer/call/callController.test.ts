@@ -298,9 +298,16 @@ describe('CallController', () => {
   describe('glare (both call each other at once)', () => {
     const THEIRS_SMALLER = '10000000-0000-4000-8000-000000000001';
     const THEIRS_LARGER = '10000000-0000-4000-8000-000000000009';
+    /** My own call as the server has it while it still rings. */
+    const stillRinging = callDto({
+      status: 'ringing',
+      initiatedBy: ME,
+      startedAt: null,
+      participants: [participantDto(ME, 'Me', 'joined'), participantDto(BOB, 'Bob', 'ringing')],
+    });
 
     it('the side whose call has the larger id cancels it and answers the other one', async () => {
-      const t = setup();
+      const t = setup({ getCall: stillRinging });
       await t.controller.startCall(CONVERSATION, 'video', 'Bob');
       t.server('call:incoming', ringMe(undefined, THEIRS_SMALLER));
       await vi.waitFor(() =>
@@ -310,8 +317,17 @@ describe('CallController', () => {
       expect(t.store.getState().call.current?.callId).toBe(THEIRS_SMALLER);
     });
 
+    it('the side that keeps its call goes active even when the answer beat its own initiate response', async () => {
+      // The other side answered while this client was still waiting for POST /initiate: the joined event
+      // went by before the call was known here, and the server's snapshot says who is in.
+      const t = setup({ getCall: callDto({ initiatedBy: ME }) });
+      await t.controller.startCall(CONVERSATION, 'video', 'Bob');
+      await vi.waitFor(() => expect(t.store.getState().call.current?.phase).toBe('active'));
+      expect(t.api.getCall).toHaveBeenCalledWith(CALL);
+    });
+
     it('the side whose call has the smaller id keeps it and hides the other ring', async () => {
-      const t = setup();
+      const t = setup({ getCall: stillRinging });
       await t.controller.startCall(CONVERSATION, 'video', 'Bob');
       t.server('call:incoming', ringMe(undefined, THEIRS_LARGER));
       expect(t.store.getState().call.incoming).toBeNull();

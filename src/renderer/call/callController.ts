@@ -228,6 +228,10 @@ export class CallController {
       local: { audioEnabled: true, videoEnabled: withVideo, screenSharing: false },
     });
     if (await this.#resolveGlare()) return;
+    // The callee may have answered before this client knew the call's id (a client resolving glare answers
+    // the instant call:incoming arrives): its call:participant-joined was dropped as being for an unknown
+    // call. The server's snapshot, read after that answer committed, has it.
+    void this.#sync(response.callId);
     this.#createEngine(response.callId);
     if (!withVideo) this.#patchMedia(response.callId, { videoEnabled: false });
     await this.#acquireMedia(true, withVideo);
