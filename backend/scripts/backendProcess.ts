@@ -1,14 +1,15 @@
 /**
  * Runs the real backend (`node backend/src/server.ts`) as a child process, the way a deployment runs it, for
- * the two-process cluster test and the signaling bench. PORT=0 lets the OS pick a free port; the server's
- * `listening` log line tells which.
+ * the two-process cluster test, the browser end-to-end suite and the benches. PORT=0 lets the OS pick a free
+ * port; the server's `listening` log line tells which.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const BACKEND_ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url));
-const READY_TIMEOUT_MS = 60_000;
+/** PGlite's first start compiles its WASM; on a busy 2-core machine that takes a while. */
+const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 /**
