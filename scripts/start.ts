@@ -4,8 +4,11 @@
  * Starts the signaling backend on its embedded database (PGlite under DATA_DIR, or DATABASE_URL when set),
  * serving the built web client, then the desktop app pointed at it. Where no Electron binary exists (CI
  * machines, servers) it says so and leaves the web client running, which is the same renderer.
+ * Where Janus is installed and JANUS_URLS is not set, a local Janus (`npm run sfu`) comes up too, so group
+ * calls of more than three work out of the box.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -49,11 +52,34 @@ function findElectron(): { binary: string } | { reason: string } {
   return { reason: 'the Electron binary could not be downloaded' };
 }
 
+/**
+ * A local Janus for group calls, when one is installed and none is configured: the environment the backend
+ * needs to use it, or an empty one (the backend then refuses group calls of more than three, and says why).
+ */
+function startLocalSfu(): Record<string, string> {
+  if (process.env.JANUS_URLS) return {};
+  if (spawnSync('janus', ['--version'], { stdio: 'ignore' }).error !== undefined) {
+    console.log('start: Janus is not installed, so group calls are limited to 3 people (see docs/sfu.md).');
+    return {};
+  }
+  const sfuEnv = {
+    JANUS_URLS: 'ws://127.0.0.1:8188',
+    JANUS_ADMIN_KEY: process.env.JANUS_ADMIN_KEY ?? randomBytes(24).toString('base64url'),
+  };
+  const sfu = spawn(process.execPath, ['backend/scripts/sfu.ts'], {
+    cwd: root,
+    env: { ...process.env, ...sfuEnv, JANUS_DEBUG_LEVEL: process.env.JANUS_DEBUG_LEVEL ?? '2' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(sfu);
+  return sfuEnv;
+}
+
 /** Starts the backend and resolves with its URL once it logs that it listens. */
-function startBackend(): Promise<string> {
+function startBackend(sfuEnv: Record<string, string>): Promise<string> {
   const backend = spawn(process.execPath, ['backend/src/server.ts'], {
     cwd: root,
-    env: process.env,
+    env: { ...process.env, ...sfuEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   children.push(backend);
@@ -78,7 +104,7 @@ process.on('SIGINT', stopAll);
 process.on('SIGTERM', stopAll);
 
 if (!existsSync(path.join(root, 'dist/web/index.html'))) run('npm', ['run', 'build:web']);
-const url = await startBackend();
+const url = await startBackend(startLocalSfu());
 
 const electron = findElectron();
 if ('binary' in electron) {

@@ -52,6 +52,11 @@ describe('loadConfig', () => {
     [{ CALL_RING_TIMEOUT_SECONDS: '-1' }, 'CALL_RING_TIMEOUT_SECONDS'],
     [{ STUN_URLS: 'http://nope' }, 'STUN_URLS'],
     [{ CORS_ORIGINS: 'not an origin' }, 'CORS_ORIGINS'],
+    [{ JANUS_URLS: 'http://janus:8088/janus', JANUS_ADMIN_KEY: 'k'.repeat(16) }, 'JANUS_URLS'],
+    [{ JANUS_URLS: 'ws://janus:8188,janus-b:8188', JANUS_ADMIN_KEY: 'k'.repeat(16) }, 'JANUS_URLS'],
+    [{ JANUS_URLS: 'ws://janus:8188/#x', JANUS_ADMIN_KEY: 'k'.repeat(16) }, 'JANUS_URLS'],
+    [{ JANUS_URLS: `ws://${'j'.repeat(240)}:8188`, JANUS_ADMIN_KEY: 'k'.repeat(16) }, 'JANUS_URLS'],
+    [{ JANUS_URLS: 'ws://janus:8188', JANUS_ADMIN_KEY: 'short' }, 'JANUS_ADMIN_KEY'],
   ])('names the bad variable in one line: %o', (env, name) => {
     expect(() => loadConfig({ ...MEMORY, ...env })).toThrow(ConfigError);
     expect(() => loadConfig({ ...MEMORY, ...env })).toThrow(
@@ -71,6 +76,34 @@ describe('loadConfig', () => {
     ).toThrow(/TURN_SECRET/);
     expect(loadConfig({ ...MEMORY, NODE_ENV: 'production', JWT_SECRET: 'j'.repeat(32) }).jwtSecret).toBe(
       'j'.repeat(32),
+    );
+  });
+
+  it('has no SFU unless JANUS_URLS is set', () => {
+    expect(loadConfig(MEMORY).janus).toBeNull();
+    expect(loadConfig({ ...MEMORY, JANUS_URLS: ' , ', JANUS_ADMIN_KEY: 'k'.repeat(16) }).janus).toBeNull();
+  });
+
+  it('parses JANUS_URLS in order, without repeats, with the admin key', () => {
+    const config = loadConfig({
+      ...MEMORY,
+      JANUS_URLS:
+        ' ws://10.0.0.5:8188 , wss://janus-b.example.com/janus,ws://10.0.0.5:8188/,WS://10.0.0.5:8188',
+      JANUS_ADMIN_KEY: 'admin-key-of-16+',
+    });
+    expect(config.janus).toEqual({
+      urls: ['ws://10.0.0.5:8188', 'wss://janus-b.example.com/janus'],
+      adminKey: 'admin-key-of-16+',
+    });
+  });
+
+  it('requires JANUS_ADMIN_KEY with JANUS_URLS, and never repeats the key in an error', () => {
+    expect(() => loadConfig({ ...MEMORY, JANUS_URLS: 'ws://127.0.0.1:8188' })).toThrow(
+      /^Missing environment variable JANUS_ADMIN_KEY: /,
+    );
+    const key = 'not-long-enough';
+    expect(() => loadConfig({ ...MEMORY, JANUS_URLS: 'ws://127.0.0.1:8188', JANUS_ADMIN_KEY: key })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(key) }),
     );
   });
 

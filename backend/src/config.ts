@@ -49,6 +49,15 @@ export interface Config {
   scryptLog2Cost: number;
   /** Behind a load balancer: trust X-Forwarded-For (true, or a comma list of proxy addresses/CIDRs). */
   trustProxy: boolean | string;
+  /** Janus SFU instances for group calls (docs/sfu.md); null = no SFU (calls of more than 3 are refused). */
+  janus: JanusConfig | null;
+}
+
+export interface JanusConfig {
+  /** Janus API WebSocket URLs, deduplicated, in configuration order (ties in room placement go first). */
+  urls: string[];
+  /** The VideoRoom admin_key of every instance. A secret: never logged. */
+  adminKey: string;
 }
 
 export class ConfigError extends Error {}
@@ -68,6 +77,17 @@ const commaList = z
       .map((s) => s.trim())
       .filter((s) => s !== ''),
   );
+
+/**
+ * calls.sfu_room_id stores `<url>#<roomId>` in VARCHAR(255): a URL may not hold '#' and leaves room for a
+ * 15-digit room id.
+ */
+const MAX_JANUS_URL_LENGTH = 255 - 16;
+const janusUrl = z
+  .string()
+  .max(MAX_JANUS_URL_LENGTH, `each entry must be at most ${MAX_JANUS_URL_LENGTH} characters`)
+  .refine((v) => !v.includes('#'), 'each entry must be a URL without #')
+  .pipe(z.url({ protocol: /^wss?$/, error: 'each entry must be a ws:// or wss:// URL' }));
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -108,6 +128,8 @@ const EnvSchema = z.object({
     .default('false')
     .transform((v) => (v === 'true' ? true : v === 'false' || v === '' ? false : v)),
   SCRYPT_LOG2_COST: z.coerce.number().int().min(10).max(20).default(DEFAULT_SCRYPT_LOG2_COST),
+  JANUS_URLS: commaList.pipe(z.array(janusUrl)).transform(dedupeUrls),
+  JANUS_ADMIN_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
 });
 
 /** Parses the environment; throws ConfigError with one line naming the first bad or missing variable. */
@@ -129,6 +151,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (production && e.TURN_SERVER_HOST !== undefined && e.TURN_SECRET === undefined) {
     throw new ConfigError(
       'Missing environment variable TURN_SECRET: required with TURN_SERVER_HOST in production',
+    );
+  }
+  if (e.JANUS_URLS.length > 0 && e.JANUS_ADMIN_KEY === undefined) {
+    throw new ConfigError(
+      'Missing environment variable JANUS_ADMIN_KEY: required with JANUS_URLS (the VideoRoom admin_key)',
     );
   }
   const needsGenerated = e.JWT_SECRET === undefined || e.TURN_SECRET === undefined;
@@ -171,7 +198,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitMultiplier: e.RATE_LIMIT_MULTIPLIER,
     scryptLog2Cost: e.SCRYPT_LOG2_COST,
     trustProxy: e.TRUST_PROXY,
+    janus: e.JANUS_URLS.length === 0 ? null : { urls: e.JANUS_URLS, adminKey: e.JANUS_ADMIN_KEY! },
   };
+}
+
+/**
+ * Drops repeated instances, comparing normalized URLs (`ws://host:8188` = `ws://HOST:8188/`), and keeps each
+ * first spelling: it is what calls.sfu_room_id records.
+ */
+function dedupeUrls(urls: string[]): string[] {
+  const seen = new Set<string>();
+  return urls.filter((url) => {
+    const normalized = new URL(url).href;
+    if (seen.has(normalized)) return false;
+    seen.add(normalized);
+    return true;
+  });
 }
 
 /**

@@ -23,6 +23,13 @@ const LIMITS = {
     // Each of up to 19 peer connections gathers host, srflx and relay candidates over several networks.
     'call:ice-candidate': { points: 1000, durationSeconds: 10 },
     'call:quality-report': { points: 20, durationSeconds: 10 },
+    // Group calls on the SFU: one publisher and one subscriber connection per client, renegotiated when
+    // screen sharing starts and stops and when participants come and go.
+    'call:sfu-publish': { points: 30, durationSeconds: 10 },
+    'call:sfu-answer': { points: 120, durationSeconds: 10 },
+    'call:sfu-ice-candidate': { points: 300, durationSeconds: 10 },
+    // Sent when tiles are resized, paged or the active speaker changes (the client debounces).
+    'call:sfu-view': { points: 60, durationSeconds: 10 },
   } satisfies Record<SocketEventName, { points: number; durationSeconds: number }>,
 };
 

@@ -7,7 +7,8 @@ import { buildApp } from './app.ts';
 import { createPasswordHasher } from './auth/passwords.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { ConfigError, loadConfig, selfOrigins, type Config } from './config.ts';
-import { joinedDevices, markAllJoinedDisconnected } from './db/calls.repo.ts';
+import { Uuid } from '../../src/shared/protocol.ts';
+import { findCall, findSfuCallsOfDevice, joinedDevices, markAllJoinedDisconnected } from './db/calls.repo.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { embeddedDatabaseDir, openPgliteDb } from './db/pglite.db.ts';
@@ -21,9 +22,21 @@ import { createCallQueries } from './services/callQueries.service.ts';
 import { createCallService } from './services/calls.service.ts';
 import { createDeviceLivenessSweep } from './services/deviceLiveness.service.ts';
 import { createPresenceService } from './services/presence.service.ts';
+import { isOpen } from './services/callStateMachine.ts';
 import { createRelayDirectory } from './services/relayDirectory.ts';
+import { createJanusPool, loadJanode, type JanusPool } from './sfu/janusPool.ts';
+import { createJanusRooms, type JanusRooms } from './sfu/janusRooms.ts';
+import { startSfuFailover } from './sfu/sfuFailover.ts';
+import { formatRoomRef, parseRoomRef } from './sfu/sfuRoomRef.ts';
+import { janusRoomsPort } from './sfu/sfuRoomsPort.ts';
+import { createSfuSessions, type SfuSessions } from './sfu/sfuSessions.ts';
 import { createIoNotifier } from './socket/ioNotifier.ts';
-import { connectedDeviceOwners, createSocketServer, registerSocketHandlers } from './socket/socketServer.ts';
+import {
+  connectedDeviceOwners,
+  createSocketServer,
+  registerSocketHandlers,
+  type SfuSocketDeps,
+} from './socket/socketServer.ts';
 import { startSweeper } from './sweeper.ts';
 
 export interface RunningServer {
@@ -41,6 +54,23 @@ const TURN_CLEANUP_INTERVAL_MS = 60_000;
 const LIVENESS_PROBE_TIMEOUT_MS = 3_000;
 /** Cached relay permissions per call; invalidated on every change, the TTL is only a safety net. */
 const RELAY_DIRECTORY_LIMITS = { ttlMs: 10_000, maxEntries: 50_000 };
+
+/**
+ * Destroys rooms left on an instance by calls that ended while no node could destroy them (a crash). Run
+ * whenever an instance comes up (start-up included); rooms of calls still open in them are kept.
+ */
+function sweepOrphanedRooms(db: Db, rooms: JanusRooms, logger: Logger): Promise<void> {
+  return rooms
+    .sweepOrphans(async ({ url, roomId, callId }) => {
+      if (!Uuid.safeParse(callId).success) return false;
+      const call = await findCall(db, callId);
+      return call !== null && isOpen(call.status) && call.sfu_room_id === formatRoomRef({ url, roomId });
+    })
+    .then(
+      () => undefined,
+      (err: unknown) => logger.warn({ err }, 'janus orphaned room sweep failed'),
+    );
+}
 
 async function openDb(config: Config, logger: Logger): Promise<Db> {
   if (config.databaseUrl !== null) {
@@ -79,6 +109,9 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // With JANUS_URLS set, a janode that cannot load (its native addon unbuilt) stops the start with that reason,
+  // rather than a node that runs but reports every Janus instance down.
+  if (config.janus !== null) await loadJanode();
   // Redis first: it fails fast on a bad REDIS_URL, before the slower database start.
   const redis = config.redisUrl === null ? null : await connectRedis(config.redisUrl, logger);
   const db = await (options.openDb ?? (() => openDb(config, logger)))().catch(async (err: unknown) => {
@@ -106,8 +139,69 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   });
   const io = createSocketServer({ origins, redis, redisPrefix: config.redisPrefix });
   const relayDirectory = createRelayDirectory((callId) => joinedDevices(db, callId), RELAY_DIRECTORY_LIMITS);
-  const notifier = createIoNotifier(io, relayDirectory);
-  const calls = createCallService(db, notifier, config);
+
+  // Group calls on the SFU, only with JANUS_URLS set (janode is imported then, not before).
+  let janusPool: JanusPool | null = null;
+  let janusRooms: JanusRooms | null = null;
+  let sfuSessions: SfuSessions | null = null;
+  if (config.janus !== null) {
+    janusPool = createJanusPool({ urls: config.janus.urls, logger });
+    janusRooms = createJanusRooms({ pool: janusPool, adminKey: config.janus.adminKey, logger });
+  }
+  const notifier = createIoNotifier(io, relayDirectory, (callId) => sfuSessions?.callChanged(callId));
+  const calls = createCallService(db, notifier, config, {
+    sfu: janusPool === null || janusRooms === null ? null : janusRoomsPort(janusPool, janusRooms),
+    logger,
+  });
+  let sfu: SfuSocketDeps | null = null;
+  if (janusPool !== null && janusRooms !== null) {
+    const loadCall = async (callId: string) => {
+      const call = await findCall(db, callId);
+      return call === null ? null : { open: isOpen(call.status), sfuRoomId: call.sfu_room_id };
+    };
+    sfuSessions = createSfuSessions({
+      pool: janusPool,
+      notifier,
+      logger,
+      loadCallState: async (callId) => {
+        const [call, devices] = await Promise.all([loadCall(callId), joinedDevices(db, callId)]);
+        return { open: call?.open ?? false, sfuRoomId: call?.sfuRoomId ?? null, devices };
+      },
+    });
+    sfu = {
+      sessions: sfuSessions,
+      loadCall,
+      sfuCallsOfDevice: async (userId, deviceId) =>
+        (await findSfuCallsOfDevice(db, userId, deviceId)).flatMap((c) => {
+          const room = parseRoomRef(c.sfu_room_id);
+          return room === null ? [] : [{ callId: c.call_id, epoch: room.roomId }];
+        }),
+    };
+    // Instances coming up together share one sweep (it covers every healthy instance); one coming up
+    // during a sweep gets another after it.
+    const rooms = janusRooms;
+    let sweep: Promise<void> | null = null;
+    let again = false;
+    const sweepSoon = (): void => {
+      if (sweep !== null) {
+        again = true;
+        return;
+      }
+      const running = sweepOrphanedRooms(db, rooms, logger).finally(() => {
+        inFlight.delete(running);
+        sweep = null;
+        if (again) {
+          again = false;
+          sweepSoon();
+        }
+      });
+      // A graceful shutdown waits for it before closing the database.
+      inFlight.add(running);
+      sweep = running;
+    };
+    janusPool.onInstanceUp(sweepSoon);
+  }
+  const sfuFailover = janusPool === null ? null : startSfuFailover({ db, pool: janusPool, calls, logger });
   const callMedia = createCallMediaService(db, notifier);
   const tokens = createTokenService(config.jwtSecret, config.jwtTtlSeconds);
 
@@ -116,6 +210,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const inFlight = new Set<Promise<unknown>>();
   registerSocketHandlers(io, {
     relayDirectory,
+    sfu,
     tokens,
     media: callMedia,
     presence: createPresenceService(db, notifier),
@@ -192,11 +287,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         ready = false;
         shuttingDown = true;
-        await Promise.all([sweeper.stop(), livenessSweeper?.stop()]);
+        await Promise.all([sweeper.stop(), livenessSweeper?.stop(), sfuFailover?.stop()]);
         // Closes every socket of this node (not the cluster's), the adapter and the HTTP server.
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         await app.close();
         await Promise.allSettled([...inFlight]);
+        // This node's Janus handles go with its sockets; clients publish again through another node.
+        await sfuSessions?.close();
+        await janusPool?.close();
         await redis?.quit();
         await db.close();
       })();

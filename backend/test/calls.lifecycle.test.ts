@@ -126,7 +126,8 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     const [alice, bob, carol, dave] = await people('Alice', 'Bob', 'Carol', 'Dave');
     const conversation = await conversationOf(server.url, alice!, [bob!, carol!, dave!], 'Team');
     expect(conversation.isGroup).toBe(true);
-    const callId = await ring(server.url, alice!, conversation, [bob!, carol!, dave!]);
+    // Three invited (more need an SFU, see sfu.calls.test.ts); Carol, a member, joins without an invitation.
+    const callId = await ring(server.url, alice!, conversation, [bob!, dave!]);
 
     const aliceSeesBob = nextEvent(
       alice!.socket,

@@ -15,7 +15,10 @@ interface PeerStats {
 }
 
 interface CallDebug {
-  engine: { getPeerStats(userId: string): Promise<PeerStats> } | null;
+  engine: {
+    getPeerStats(userId: string): Promise<PeerStats>;
+    readonly route: { topology: 'mesh' | 'sfu'; epoch: number | null };
+  } | null;
 }
 
 declare global {
@@ -77,6 +80,17 @@ export class CallClient {
     await expect(this.inCall()).toBeVisible();
   }
 
+  /** Calls everyone in a group from its row in the contacts list. */
+  async startGroupCall(groupTitle: string, type: 'audio' | 'video' = 'video'): Promise<void> {
+    await this.page.getByTestId('nav-contacts').click();
+    await this.page
+      .getByTestId('group-row')
+      .filter({ hasText: groupTitle })
+      .getByTestId(`call-${type}`)
+      .click();
+    await expect(this.inCall()).toBeVisible();
+  }
+
   incoming(): Locator {
     return this.page.getByTestId('incoming-call');
   }
@@ -94,6 +108,33 @@ export class CallClient {
 
   tileOf(peer: TestUser): Locator {
     return this.page.locator(`[data-testid="remote-tile"][data-user-id="${peer.id}"]`);
+  }
+
+  /** How this client's call carries media now ('mesh' or 'sfu'), as the in-call screen shows it. */
+  topology(): Promise<string | null> {
+    return this.inCall().getAttribute('data-topology');
+  }
+
+  /** The SFU room the call's media goes through now (changes when the call moves to another Janus). */
+  sfuEpoch(): Promise<number | null> {
+    return this.page.evaluate(() => window.__callDebug?.engine?.route.epoch ?? null);
+  }
+
+  /** Makes `peer`'s tile the large one (the way a user asks for their best picture). */
+  async spotlight(peer: TestUser): Promise<void> {
+    const button = this.page.getByRole('button', { name: `Spotlight ${peer.name}`, exact: true });
+    await button.click();
+    await expect(button).toHaveAttribute('aria-pressed', 'true');
+    await expect(this.page.getByTestId('call-grid')).toHaveAttribute('data-layout', 'spotlight');
+  }
+
+  async unspotlight(): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await expect(this.page.getByTestId('call-grid')).toHaveAttribute('data-layout', 'grid');
+  }
+
+  async toggleMute(): Promise<void> {
+    await this.page.getByTestId('toggle-mute').click();
   }
 
   async hangUp(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * A still "webcam" picture for Chromium's fake capture (--use-file-for-fake-video-capture): a person's
- * silhouette on a soft backdrop, 640x360. Besides looking like a call in the screenshots, it makes the camera
- * tell-apart from a shared screen (Chromium's fake screen is 1280x720), which the screen-share test uses.
+ * silhouette on a soft backdrop, 640x360 by default. Besides looking like a call in the screenshots, it makes
+ * the camera tell-apart from a shared screen (Chromium's fake screen is 1280x720), which the screen-share test
+ * uses. The SFU tests use a 1280x720 camera: Chromium sends all three simulcast layers only from 720p up.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,9 +11,13 @@ import path from 'node:path';
 export const FAKE_CAMERA_WIDTH = 640;
 export const FAKE_CAMERA_HEIGHT = 360;
 
-function pixel(x: number, y: number): [number, number, number] {
-  const w = FAKE_CAMERA_WIDTH;
-  const h = FAKE_CAMERA_HEIGHT;
+export interface FrameSize {
+  width: number;
+  height: number;
+}
+const DEFAULT_SIZE: FrameSize = { width: FAKE_CAMERA_WIDTH, height: FAKE_CAMERA_HEIGHT };
+
+function pixel(x: number, y: number, { width: w, height: h }: FrameSize): [number, number, number] {
   // Backdrop: a warm-to-cool diagonal gradient with a soft light in the upper left.
   const t = (x / w) * 0.6 + (y / h) * 0.4;
   const light = Math.max(0, 1 - Math.hypot(x - w * 0.2, y - h * 0.15) / (w * 0.7));
@@ -20,8 +25,9 @@ function pixel(x: number, y: number): [number, number, number] {
   let g = 52 + 40 * (1 - t) + 50 * light;
   let b = 78 + 50 * t + 40 * light;
   // Silhouette: head and shoulders, centred.
-  const head = Math.hypot((x - w / 2) / 62, (y - h * 0.42) / 74) <= 1;
-  const shoulders = Math.hypot((x - w / 2) / 170, (y - h * 1.08) / 150) <= 1;
+  // Proportions of the 640x360 original, whatever the size.
+  const head = Math.hypot((x - w / 2) / (w * 0.097), (y - h * 0.42) / (h * 0.206)) <= 1;
+  const shoulders = Math.hypot((x - w / 2) / (w * 0.266), (y - h * 1.08) / (h * 0.417)) <= 1;
   if (head || shoulders) {
     const shade = 0.85 + 0.15 * (1 - y / h);
     r = 214 * shade;
@@ -37,18 +43,17 @@ function pixel(x: number, y: number): [number, number, number] {
 }
 
 /** The path of the Y4M file (4:2:0, full-range BT.601), written once per machine. */
-export function fakeCameraFile(): string {
-  const file = path.join(tmpdir(), `callbridge-fake-camera-${FAKE_CAMERA_WIDTH}x${FAKE_CAMERA_HEIGHT}.y4m`);
+export function fakeCameraFile(size: FrameSize = DEFAULT_SIZE): string {
+  const { width: w, height: h } = size;
+  const file = path.join(tmpdir(), `callbridge-fake-camera-${w}x${h}.y4m`);
   if (existsSync(file)) return file;
-  const w = FAKE_CAMERA_WIDTH;
-  const h = FAKE_CAMERA_HEIGHT;
   const yPlane = Buffer.alloc(w * h);
   const uPlane = Buffer.alloc((w / 2) * (h / 2));
   const vPlane = Buffer.alloc((w / 2) * (h / 2));
   const clamp = (v: number) => Math.max(0, Math.min(255, Math.round(v)));
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const [r, g, b] = pixel(x, y);
+      const [r, g, b] = pixel(x, y, size);
       yPlane[y * w + x] = clamp(0.299 * r + 0.587 * g + 0.114 * b);
       if (x % 2 === 0 && y % 2 === 0) {
         const i = (y / 2) * (w / 2) + x / 2;
@@ -81,8 +86,8 @@ export const CHROMIUM_FLAGS: readonly string[] = [
 ];
 
 /** CHROMIUM_FLAGS with the still webcam picture above as the fake camera (the e2e suite and the bench). */
-export function chromiumArgs(): string[] {
-  return [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${fakeCameraFile()}`];
+export function chromiumArgs(cameraSize: FrameSize = DEFAULT_SIZE): string[] {
+  return [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${fakeCameraFile(cameraSize)}`];
 }
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

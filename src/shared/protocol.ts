@@ -51,6 +51,7 @@ export const END_REASONS = [
   'cancelled', // the caller hung up before anyone answered
   'connection-failed', // media could not be established / all participants dropped
   'server-shutdown', // reserved: never written by a graceful shutdown, see backend README
+  'media-server-failed', // extra: the call's SFU (Janus) died and no other instance could take the call over
 ] as const;
 export const EndReason = z.enum(END_REASONS);
 export type EndReason = z.infer<typeof EndReason>;
@@ -465,6 +466,10 @@ export interface ClientToServerEvents {
   'call:answer': (payload: AnswerPayload, ack: (res: SocketAck) => void) => void;
   'call:ice-candidate': (payload: IceCandidatePayload, ack: (res: SocketAck) => void) => void;
   'call:quality-report': (payload: QualityReportPayload, ack: (res: SocketAck) => void) => void;
+  'call:sfu-publish': (payload: SfuPublishPayload, ack: (res: SfuPublishAck) => void) => void;
+  'call:sfu-answer': (payload: SfuAnswerPayload, ack: (res: SocketAck) => void) => void;
+  'call:sfu-ice-candidate': (payload: SfuIceCandidatePayload, ack: (res: SocketAck) => void) => void;
+  'call:sfu-view': (payload: SfuViewPayload, ack: (res: SocketAck) => void) => void;
 }
 
 // Server -> client payloads (spec shapes; extras are marked)
@@ -548,6 +553,104 @@ export interface ServerToClientEvents {
   'call:participants-missed': (e: ParticipantsMissedEvent) => void;
   'call:handled-elsewhere': (e: HandledElsewhereEvent) => void;
   'call:participant-reconnected': (e: ParticipantReconnectedEvent) => void;
+  'call:topology': (e: CallTopologyEvent) => void;
+  'call:sfu-offer': (e: SfuOfferEvent) => void;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Extra: group calls on an SFU (Janus VideoRoom). The backend owns Janus; clients never talk to it directly.
+// Two participants talk peer-to-peer ('mesh'); when a third joins, the backend creates a room for the call
+// (calls.sfu_room_id) and tells everyone `call:topology` { topology: 'sfu' }. Each client then publishes
+// once (`call:sfu-publish`) and receives one subscription offer (`call:sfu-offer`) carrying the others'
+// streams, answered with `call:sfu-answer`; later offers add and remove streams as people come and go.
+// A call that went to the SFU stays there until it ends, even when it drops back to two participants.
+// `epoch` names one room of the call: after a Janus failure the call moves to a new room with a new epoch
+// and everyone publishes and subscribes again; messages for an older epoch are refused with 'conflict'.
+// ---------------------------------------------------------------------------------------------------------
+
+/** Participants that still talk peer-to-peer; the one that makes the call bigger moves it to the SFU. */
+export const MAX_MESH_PARTICIPANTS = 2;
+/** Without an SFU a call may mesh up to this many participants; more are refused ('call_full'). */
+export const MAX_PARTICIPANTS_WITHOUT_SFU = 3;
+
+export const MediaTopology = z.enum(['mesh', 'sfu']);
+export type MediaTopology = z.infer<typeof MediaTopology>;
+
+/** What a published stream carries; the publisher names each of its m-lines (Janus stream descriptions). */
+export const SfuSource = z.enum(['audio', 'camera', 'screen']);
+export type SfuSource = z.infer<typeof SfuSource>;
+
+/** Simulcast layers a subscriber can ask for per video stream; 'off' pauses the stream (tile not visible). */
+export const SfuLayer = z.enum(['off', 'low', 'medium', 'high']);
+export type SfuLayer = z.infer<typeof SfuLayer>;
+
+export const SfuEpoch = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+/** One m-line of a subscription offer: whose stream it is and what it carries. */
+export const SfuStreamDto = z.object({
+  mid: z.string().max(64),
+  userId: Uuid,
+  kind: z.enum(['audio', 'video']),
+  source: SfuSource,
+});
+export type SfuStreamDto = z.infer<typeof SfuStreamDto>;
+
+export const SfuPublishPayload = z.object({
+  callId: Uuid,
+  epoch: SfuEpoch,
+  offer: SessionDescription.refine((d) => d.type === 'offer', 'offer.type must be "offer"'),
+  /** What each of the offer's m-lines carries, by mid. */
+  sources: z
+    .array(z.object({ mid: z.string().max(64), source: SfuSource }))
+    .min(1)
+    .max(8),
+});
+export type SfuPublishPayload = z.infer<typeof SfuPublishPayload>;
+export type SfuPublishAck = { ok: true; answer: SessionDescription } | { ok: false; error: ApiError };
+
+export const SfuAnswerPayload = z.object({
+  callId: Uuid,
+  epoch: SfuEpoch,
+  answer: SessionDescription.refine((d) => d.type === 'answer', 'answer.type must be "answer"'),
+});
+export type SfuAnswerPayload = z.infer<typeof SfuAnswerPayload>;
+
+export const SfuIceCandidatePayload = z.object({
+  callId: Uuid,
+  epoch: SfuEpoch,
+  /** Which of this client's two connections the candidate belongs to. */
+  connection: z.enum(['publisher', 'subscriber']),
+  candidate: IceCandidate,
+});
+export type SfuIceCandidatePayload = z.infer<typeof SfuIceCandidatePayload>;
+
+/** The layer wanted for each remote video stream (what the grid shows and how big); unlisted ones keep theirs. */
+export const SfuViewPayload = z.object({
+  callId: Uuid,
+  epoch: SfuEpoch,
+  streams: z
+    .array(z.object({ userId: Uuid, source: z.enum(['camera', 'screen']), layer: SfuLayer }))
+    .max(2 * MAX_CALL_PARTICIPANTS),
+});
+export type SfuViewPayload = z.infer<typeof SfuViewPayload>;
+
+/**
+ * Extra: how the call's media travels now. Sent to every joined participant when the call moves to the SFU
+ * or to a new SFU room after a failure, and to a device joining (or rejoining) a call already on the SFU.
+ */
+export interface CallTopologyEvent {
+  callId: string;
+  topology: MediaTopology;
+  epoch: number;
+  reason: 'participant-joined' | 'joined-sfu-call' | 'sfu-failover';
+}
+/** Extra: Janus's subscription offer (first one, or an update adding/removing others' streams). */
+export interface SfuOfferEvent {
+  callId: string;
+  epoch: number;
+  offer: SessionDescription;
+  /** Every m-line of the offer that carries a stream now; an m-line not listed is inactive. */
+  streams: SfuStreamDto[];
 }
 
 /** Polite side of a peer pair in perfect negotiation: the larger userId yields on glare. */

@@ -45,6 +45,7 @@ describe('call transition table', () => {
       timeout: ['initiated', 'ringing'],
       end: ['active'],
       fail: ['active'],
+      mediaServerFail: ['active'],
     });
   });
 
@@ -59,6 +60,7 @@ describe('call transition table', () => {
       timeout: 'missed',
       end: 'ended-by-user',
       fail: 'connection-failed',
+      mediaServerFail: 'media-server-failed',
     });
   });
 });

@@ -28,6 +28,8 @@ export const CALL_TRANSITIONS = {
   end: { from: ['active'], to: 'ended' },
   /** Every joined participant dropped and none came back within the reconnect grace. */
   fail: { from: ['active'], to: 'failed' },
+  /** Extra: the call's Janus instance died and no other instance could take the call over. */
+  mediaServerFail: { from: ['active'], to: 'failed' },
 } as const satisfies Record<string, Transition<CallStatus>>;
 export type CallTransition = keyof typeof CALL_TRANSITIONS;
 
@@ -38,6 +40,7 @@ export const END_REASON_OF = {
   timeout: 'missed',
   end: 'ended-by-user',
   fail: 'connection-failed',
+  mediaServerFail: 'media-server-failed',
 } as const satisfies Record<string, EndReason>;
 export type FinishingTransition = keyof typeof END_REASON_OF;
 

@@ -6,7 +6,6 @@
  */
 import {
   EndReason,
-  MAX_CALL_PARTICIPANTS,
   type AnswerCallResponse,
   type EndCallResponse,
   type InitiateCallRequest,
@@ -25,6 +24,8 @@ import {
   lockCall,
   moveCall,
   moveParticipants,
+  replaceSfuRoom,
+  sfuLoadByInstance,
   toParticipantDto,
   type CallRow,
   type LockedCallRow,
@@ -33,6 +34,11 @@ import {
 import { findConversation, isConversationMember } from '../db/conversations.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { pickInstance } from '../sfu/roomPlacement.ts';
+import { formatRoomRef, parseRoomRef, type SfuRoomRef } from '../sfu/sfuRoomRef.ts';
+import type { SfuRoomsPort } from '../sfu/sfuRoomsPort.ts';
+import { decideInitiate, decideJoin } from '../sfu/topologyPolicy.ts';
 import {
   END_REASON_OF,
   isOpen,
@@ -55,6 +61,19 @@ export interface CallService {
   end(userId: string, callId: string): Promise<EndCallResponse>;
   /** One sweep: ring timeouts and expired reconnect graces. Safe to run on several nodes at once. */
   sweep(): Promise<void>;
+  /**
+   * Extra: the Janus instance of the call's room `failedRoom` died. Moves the call to a new room on another
+   * healthy instance ('moved', everyone hears `call:topology` with the new epoch), or finishes it as
+   * 'media-server-failed' when there is none ('ended'). 'unchanged' when the call is no longer in that room
+   * (another node got there first, or it ended): safe to run on every node at once.
+   */
+  failOverSfuRoom(callId: string, failedRoom: string): Promise<'moved' | 'ended' | 'unchanged'>;
+}
+
+export interface CallServiceOptions {
+  /** The SFU for group calls; null when JANUS_URLS is not set (calls of more than 3 are refused). */
+  sfu?: SfuRoomsPort | null;
+  logger?: Logger;
 }
 
 const userIdsOf = (rows: readonly ParticipantRow[]) => rows.map((p) => p.user_id);
@@ -72,7 +91,89 @@ function endResponse(call: CallRow): EndCallResponse {
   };
 }
 
-export function createCallService(db: Db, notifier: CallNotifier, timings: CallTimings): CallService {
+export function createCallService(
+  db: Db,
+  notifier: CallNotifier,
+  timings: CallTimings,
+  options: CallServiceOptions = {},
+): CallService {
+  const sfu = options.sfu ?? null;
+  const logger = options.logger;
+
+  /** After commit, or after a rollback left a new room unused. A leftover is swept at the next start-up. */
+  function destroyRoomQuietly(room: SfuRoomRef): void {
+    // A dead instance cannot be asked, and a restarted Janus starts without our (non-permanent) rooms.
+    if (sfu === null || !sfu.healthy().includes(room.url)) return;
+    sfu.destroy(room.url, room.roomId).catch((err: unknown) => {
+      logger?.warn({ err, janusUrl: room.url, roomId: room.roomId }, 'janus room destroy failed');
+    });
+  }
+
+  /**
+   * Creates the call's room on the least-loaded healthy instance (load = joined participants of open calls
+   * there), trying the next one if an instance fails meanwhile; null when none could.
+   */
+  async function openSfuRoom(tx: Queryable, callId: string, avoidUrl?: string): Promise<SfuRoomRef | null> {
+    if (sfu === null) return null;
+    const candidates = sfu.healthy().filter((url) => url !== avoidUrl);
+    if (candidates.length === 0) return null;
+    const load = await sfuLoadByInstance(tx);
+    while (candidates.length > 0) {
+      const url = pickInstance(candidates, load)!;
+      try {
+        return { url, roomId: await sfu.create(url, callId) };
+      } catch (err) {
+        logger?.warn({ err, janusUrl: url, callId }, 'janus room creation failed');
+        candidates.splice(candidates.indexOf(url), 1);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Whether a joiner fits in the call as it is (null), makes it move to a new SFU room (the room), or is
+   * refused (throws). `joinedAfter` counts the joiner.
+   */
+  async function topologyOnJoin(
+    tx: Queryable,
+    call: LockedCallRow,
+    joinedAfter: number,
+  ): Promise<SfuRoomRef | null> {
+    const situation = {
+      joinedAfter,
+      currentTopology: call.sfu_room_id === null ? ('mesh' as const) : ('sfu' as const),
+      sfuConfigured: sfu !== null,
+      sfuReachable: sfu !== null && sfu.healthy().length > 0,
+    };
+    let decision = decideJoin(situation);
+    if (decision.action === 'move-to-sfu') {
+      const room = await openSfuRoom(tx, call.id);
+      if (room !== null) return room;
+      // Every instance failed to create the room: the call goes on as if the SFU were unreachable.
+      decision = decideJoin({ ...situation, sfuReachable: false });
+    }
+    if (decision.action === 'refuse') throw new AppError(decision.code, decision.message);
+    return null;
+  }
+
+  /** `call:topology` to the device each joined participant is in the call on. */
+  function announceTopology(
+    outbox: Outbox,
+    joined: readonly Pick<ParticipantRow, 'user_id' | 'device_id'>[],
+    callId: string,
+    room: SfuRoomRef,
+    reason: 'participant-joined' | 'sfu-failover',
+  ): void {
+    for (const p of joined) {
+      outbox.toDevice(p.user_id, p.device_id, 'call:topology', {
+        callId,
+        topology: 'sfu',
+        epoch: room.roomId,
+        reason,
+      });
+    }
+  }
+
   /** Runs one call operation under the call's row lock; events go out only after commit. */
   async function onLockedCall<T>(
     callId: string,
@@ -119,6 +220,8 @@ export function createCallService(db: Db, notifier: CallNotifier, timings: CallT
     );
     const finished = await finishCall(tx, call.id, transition, { ...quality });
     if (finished === null) return null;
+    const room = parseRoomRef(call.sfu_room_id);
+    if (room !== null) outbox.afterCommit(() => destroyRoomQuietly(room));
     const missed = await moveParticipants(tx, call.id, null, 'miss');
     await moveParticipants(tx, call.id, null, 'leave');
     const everyone = userIdsOf(before);
@@ -182,6 +285,69 @@ export function createCallService(db: Db, notifier: CallNotifier, timings: CallT
     return { callId: call.id, status: finished?.status ?? call.status };
   }
 
+  /** `onRoomCreated` hears of a new SFU room before commit, so a rollback can destroy it again. */
+  function answerLocked(
+    userId: string,
+    callId: string,
+    deviceId: string | null,
+    onRoomCreated: (room: SfuRoomRef) => void,
+  ): Promise<AnswerCallResponse> {
+    return onLockedCall(callId, async (tx, call, outbox) => {
+      const participants = await listParticipants(tx, [callId]);
+      const me = participants.find((p) => p.user_id === userId);
+      if (me === undefined) {
+        // A member of a group conversation who was not invited may join its open call.
+        const member = call.is_group && (await isConversationMember(tx, call.conversation_id, userId));
+        if (!member) throw new AppError('forbidden', 'you are not a participant of this call');
+      }
+      if (!isOpen(call.status)) throw new AppError('conflict', `the call is already ${call.status}`);
+      const joined = withStatus(participants, 'joined');
+      const wasJoined = me?.status === 'joined';
+      // Too big for what the deployment carries (refused), or just big enough to need the SFU now.
+      const newRoom = wasJoined ? null : await topologyOnJoin(tx, call, joined.length + 1);
+      if (newRoom !== null) {
+        onRoomCreated(newRoom);
+        await replaceSfuRoom(tx, callId, null, formatRoomRef(newRoom));
+      }
+
+      const active = call.status === 'active' ? call : await moveCall(tx, callId, 'answer');
+      if (me === undefined) await addJoinedParticipant(tx, callId, userId, deviceId);
+      else await moveParticipants(tx, callId, [userId], 'join', deviceId);
+
+      const others = userIdsOf(joined).filter((id) => id !== userId);
+      // Before the join itself: peers that hear of a third participant must not start meshing with them.
+      const currentRoom = parseRoomRef(call.sfu_room_id);
+      if (newRoom !== null) {
+        const everyone = [
+          ...joined.filter((p) => p.user_id !== userId),
+          { user_id: userId, device_id: deviceId },
+        ];
+        announceTopology(outbox, everyone, callId, newRoom, 'participant-joined');
+      } else if (currentRoom !== null) {
+        outbox.toDevice(userId, deviceId, 'call:topology', {
+          callId,
+          topology: 'sfu',
+          epoch: currentRoom.roomId,
+          reason: 'joined-sfu-call',
+        });
+      }
+      if (wasJoined) {
+        // Answering again (reload, other device): peers drop the old connection and negotiate anew.
+        outbox.toUsers(others, 'call:participant-reconnected', { callId, userId });
+      } else {
+        const self = me ?? (await listParticipants(tx, [callId])).find((p) => p.user_id === userId)!;
+        outbox.toUsers(others, 'call:participant-joined', {
+          callId,
+          userId,
+          userName: self.user_name,
+          userIdentifier: self.user_email,
+        });
+      }
+      outbox.toOtherDevices(userId, deviceId, 'call:handled-elsewhere', { callId, action: 'answered' });
+      return { callId, status: 'active', startedAt: (active?.started_at ?? new Date()).toISOString() };
+    });
+  }
+
   return {
     async initiate(userId, request) {
       const conversation = await findConversation(db, request.conversationId);
@@ -206,6 +372,8 @@ export function createCallService(db: Db, notifier: CallNotifier, timings: CallT
           'participantIds',
         );
       }
+      const refusal = decideInitiate({ participants: inviteeIds.length + 1, sfuConfigured: sfu !== null });
+      if (refusal !== null) throw new AppError(refusal.code, refusal.message, 'participantIds');
 
       const callId = await db.transaction(async (tx) => {
         const id = await insertCall(tx, {
@@ -236,42 +404,15 @@ export function createCallService(db: Db, notifier: CallNotifier, timings: CallT
       return { callId, status: 'initiated', participants };
     },
 
-    answer(userId, callId, deviceId) {
-      return onLockedCall(callId, async (tx, call, outbox) => {
-        const participants = await listParticipants(tx, [callId]);
-        const me = participants.find((p) => p.user_id === userId);
-        if (me === undefined) {
-          // A member of a group conversation who was not invited may join its open call.
-          const member = call.is_group && (await isConversationMember(tx, call.conversation_id, userId));
-          if (!member) throw new AppError('forbidden', 'you are not a participant of this call');
-        }
-        if (!isOpen(call.status)) throw new AppError('conflict', `the call is already ${call.status}`);
-        const joined = withStatus(participants, 'joined');
-        const wasJoined = me?.status === 'joined';
-        if (!wasJoined && joined.length >= MAX_CALL_PARTICIPANTS) {
-          throw new AppError('call_full', `the call already has ${MAX_CALL_PARTICIPANTS} participants`);
-        }
-
-        const active = call.status === 'active' ? call : await moveCall(tx, callId, 'answer');
-        if (me === undefined) await addJoinedParticipant(tx, callId, userId, deviceId);
-        else await moveParticipants(tx, callId, [userId], 'join', deviceId);
-
-        const others = userIdsOf(joined).filter((id) => id !== userId);
-        if (wasJoined) {
-          // Answering again (reload, other device): peers drop the old connection and negotiate anew.
-          outbox.toUsers(others, 'call:participant-reconnected', { callId, userId });
-        } else {
-          const self = me ?? (await listParticipants(tx, [callId])).find((p) => p.user_id === userId)!;
-          outbox.toUsers(others, 'call:participant-joined', {
-            callId,
-            userId,
-            userName: self.user_name,
-            userIdentifier: self.user_email,
-          });
-        }
-        outbox.toOtherDevices(userId, deviceId, 'call:handled-elsewhere', { callId, action: 'answered' });
-        return { callId, status: 'active', startedAt: (active?.started_at ?? new Date()).toISOString() };
-      });
+    async answer(userId, callId, deviceId) {
+      let newRoom: SfuRoomRef | null = null;
+      try {
+        return await answerLocked(userId, callId, deviceId, (room) => (newRoom = room));
+      } catch (err) {
+        // The transaction rolled back: nobody will ever use the room created for it.
+        if (newRoom !== null) destroyRoomQuietly(newRoom);
+        throw err;
+      }
     },
 
     reject(userId, callId, deviceId) {
@@ -324,6 +465,31 @@ export function createCallService(db: Db, notifier: CallNotifier, timings: CallT
         );
       }
       if (failures.length > 0) throw new AggregateError(failures, `${failures.length} sweep item(s) failed`);
+    },
+    async failOverSfuRoom(callId, failedRoom) {
+      let newRoom: SfuRoomRef | null = null;
+      try {
+        return await onLockedCall(callId, async (tx, call, outbox) => {
+          if (!isOpen(call.status) || call.sfu_room_id !== failedRoom) return 'unchanged';
+          newRoom = await openSfuRoom(tx, callId, parseRoomRef(failedRoom)?.url);
+          if (newRoom === null) {
+            await finish(tx, call, 'mediaServerFail', null, outbox);
+            return 'ended';
+          }
+          // Under the call lock this cannot lose; the condition is what makes racing nodes harmless.
+          if (!(await replaceSfuRoom(tx, callId, failedRoom, formatRoomRef(newRoom)))) {
+            const unused = newRoom;
+            outbox.afterCommit(() => destroyRoomQuietly(unused));
+            return 'unchanged';
+          }
+          const joined = withStatus(await listParticipants(tx, [callId]), 'joined');
+          announceTopology(outbox, joined, callId, newRoom, 'sfu-failover');
+          return 'moved';
+        });
+      } catch (err) {
+        if (newRoom !== null) destroyRoomQuietly(newRoom);
+        throw err;
+      }
     },
   };
 }

@@ -14,16 +14,25 @@ export interface CallNotifier {
     event: E,
     payload: ServerEventPayload<E>,
   ): void;
+  /** One device of the user (every device when `deviceId` is null: a participant bound to no device). */
+  toDevice<E extends ServerEvent>(
+    userId: string,
+    deviceId: string | null,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void;
   /** A committed change to the call's participants: caches of it (the relay directory) are stale now. */
   callChanged(callId: string): void;
 }
 
 /**
  * Events decided inside a database transaction, delivered only after it committed: a client must never
- * hear about a state that a rollback then undid.
+ * hear about a state that a rollback then undid. Side effects outside the database (destroying a media
+ * server room) wait for the commit the same way.
  */
 export class Outbox implements Omit<CallNotifier, 'callChanged'> {
   private readonly pending: ((notifier: CallNotifier) => void)[] = [];
+  private readonly tasks: (() => void)[] = [];
 
   toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerEventPayload<E>): void {
     if (userIds.length > 0) this.pending.push((n) => n.toUsers(userIds, event, payload));
@@ -38,7 +47,22 @@ export class Outbox implements Omit<CallNotifier, 'callChanged'> {
     this.pending.push((n) => n.toOtherDevices(userId, exceptDeviceId, event, payload));
   }
 
+  toDevice<E extends ServerEvent>(
+    userId: string,
+    deviceId: string | null,
+    event: E,
+    payload: ServerEventPayload<E>,
+  ): void {
+    this.pending.push((n) => n.toDevice(userId, deviceId, event, payload));
+  }
+
+  /** Runs after the events went out; must not throw (fire-and-forget work catches its own errors). */
+  afterCommit(task: () => void): void {
+    this.tasks.push(task);
+  }
+
   deliver(notifier: CallNotifier): void {
     for (const send of this.pending.splice(0)) send(notifier);
+    for (const task of this.tasks.splice(0)) task();
   }
 }

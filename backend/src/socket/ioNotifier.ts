@@ -13,8 +13,16 @@ function emit<E extends ServerEvent>(operator: Operator, event: E, payload: Serv
  * Delivers service events through socket.io rooms (across every node when the Redis adapter is on), and
  * keeps every node's relay directory in step with committed call changes.
  */
-export function createIoNotifier(io: SignalingServer, relayDirectory: RelayDirectory): CallNotifier {
-  io.on('call:changed', (callId) => relayDirectory.invalidate(callId));
+export function createIoNotifier(
+  io: SignalingServer,
+  relayDirectory: RelayDirectory,
+  /** Also told of every committed call change on any node (the SFU sessions of this node follow them). */
+  onCallChanged: (callId: string) => void = () => undefined,
+): CallNotifier {
+  io.on('call:changed', (callId) => {
+    relayDirectory.invalidate(callId);
+    onCallChanged(callId);
+  });
   return {
     toUsers(userIds, event, payload) {
       if (userIds.length > 0) emit(io.to(userIds.map(userRoom)), event, payload);
@@ -23,9 +31,13 @@ export function createIoNotifier(io: SignalingServer, relayDirectory: RelayDirec
       const devices = io.to(userRoom(userId));
       emit(exceptDeviceId === null ? devices : devices.except(deviceRoom(exceptDeviceId)), event, payload);
     },
+    toDevice(userId, deviceId, event, payload) {
+      emit(io.to(deviceId === null ? userRoom(userId) : deviceRoom(deviceId)), event, payload);
+    },
     callChanged(callId) {
       relayDirectory.invalidate(callId);
       io.serverSideEmit('call:changed', callId);
+      onCallChanged(callId);
     },
   };
 }

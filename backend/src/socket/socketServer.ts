@@ -12,6 +12,8 @@ import type { RateLimits } from '../rateLimits.ts';
 import type { CallMediaService } from '../services/callMedia.service.ts';
 import type { PresenceService } from '../services/presence.service.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
+import type { SfuSessions } from '../sfu/sfuSessions.ts';
+import { registerSfuHandlers, type SfuHandlerDeps } from './sfu.handlers.ts';
 import { registerSignalingHandlers } from './signaling.handlers.ts';
 import { deviceRoom, userRoom, type SignalingServer, type SocketData } from './socketTypes.ts';
 
@@ -22,8 +24,18 @@ export interface SocketServerOptions {
   redisPrefix: string;
 }
 
+/** Group calls on the SFU (JANUS_URLS set). */
+export interface SfuSocketDeps {
+  sessions: SfuSessions;
+  loadCall: SfuHandlerDeps['loadCall'];
+  /** The open SFU calls this device is in, with their current epoch. */
+  sfuCallsOfDevice(userId: string, deviceId: string): Promise<{ callId: string; epoch: number }[]>;
+}
+
 export interface SocketHandlerDeps {
   relayDirectory: RelayDirectory;
+  /** Null without an SFU configured: the sfu events are then not handled (clients get no ack). */
+  sfu: SfuSocketDeps | null;
   tokens: TokenService;
   media: CallMediaService;
   presence: PresenceService;
@@ -109,6 +121,26 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
       rateLimits: deps.rateLimits,
       logger: deps.logger,
     });
+    const { sfu } = deps;
+    if (sfu !== null) {
+      registerSfuHandlers(socket, {
+        sessions: sfu.sessions,
+        relayDirectory: deps.relayDirectory,
+        loadCall: sfu.loadCall,
+        rateLimits: deps.rateLimits,
+        logger: deps.logger,
+      });
+      // The device's media sessions ended when its socket went (see below): whether this is a reload or a
+      // recovered blip, it publishes and subscribes again for every SFU call it is in.
+      sfu.sfuCallsOfDevice(userId, deviceId).then(
+        (calls) => {
+          for (const { callId, epoch } of calls) {
+            socket.emit('call:topology', { callId, topology: 'sfu', epoch, reason: 'joined-sfu-call' });
+          }
+        },
+        (err: unknown) => deps.logger.error({ err, userId }, 'sfu calls lookup on connect failed'),
+      );
+    }
     deps.track(
       deps.presence
         .deviceConnected(userId, deviceId, socket.recovered)
@@ -116,6 +148,18 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
     );
     socket.on('disconnect', () => {
       if (deps.isShuttingDown()) return;
+      if (sfu !== null) {
+        // Janus handles live on the node of the device's socket: the last one here takes them along.
+        void io.local
+          .in(deviceRoom(deviceId))
+          .fetchSockets()
+          .then(
+            (left) => {
+              if (left.length === 0) sfu.sessions.deviceGone(userId, deviceId);
+            },
+            (err: unknown) => deps.logger.error({ err, userId }, 'sfu session cleanup failed'),
+          );
+      }
       const stillOnline = async (room: string) => (await io.in(room).fetchSockets()).length > 0;
       deps.track(
         deps.presence

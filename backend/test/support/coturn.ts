@@ -5,14 +5,15 @@
  * The server runs the production config (backend/coturn/turnserver.conf) with only the local overrides of
  * deriveLocalCoturnConfig, so the tests exercise the hardening that ships.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deriveLocalCoturnConfig, readProductionCoturnConfig } from '../../src/turn/coturnConfig.ts';
+import { startTestDaemon } from './daemon.ts';
 
 export interface RunningCoturn {
   host: '127.0.0.1';
@@ -46,57 +47,30 @@ export async function startCoturn(options: { secret: string; realm?: string }): 
   });
   await writeFile(configPath, config, { mode: 0o600 });
 
-  const child = spawn('turnserver', ['-c', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  const keepLog = (chunk: Buffer): void => {
-    log = (log + chunk.toString()).slice(-4000);
-  };
-  child.stdout.on('data', keepLog);
-  child.stderr.on('data', keepLog);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // An interrupted test run must not leave coturn behind (its listener would outlive the run).
-  const killOnExit = (): void => {
-    child.kill();
-  };
-  process.once('exit', killOnExit);
-
-  const stop = async (): Promise<void> => {
-    process.off('exit', killOnExit);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    await exited;
-    await rm(workDir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitUntilAnswering(port, exited);
-  } catch (error) {
-    await stop();
-    throw new Error(`coturn did not start on ${HOST}:${port}: ${(error as Error).message}\n${log}`, {
-      cause: error,
-    });
-  }
-  return { host: HOST, port, realm, stop };
+  const daemon = await startTestDaemon({
+    name: `coturn on ${HOST}:${port}`,
+    command: 'turnserver',
+    args: ['-c', configPath],
+    workDir,
+    ready: () => answersStunAndTcp(port),
+    readyTimeoutMs: READY_TIMEOUT_MS,
+  });
+  return { host: HOST, port, realm, stop: daemon.stop };
 }
 
-async function waitUntilAnswering(port: number, exited: Promise<void>): Promise<void> {
-  let hasExited = false;
-  void exited.then(() => (hasExited = true));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!hasExited && Date.now() < deadline) {
-    const client = await TurnClient.open({ address: HOST, port });
-    try {
-      // coturn answers STUN Binding once its UDP listener is up; until then the request times out. Its TCP
-      // listener (turn:...?transport=tcp) opens alongside; checked too, for callers that relay over TCP.
-      await client.binding(250);
-      await acceptsTcp(port);
-      return;
-    } catch {
-      // not listening yet
-    } finally {
-      client.close();
-    }
+/**
+ * coturn answers STUN Binding once its UDP listener is up; until then the request times out. Its TCP listener
+ * (turn:...?transport=tcp) opens alongside; checked too, for callers that relay over TCP.
+ */
+async function answersStunAndTcp(port: number): Promise<boolean> {
+  const client = await TurnClient.open({ address: HOST, port });
+  try {
+    await client.binding(250);
+    await acceptsTcp(port);
+    return true;
+  } finally {
+    client.close();
   }
-  throw new Error(hasExited ? 'turnserver exited' : `no STUN answer within ${READY_TIMEOUT_MS} ms`);
 }
 
 function acceptsTcp(port: number): Promise<void> {

@@ -10,6 +10,7 @@ import type { RestClient } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';
 import type { CallEngine, CallEngineEvents, CallEngineOptions } from '../webrtc/index.ts';
+import { ApiRequestError } from '../signaling/restClient.ts';
 import { CallController } from './callController.ts';
 import { MediaRegistry } from './mediaRegistry.ts';
 import { BOB, CAROL, CONVERSATION, ME, participantDto } from '../store/testFixtures.ts';
@@ -81,9 +82,25 @@ class FakeEngine {
   stopScreenShare = async () => void this.log.push('unshare');
   switchDevice = async (kind: string, id: string) => void this.log.push(`switch ${kind} ${id}`);
   cleanup = () => void this.log.push('cleanup');
+  route: { topology: 'mesh' | 'sfu'; epoch: number | null } = { topology: 'mesh', epoch: null };
+  useTopology = (e: { topology: 'mesh' | 'sfu'; epoch: number }) => {
+    this.log.push(`topology ${e.topology} ${e.epoch}`);
+    if (e.topology === 'sfu') this.route = { topology: 'sfu', epoch: e.epoch };
+  };
+  handleSfuOffer = async (e: { epoch: number; streams: unknown[] }) =>
+    void this.log.push(`sfu-offer ${e.epoch} streams=${e.streams.length}`);
+  setRemoteView = (tiles: { userId: string; visible: boolean }[]) =>
+    void this.log.push(`view ${tiles.map((t) => `${t.userId}:${t.visible}`).join(',')}`);
+  setActiveSpeaker = (userId: string | null) => void this.log.push(`speaker ${userId}`);
 }
 
-function setup(options: { activeCall?: CallDto | null; getCall?: CallDto } = {}) {
+function setup(
+  options: {
+    activeCall?: CallDto | null;
+    getCall?: CallDto;
+    answerCall?: (callId: string) => Promise<{ callId: string; status: 'active'; startedAt: string }>;
+  } = {},
+) {
   const store = createAppStore();
   const engines: FakeEngine[] = [];
   const listeners = new Map<string, (payload: unknown) => void>();
@@ -107,7 +124,10 @@ function setup(options: { activeCall?: CallDto | null; getCall?: CallDto } = {})
       status: 'initiated' as const,
       participants: [participantDto(ME, 'Me', 'joined'), participantDto(BOB, 'Bob', 'invited')],
     })),
-    answerCall: vi.fn(async (callId: string) => ({ callId, status: 'active' as const, startedAt: STARTED })),
+    answerCall: vi.fn(
+      options.answerCall ??
+        (async (callId: string) => ({ callId, status: 'active' as const, startedAt: STARTED })),
+    ),
     rejectCall: vi.fn(async (callId: string) => ({ callId, status: 'rejected' as const })),
     endCall: vi.fn(async (callId: string) => ({
       callId,
@@ -380,5 +400,139 @@ describe('CallController', () => {
     await t.controller.hangUp();
     expect(t.presences.map((p) => p.state)).toEqual(['idle', 'ringing', 'in-call', 'idle']);
     expect(t.api.endCall).toHaveBeenCalledWith(CALL);
+  });
+
+  describe('group calls on the media server', () => {
+    const group = [
+      participantDto(BOB, 'Bob', 'joined'),
+      participantDto(CAROL, 'Carol', 'joined'),
+      participantDto(ME, 'Me', 'joined'),
+    ];
+    const sfuOffer = (epoch: number) => ({
+      callId: CALL,
+      epoch,
+      offer: { type: 'offer' as const, sdp: 'v=0' },
+      streams: [{ mid: '0', userId: BOB, kind: 'audio' as const, source: 'audio' as const }],
+    });
+
+    it('moves the engine to the SFU, shows the topology, and passes the room offers on', async () => {
+      const t = setup({ getCall: callDto({ participants: group }) });
+      t.server(
+        'call:incoming',
+        ringMe(group.map((p) => (p.userId === ME ? { ...p, status: 'ringing' } : p))),
+      );
+      await t.controller.answer(true);
+      expect(t.store.getState().call.current?.topology).toBe('mesh');
+
+      t.server('call:topology', { callId: CALL, topology: 'sfu', epoch: 42, reason: 'participant-joined' });
+      t.server('call:sfu-offer', sfuOffer(42));
+      await vi.waitFor(() => expect(t.engine().log).toContain('sfu-offer 42 streams=1'));
+      expect(t.engine().log).toContain('topology sfu 42');
+      expect(t.store.getState().call.current?.topology).toBe('sfu');
+
+      // Someone joining later is expected by the engine (on the SFU nobody offers to anyone).
+      const dave = '00000000-0000-4000-8000-000000000004';
+      t.server('call:participant-joined', {
+        callId: CALL,
+        userId: dave,
+        userName: 'Dave',
+        userIdentifier: 'd',
+      });
+      expect(t.engine().log.at(-1)).toBe(`connect ${dave}`);
+      expect(t.toasts()).toContain('Dave joined');
+    });
+
+    it('ignores topology and room offers of another call', async () => {
+      const t = setup();
+      t.server('call:incoming', ringMe());
+      await t.controller.answer(true);
+      const other = '10000000-0000-4000-8000-000000000009';
+      t.server('call:topology', { callId: other, topology: 'sfu', epoch: 1, reason: 'participant-joined' });
+      t.server('call:sfu-offer', { ...sfuOffer(1), callId: other });
+      await Promise.resolve();
+      expect(t.engine().log.filter((l) => l.startsWith('topology') || l.startsWith('sfu-offer'))).toEqual([]);
+      expect(t.store.getState().call.current?.topology).toBe('mesh');
+    });
+
+    it('after a reload of a call on the SFU: the topology that follows the answer moves the new engine there', async () => {
+      let answered!: () => void;
+      const t = setup({
+        activeCall: callDto({ participants: group }),
+        getCall: callDto({ participants: group }),
+        answerCall: (callId) =>
+          new Promise((resolve) => {
+            answered = () => resolve({ callId, status: 'active', startedAt: STARTED });
+          }),
+      });
+      const resumed = t.controller.resumeActiveCall();
+      await vi.waitFor(() => expect(t.engines).toHaveLength(1));
+      // The server sends the topology right after recording the answer; the room's offer follows.
+      answered();
+      t.server('call:topology', { callId: CALL, topology: 'sfu', epoch: 7, reason: 'joined-sfu-call' });
+      t.server('call:sfu-offer', sfuOffer(7));
+      await resumed;
+      await vi.waitFor(() => expect(t.engine().log).toContain('sfu-offer 7 streams=1'));
+      const log = t.engine().log;
+      expect(log.indexOf('topology sfu 7')).toBeLessThan(log.indexOf('sfu-offer 7 streams=1'));
+      expect(t.store.getState().call.current).toMatchObject({ topology: 'sfu', phase: 'active' });
+    });
+
+    it('holds a topology and a room offer that arrive before the engine exists, and applies them to it', async () => {
+      const t = setup({
+        activeCall: callDto({ participants: group }),
+        getCall: callDto({ participants: group }),
+      });
+      t.server('call:topology', { callId: CALL, topology: 'sfu', epoch: 9, reason: 'joined-sfu-call' });
+      t.server('call:sfu-offer', sfuOffer(9));
+      await t.controller.resumeActiveCall();
+      await vi.waitFor(() => expect(t.engine().log).toContain('sfu-offer 9 streams=1'));
+      expect(t.engine().log).toContain('topology sfu 9');
+    });
+
+    it('passes the tiles to the engine, and the active speaker (never myself)', async () => {
+      const t = setup({ getCall: callDto({ participants: group }) });
+      t.server('call:incoming', ringMe());
+      await t.controller.answer(true);
+      t.controller.setRemoteView([
+        { userId: BOB, source: 'camera', visible: true, width: 640, height: 360 },
+        { userId: CAROL, source: 'screen', visible: false, width: 0, height: 0 },
+      ]);
+      expect(t.engine().log.at(-1)).toBe(`view ${BOB}:true,${CAROL}:false`);
+      // Loud and long enough for the highlight to move (activeSpeaker.ts): Bob, then me.
+      for (let i = 0; i < 10; i += 1) t.engine().emit('audio-level', { [BOB]: 0.5, [ME]: 0 });
+      expect(t.engine().log).toContain(`speaker ${BOB}`);
+    });
+
+    it('tells the user why a join is refused: the call is full, or the media server is unreachable', async () => {
+      const refuse = (code: 'call_full' | 'unavailable', message: string) =>
+        setup({
+          answerCall: async () => {
+            throw new ApiRequestError(code, message, code === 'call_full' ? 409 : 503);
+          },
+        });
+      const full = refuse('call_full', 'This call is full (20 participants at most).');
+      full.server('call:incoming', ringMe());
+      await full.controller.answer(true);
+      expect(full.toasts()).toContain(
+        'Could not join the call: This call is full (20 participants at most).',
+      );
+      expect(full.store.getState().call.current).toBeNull();
+
+      const down = refuse('unavailable', 'The media server is unreachable; try again in a moment.');
+      down.server('call:incoming', ringMe());
+      await down.controller.answer(true);
+      expect(down.toasts()).toContain(
+        'Could not join the call: The media server is unreachable; try again in a moment.',
+      );
+    });
+
+    it('a call ended by a media server failure is told as such and recorded as failed', async () => {
+      const t = setup();
+      t.server('call:incoming', ringMe());
+      await t.controller.answer(true);
+      t.server('call:ended', { callId: CALL, reason: 'media-server-failed', endedBy: null });
+      expect(t.toasts()).toContain('The call with Bob ended: the media server failed');
+      expect(t.recorded).toEqual([expect.objectContaining({ status: 'failed' })]);
+    });
   });
 });

@@ -7,6 +7,10 @@
  * connectToPeer toward every participant already joined, and those participants' engines accept the unknown
  * peer's offer. On `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation
  * settles the glare).
+ *
+ * Group calls: when the server moves the call to the media server (`call:topology` 'sfu', also sent after
+ * the answer of a device that rejoins such a call) the engine publishes to the room and subscribes to it
+ * (`call:sfu-offer`), handing each participant over from the mesh once the room delivers them.
  */
 import type { DesktopApi, HistoryEntry } from '../../shared/desktopApi.ts';
 import type {
@@ -24,7 +28,13 @@ import { createSignalingPort } from '../signaling/signalingPort.ts';
 import type { AppStore } from '../store/appStore.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
 import { CallEngineError } from '../webrtc/index.ts';
-import type { CallEngine, CallEngineErrorEvent, CallEngineOptions, IceServersInfo } from '../webrtc/index.ts';
+import type {
+  CallEngine,
+  CallEngineErrorEvent,
+  CallEngineOptions,
+  IceServersInfo,
+  RemoteTileView,
+} from '../webrtc/index.ts';
 import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
 import { IceServerPrefetch } from './iceServerPrefetch.ts';
 import type { SpeakerState } from './activeSpeaker.ts';
@@ -55,7 +65,9 @@ export interface CallControllerDeps {
 type SignalEvent =
   | { kind: 'offer'; event: Parameters<CallEngine['handleOffer']>[0] }
   | { kind: 'answer'; event: Parameters<CallEngine['handleAnswer']>[0] }
-  | { kind: 'ice'; event: Parameters<CallEngine['handleIceCandidate']>[0] };
+  | { kind: 'ice'; event: Parameters<CallEngine['handleIceCandidate']>[0] }
+  | { kind: 'topology'; event: Parameters<CallEngine['useTopology']>[0] & { callId: string } }
+  | { kind: 'sfu-offer'; event: Parameters<CallEngine['handleSfuOffer']>[0] };
 
 /** Signaling that arrives before this client's engine exists (a peer re-offers while we reload) waits here. */
 const MAX_PENDING_SIGNALS = 200;
@@ -67,6 +79,7 @@ const END_TEXT: Record<EndReason, (title: string) => string> = {
   cancelled: (title) => `${title} cancelled the call`,
   'connection-failed': (title) => `The call with ${title} failed: no connection could be established`,
   'server-shutdown': () => 'The server ended the call',
+  'media-server-failed': (title) => `The call with ${title} ended: the media server failed`,
 };
 
 export class CallController {
@@ -103,11 +116,22 @@ export class CallController {
       signaling.on('call:offer', (e) => this.#onSignal({ kind: 'offer', event: e })),
       signaling.on('call:answer', (e) => this.#onSignal({ kind: 'answer', event: e })),
       signaling.on('call:ice-candidate', (e) => this.#onSignal({ kind: 'ice', event: e })),
+      signaling.on('call:topology', (e) => {
+        if (this.#current(e.callId)) {
+          this.#dispatch({ type: 'topology-changed', callId: e.callId, topology: e.topology });
+        }
+        this.#onSignal({ kind: 'topology', event: e });
+      }),
+      signaling.on('call:sfu-offer', (e) => this.#onSignal({ kind: 'sfu-offer', event: e })),
       signaling.on('call:ended', (e) => this.#onEnded(e)),
       signaling.on('call:participant-joined', (e) => {
         const call = this.#current(e.callId);
         if (!call) return;
         this.#dispatch({ type: 'participant-joined', event: e });
+        // On the media server nobody offers to anyone: the engine only learns whom to expect.
+        if (this.#engine?.route.topology === 'sfu' && this.#engineCallId === e.callId) {
+          this.#engine.connectToPeer(e.userId);
+        }
         // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
         if (call.participants.length > 1) this.#toast('info', `${e.userName} joined`);
         // The joined event carries no start time; the call's snapshot does.
@@ -166,7 +190,9 @@ export class CallController {
       signaling.on('call:participant-reconnected', (e) => {
         if (this.#engineCallId !== e.callId || e.userId === this.#deps.selfId) return;
         this.#engine?.resetPeer(e.userId);
-        this.#deps.media.set(e.userId, null);
+        // On a mesh their old stream died with the connection. Through the media server it lives on until
+        // the room's next offer replaces it (a socket reconnect alone changes nothing there).
+        if (this.#engine?.route.topology !== 'sfu') this.#deps.media.set(e.userId, null);
       }),
     );
 
@@ -361,6 +387,15 @@ export class CallController {
     await this.#acquireMedia(true, video);
   }
 
+  /**
+   * The remote tiles as laid out now (CSS pixels; visible false or 0 x 0 for those off screen). On the media
+   * server it decides which video each tile receives and at which resolution; on a mesh it changes nothing.
+   * Report every remote participant: a participant never reported gets a thumbnail-sized picture.
+   */
+  setRemoteView(tiles: RemoteTileView[]): void {
+    this.#engine?.setRemoteView(tiles);
+  }
+
   /** A peer whose connection failed: start over with a fresh connection. */
   retryPeer(userId: string): void {
     this.#engine?.resetPeer(userId);
@@ -518,7 +553,9 @@ export class CallController {
     try {
       if (signal.kind === 'offer') await engine.handleOffer(signal.event);
       else if (signal.kind === 'answer') await engine.handleAnswer(signal.event);
-      else await engine.handleIceCandidate(signal.event);
+      else if (signal.kind === 'ice') await engine.handleIceCandidate(signal.event);
+      else if (signal.kind === 'topology') engine.useTopology(signal.event);
+      else await engine.handleSfuOffer(signal.event);
     } catch (error) {
       console.warn(`calls: ${signal.kind} from a peer could not be applied (${errorMessage(error)})`);
     }
@@ -534,7 +571,8 @@ export class CallController {
     const call = this.#current(e.callId);
     if (call) {
       this.#finish(call, e.reason);
-      this.#toast(e.reason === 'connection-failed' ? 'error' : 'info', END_TEXT[e.reason](call.title));
+      const failed = e.reason === 'connection-failed' || e.reason === 'media-server-failed';
+      this.#toast(failed ? 'error' : 'info', END_TEXT[e.reason](call.title));
     }
     this.#deps.onCallSettled?.();
   }
@@ -574,7 +612,7 @@ export class CallController {
     const endedAt = this.#now();
     const started = call.startedAt === null ? null : Date.parse(call.startedAt);
     const status =
-      reason === 'connection-failed'
+      reason === 'connection-failed' || reason === 'media-server-failed'
         ? 'failed'
         : reason === 'rejected'
           ? 'rejected'
@@ -622,6 +660,7 @@ export class CallController {
     this.#engine = engine;
     this.#engineCallId = callId;
     this.#speaker = noSpeaker;
+    this.#installDebugHook();
     this.#engineSubscriptions = [
       engine.on('local-stream', (stream) => media.set(LOCAL_MEDIA, stream)),
       engine.on('remote-stream', (userId, stream) => media.set(userId, stream)),
@@ -633,6 +672,8 @@ export class CallController {
         const next = nextSpeaker(this.#speaker, levels, this.#now());
         if (next.speakerId !== this.#speaker.speakerId) {
           this.#dispatch({ type: 'active-speaker-changed', userId: next.speakerId });
+          // The speaker's tile earns a sharper layer from the media server (never our own id: not a tile).
+          engine.setActiveSpeaker(next.speakerId === selfId ? null : next.speakerId);
         }
         this.#speaker = next;
       }),
@@ -688,6 +729,19 @@ export class CallController {
   #reportUnlessEmitted(what: string, error: unknown): void {
     if (error instanceof CallEngineError) return;
     if (this.#engine) this.#toast('error', `${what}: ${errorMessage(error)}`);
+  }
+
+  /**
+   * With `?debug=1` (window.__callDebug, see app/debug.ts) the e2e tests read per remote participant what
+   * arrives (frame size, frames decoded), how (mesh or sfu) and the call's route: `__callDebug.media()`.
+   */
+  #installDebugHook(): void {
+    const debug = (globalThis as { __callDebug?: object }).__callDebug;
+    if (!debug) return;
+    Object.defineProperty(debug, 'media', {
+      configurable: true,
+      value: () => this.#engine?.mediaSnapshot() ?? Promise.resolve(null),
+    });
   }
 
   #teardownEngine(): void {

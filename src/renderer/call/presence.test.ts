@@ -25,6 +25,7 @@ const current: CurrentCall = {
   activeSpeakerId: null,
   mediaProblem: null,
   relayProblem: null,
+  topology: 'mesh',
 };
 
 describe('presenceOf', () => {

@@ -31,4 +31,53 @@ describe('server event validation', () => {
     });
     expect(parseServerEvent('call:ended', null).ok).toBe(false);
   });
+
+  it('passes a topology change and a subscription offer of the SFU through', () => {
+    const topology = {
+      callId: CALL,
+      topology: 'sfu',
+      epoch: 4_503_599_627_370_495,
+      reason: 'joined-sfu-call',
+    };
+    expect(parseServerEvent('call:topology', topology)).toEqual({ ok: true, value: topology });
+    const offer = {
+      callId: CALL,
+      epoch: 7,
+      offer: { type: 'offer', sdp: 'v=0' },
+      streams: [
+        { mid: '0', userId: BOB, kind: 'audio', source: 'audio' },
+        { mid: '1', userId: BOB, kind: 'video', source: 'camera' },
+      ],
+    };
+    expect(parseServerEvent('call:sfu-offer', offer)).toEqual({ ok: true, value: offer });
+  });
+
+  it('refuses malformed SFU events: unknown topology, bad epoch, an answer as offer, a stream without owner', () => {
+    const topology = { callId: CALL, topology: 'sfu', epoch: 1, reason: 'participant-joined' };
+    expect(parseServerEvent('call:topology', { ...topology, topology: 'p2p' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^topology: /),
+    });
+    expect(parseServerEvent('call:topology', { ...topology, epoch: -1 }).ok).toBe(false);
+    expect(parseServerEvent('call:topology', { ...topology, epoch: 1.5 }).ok).toBe(false);
+    expect(parseServerEvent('call:topology', { ...topology, reason: 'because' }).ok).toBe(false);
+
+    const offer = { callId: CALL, epoch: 7, offer: { type: 'offer', sdp: 'v=0' }, streams: [] };
+    expect(parseServerEvent('call:sfu-offer', offer).ok).toBe(true);
+    expect(
+      parseServerEvent('call:sfu-offer', { ...offer, offer: { type: 'answer', sdp: 'v=0' } }),
+    ).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^offer\.type: /),
+    });
+    expect(
+      parseServerEvent('call:sfu-offer', {
+        ...offer,
+        streams: [{ mid: '0', userId: 'someone', kind: 'audio', source: 'audio' }],
+      }),
+    ).toMatchObject({ ok: false, reason: expect.stringMatching(/^streams\.0\.userId: /) });
+    const stream = { mid: '0', userId: BOB, kind: 'video', source: 'camera' };
+    expect(parseServerEvent('call:sfu-offer', { ...offer, streams: [stream, stream] }).ok).toBe(false);
+    expect(parseServerEvent('call:sfu-offer', { ...offer, epoch: '7' }).ok).toBe(false);
+  });
 });

@@ -8,9 +8,13 @@ import {
   CallType,
   EndReason,
   IceCandidate,
+  MAX_CALL_PARTICIPANTS,
   MediaState,
+  MediaTopology,
   ParticipantDto,
   SessionDescription,
+  SfuEpoch,
+  SfuStreamDto,
   Uuid,
 } from '../../shared/protocol.ts';
 import type { ServerToClientEvents } from '../../shared/protocol.ts';
@@ -43,6 +47,22 @@ export const serverEventSchemas = {
   'call:participants-missed': z.object({ ...callRef, userIds: z.array(Uuid) }),
   'call:handled-elsewhere': z.object({ ...callRef, action: z.enum(['answered', 'rejected']) }),
   'call:participant-reconnected': z.object({ ...callRef, userId: Uuid }),
+  'call:topology': z.object({
+    ...callRef,
+    topology: MediaTopology,
+    epoch: SfuEpoch,
+    reason: z.enum(['participant-joined', 'joined-sfu-call', 'sfu-failover']),
+  }),
+  'call:sfu-offer': z.object({
+    ...callRef,
+    epoch: SfuEpoch,
+    offer: z.object({ type: z.literal('offer'), sdp: SessionDescription.shape.sdp }),
+    // Audio, camera and screen of everyone else at most; one m-line carries one stream.
+    streams: z
+      .array(SfuStreamDto)
+      .max(3 * MAX_CALL_PARTICIPANTS)
+      .refine((streams) => new Set(streams.map((s) => s.mid)).size === streams.length, 'duplicate mid'),
+  }),
 } satisfies { [K in keyof ServerToClientEvents]: z.ZodType<PayloadOf<K>> };
 
 export type ServerEventName = keyof ServerToClientEvents;

@@ -2,9 +2,21 @@
  * Adapts the socket client to the engine's SignalingPort: converts the browser's RTC*Init shapes into the
  * protocol's wire shapes and reports refused messages instead of dropping them silently.
  */
-import type { ClientToServerEvents, IceCandidate, SessionDescription } from '../../shared/protocol.ts';
+import { z } from 'zod';
+import { ApiError, SessionDescription } from '../../shared/protocol.ts';
+import type { ClientToServerEvents, IceCandidate } from '../../shared/protocol.ts';
 import type { SignalingPort } from '../webrtc/index.ts';
+import { ApiRequestError } from './restClient.ts';
 import type { SignalingClient } from './socketClient.ts';
+
+/** The room's answer to a publish is Janus's SDP relayed by the server: checked like any other input. */
+const SfuPublishAckSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    answer: z.object({ type: z.literal('answer'), sdp: SessionDescription.shape.sdp }),
+  }),
+  z.object({ ok: z.literal(false), error: ApiError }),
+]);
 
 function toWireDescription(description: RTCSessionDescriptionInit): SessionDescription {
   return { type: description.type, sdp: description.sdp ?? '' };
@@ -32,18 +44,30 @@ export function createSignalingPort(client: SignalingClient, heldUntil?: Promise
     () => (open = true),
     () => undefined,
   );
-  const send = <K extends 'call:offer' | 'call:answer' | 'call:ice-candidate'>(
-    event: K,
-    payload: Parameters<ClientToServerEvents[K]>[0],
-  ) => {
-    const deliver = () =>
-      void client.send(event, payload).then((ack) => {
-        if (!ack.ok) console.warn(`signaling: ${event} refused (${ack.error.code}: ${ack.error.message})`);
-      });
+  /** Runs `deliver` now, or once the answer is recorded (never if it fails), keeping the order of calls. */
+  const whenOpen = (deliver: () => void, dropped: () => void = () => undefined) => {
     // Reactions to one promise run in the order they were registered, so held messages keep their order.
     if (open || heldUntil === undefined) deliver();
-    else void heldUntil.then(deliver, () => undefined);
+    else void heldUntil.then(deliver, dropped);
   };
+  const send = <
+    K extends
+      | 'call:offer'
+      | 'call:answer'
+      | 'call:ice-candidate'
+      | 'call:sfu-answer'
+      | 'call:sfu-ice-candidate'
+      | 'call:sfu-view',
+  >(
+    event: K,
+    payload: Parameters<ClientToServerEvents[K]>[0],
+  ) =>
+    whenOpen(
+      () =>
+        void client.send(event, payload).then((ack) => {
+          if (!ack.ok) console.warn(`signaling: ${event} refused (${ack.error.code}: ${ack.error.message})`);
+        }),
+    );
   return {
     sendOffer: ({ callId, targetUserId, offer }) =>
       send('call:offer', { callId, targetUserId, offer: toWireDescription(offer) }),
@@ -51,5 +75,36 @@ export function createSignalingPort(client: SignalingClient, heldUntil?: Promise
       send('call:answer', { callId, targetUserId, answer: toWireDescription(answer) }),
     sendIceCandidate: ({ callId, targetUserId, candidate }) =>
       send('call:ice-candidate', { callId, targetUserId, candidate: toWireCandidate(candidate) }),
+    sfuPublish: ({ callId, epoch, offer, sources }) =>
+      new Promise((resolve, reject) =>
+        whenOpen(
+          () => {
+            const payload = { callId, epoch, offer: toWireDescription(offer), sources };
+            client.send('call:sfu-publish', payload).then((ack) => {
+              const parsed = SfuPublishAckSchema.safeParse(ack);
+              if (!parsed.success) {
+                reject(
+                  new ApiRequestError(
+                    'bad_response',
+                    'Unexpected answer from the server to call:sfu-publish',
+                    0,
+                  ),
+                );
+              } else if (parsed.data.ok) {
+                resolve(parsed.data.answer);
+              } else {
+                const { code, message } = parsed.data.error;
+                reject(new ApiRequestError(code, message, 0));
+              }
+            }, reject);
+          },
+          () => reject(new ApiRequestError('conflict', 'The call could not be joined.', 0)),
+        ),
+      ),
+    sfuAnswer: ({ callId, epoch, answer }) =>
+      send('call:sfu-answer', { callId, epoch, answer: toWireDescription(answer) }),
+    sfuIceCandidate: ({ callId, epoch, connection, candidate }) =>
+      send('call:sfu-ice-candidate', { callId, epoch, connection, candidate: toWireCandidate(candidate) }),
+    sfuView: (payload) => send('call:sfu-view', payload),
   };
 }

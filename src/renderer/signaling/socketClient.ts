@@ -12,13 +12,16 @@ import type { ServerEventName } from './serverEvents.ts';
 
 type ClientEventName = keyof ClientToServerEvents;
 type ClientPayload<K extends ClientEventName> = Parameters<ClientToServerEvents[K]>[0];
+/** What the server acknowledges an event with: a SocketAck, or a richer result type (call:sfu-publish). */
+export type ClientAck<K extends ClientEventName> = Parameters<Parameters<ClientToServerEvents[K]>[1]>[0];
 
 /** Long enough for a loaded server, short enough that a dead link is reported while the user still waits. */
 const ACK_TIMEOUT_MS = 10_000;
 
 export interface SignalingClient {
   on<K extends ServerEventName>(event: K, listener: ServerToClientEvents[K]): () => void;
-  send<K extends ClientEventName>(event: K, payload: ClientPayload<K>): Promise<SocketAck>;
+  /** Never rejects: no answer within the timeout resolves as an 'unavailable' error. */
+  send<K extends ClientEventName>(event: K, payload: ClientPayload<K>): Promise<ClientAck<K>>;
   onStatus(listener: (status: ConnectionStatus, reason?: 'unauthorized') => void): () => void;
   close(): void;
 }
@@ -66,12 +69,13 @@ export function connectSignaling(options: {
     async send(event, payload) {
       const untyped = socket as unknown as Socket;
       try {
-        return (await untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as SocketAck;
+        return (await untyped.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as ClientAck<typeof event>;
       } catch {
-        return {
+        const timedOut: SocketAck = {
           ok: false,
           error: { code: 'unavailable', message: `No answer from the server to ${event}` },
         };
+        return timedOut as ClientAck<typeof event>;
       }
     },
     onStatus(listener) {

@@ -175,6 +175,18 @@ describe('callReducer', () => {
     expect(state.current!.participants[0]!.problem).toBeNull();
   });
 
+  it('starts on the mesh and follows the topology of its own call only', () => {
+    const entered = run(enter);
+    expect(entered.current!.topology).toBe('mesh');
+    const moved = callReducer(entered, { type: 'topology-changed', callId: CALL, topology: 'sfu' });
+    expect(moved.current!.topology).toBe('sfu');
+    // A repeat (a failover to another room) or another call's event changes nothing.
+    expect(callReducer(moved, { type: 'topology-changed', callId: CALL, topology: 'sfu' })).toBe(moved);
+    expect(callReducer(entered, { type: 'topology-changed', callId: OTHER_CALL, topology: 'sfu' })).toBe(
+      entered,
+    );
+  });
+
   it('finishes only the current call, and returns the same state for engine events without a call', () => {
     const state = run(enter);
     expect(callReducer(state, { type: 'call-finished', callId: OTHER_CALL })).toBe(state);

@@ -8,6 +8,7 @@ import type {
   CallType,
   MediaState,
   MediaStateChangedEvent,
+  MediaTopology,
   ParticipantDto,
   ParticipantJoinedEvent,
   ParticipantStatus,
@@ -63,6 +64,8 @@ export interface CurrentCall {
   activeSpeakerId: string | null;
   mediaProblem: MediaProblem | null;
   relayProblem: RelayProblem | null;
+  /** How media travels: peer-to-peer ('mesh') or through the media server ('sfu', for group calls). */
+  topology: MediaTopology;
 }
 
 export interface IncomingCall {
@@ -115,6 +118,7 @@ export type CallAction =
   | { type: 'active-speaker-changed'; userId: string | null }
   | { type: 'media-problem'; problem: MediaProblem | null }
   | { type: 'relay-problem'; kind: RelayProblem['kind']; message: string }
+  | { type: 'topology-changed'; callId: string; topology: MediaTopology }
   | { type: 'call-finished'; callId: string };
 
 function participantFromDto(p: ParticipantDto): CallParticipant {
@@ -199,6 +203,7 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           activeSpeakerId: null,
           mediaProblem: null,
           relayProblem: null,
+          topology: 'mesh',
         },
         incoming: state.incoming?.callId === snapshot.callId ? null : state.incoming,
       };
@@ -290,6 +295,10 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           count: call.relayProblem?.kind === action.kind ? call.relayProblem.count + 1 : 1,
         },
       }));
+    case 'topology-changed':
+      return onCurrent(state, action.callId, (call) =>
+        call.topology === action.topology ? call : { ...call, topology: action.topology },
+      );
     case 'call-finished':
       return state.current?.callId === action.callId ? { ...state, current: null } : state;
   }

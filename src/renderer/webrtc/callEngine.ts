@@ -1,5 +1,12 @@
 import { QUALITY_SAMPLE_INTERVAL_MS } from '../../shared/protocol.ts';
-import type { AnswerEvent, IceCandidateEvent, OfferEvent, PeerQualitySample } from '../../shared/protocol.ts';
+import type {
+  AnswerEvent,
+  CallTopologyEvent,
+  IceCandidateEvent,
+  OfferEvent,
+  PeerQualitySample,
+  SfuOfferEvent,
+} from '../../shared/protocol.ts';
 import {
   intervalPacketLossPct,
   measureConnection,
@@ -8,35 +15,71 @@ import {
 } from './connectionStats.ts';
 import type { LossCounters, ReceivedMediaSummary } from './connectionStats.ts';
 import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
-import { parseAnswerEvent, parseIceCandidateEvent, parseOfferEvent } from './inboundSignals.ts';
+import {
+  parseAnswerEvent,
+  parseIceCandidateEvent,
+  parseOfferEvent,
+  parseSfuOfferEvent,
+  parseTopologyEvent,
+} from './inboundSignals.ts';
 import { LocalMedia } from './localMedia.ts';
 import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
-import type { MediaTransport, TransportObserver } from './mediaTransport.ts';
+import type { MediaTransport, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { MeshTransport } from './meshTransport.ts';
 import { watchNetworkChanges } from './networkWatcher.ts';
+import { SfuTransport } from './sfuTransport.ts';
 import { INITIAL_LADDER_STATE, nextLadderState } from './qualityLadder.ts';
 import type { LadderState } from './qualityLadder.ts';
 import { TypedEmitter } from './typedEmitter.ts';
 import { CallEngineError } from './types.ts';
-import type { CallEngineEvents, CallEngineOptions, PeerState } from './types.ts';
+import type { CallEngineEvents, CallEngineOptions, MediaRoute, PeerState, RemoteTileView } from './types.ts';
 
 /** Spec: the client samples every 3 s and reports the latest sample per peer about every 10 s. */
 export const QUALITY_REPORT_INTERVAL_MS = 10_000;
 /** Fast enough for the active-speaker highlight to follow a conversation, slow enough to stay cheap. */
 export const AUDIO_LEVEL_INTERVAL_MS = 250;
 const NOTHING_STARTING = NO_OUTGOING_MEDIA.starting;
+/**
+ * How long the mesh may keep carrying a participant after the call moved to the SFU. The SFU usually takes
+ * over within a second or two; a participant it has not delivered by then is left to it anyway, so a peer
+ * that never publishes cannot keep a mesh connection (and its encoder) alive for the rest of the call.
+ */
+export const MESH_HANDOVER_TIMEOUT_MS = 8_000;
+
+/** What the e2e tests and the debug overlay read about the media of one remote participant. */
+export interface PeerMediaSnapshot extends ReceivedMediaSummary {
+  state: PeerState | null;
+  via: 'mesh' | 'sfu' | null;
+}
 
 /**
- * The calling engine of one call: local devices, one media session per remote participant (through a
+ * The calling engine of one call: local devices, the media sessions with the other participants (through a
  * MediaTransport), ICE servers, quality monitoring and adaptation. Framework-free; the UI talks to it
  * through its methods and events, and to the signaling server through the SignalingPort it passes in.
+ *
+ * Transports: a call starts on the mesh. When the server moves it to the SFU (useTopology), an SfuTransport
+ * publishes and subscribes while the mesh keeps carrying everyone (make-before-break): each participant is
+ * handed over once the SFU delivers them, then the mesh closes. A new SFU room (failover) replaces the SFU
+ * transport. Every event of a transport that no longer speaks for a participant is dropped here, so the UI
+ * sees one continuous participant, never a 'closed' in the middle of a switch.
  */
 export class CallEngine {
   private readonly options: CallEngineOptions;
   private readonly events = new TypedEmitter<CallEngineEvents>();
   private readonly media = new LocalMedia();
   private readonly iceServers: IceServerProvider;
-  private readonly transport: MediaTransport;
+  private mesh: MeshTransport | null = null;
+  private sfu: SfuTransport | null = null;
+  /** Participants the SFU delivers now, whose mesh session has been dropped. */
+  private readonly handedOver = new Set<string>();
+  /** What the SFU said last about each participant, shown once it speaks for them. */
+  private readonly sfuStates = new Map<string, PeerState>();
+  private readonly sfuStreams = new Map<string, MediaStream>();
+  private meshRetirement: ReturnType<typeof setTimeout> | null = null;
+  /** A subscription offer that outran the topology event of its room. */
+  private earlySfuOffer: SfuOfferEvent | null = null;
+  private remoteView: readonly RemoteTileView[] | null = null;
+  private activeSpeakerId: string | null = null;
   private readonly stopWatchingNetwork: () => void;
   private readonly timers: ReturnType<typeof setInterval>[];
   private readonly peerStates = new Map<string, PeerState>();
@@ -62,18 +105,19 @@ export class CallEngine {
     this.options = options;
     this.iceServers = new IceServerProvider({
       fetchIceServers: options.fetchIceServers,
-      onUpdate: (servers) => this.transport.updateIceServers(servers),
+      onUpdate: (servers) => this.transports().forEach((t) => t.updateIceServers(servers)),
       onError: (error) => this.emitError(error),
     });
-    this.transport = new MeshTransport({
+    const mesh: MeshTransport = new MeshTransport({
       callId: options.callId,
       selfUserId: options.selfUserId,
       signaling: options.signaling,
       iceServers: this.iceServers,
       iceTransportPolicy: options.iceTransportPolicy ?? 'all',
-      observer: this.transportObserver(),
+      observer: this.meshObserver(() => mesh),
     });
-    this.stopWatchingNetwork = watchNetworkChanges(() => this.transport.restartIce());
+    this.mesh = mesh;
+    this.stopWatchingNetwork = watchNetworkChanges(() => this.transports().forEach((t) => t.restartIce()));
     this.timers = [
       setInterval(() => void this.sampleQuality(), QUALITY_SAMPLE_INTERVAL_MS),
       setInterval(() => this.reportQuality(), QUALITY_REPORT_INTERVAL_MS),
@@ -94,6 +138,11 @@ export class CallEngine {
 
   on<K extends keyof CallEngineEvents>(event: K, listener: CallEngineEvents[K]): () => void {
     return this.events.on(event, listener);
+  }
+
+  /** How the call's media travels now. */
+  get route(): MediaRoute {
+    return this.sfu ? { topology: 'sfu', epoch: this.sfu.epoch } : { topology: 'mesh', epoch: null };
   }
 
   /**
@@ -121,40 +170,122 @@ export class CallEngine {
     });
   }
 
+  /** On the SFU this only says whom to expect: the room's subscription brings their media. */
   connectToPeer(userId: string): void {
     if (this.closed || userId === this.options.selfUserId) return;
-    this.transport.connect(userId);
+    if (this.sfu) this.sfu.connect(userId);
+    else this.mesh?.connect(userId);
   }
 
   /** Rejects with a TypeError naming the field when the event is malformed; signals of other calls are ignored. */
   async handleOffer(e: OfferEvent): Promise<void> {
     const { callId, fromUserId, offer } = parseOfferEvent(e);
-    if (!this.acceptsSignalFrom(callId, fromUserId)) return;
-    await this.transport.handleSignal(fromUserId, { kind: 'description', description: offer });
+    const mesh = this.meshFor(callId, fromUserId);
+    await mesh?.handleSignal(fromUserId, { kind: 'description', description: offer });
   }
 
   async handleAnswer(e: AnswerEvent): Promise<void> {
     const { callId, fromUserId, answer } = parseAnswerEvent(e);
-    if (!this.acceptsSignalFrom(callId, fromUserId)) return;
-    await this.transport.handleSignal(fromUserId, { kind: 'description', description: answer });
+    const mesh = this.meshFor(callId, fromUserId);
+    await mesh?.handleSignal(fromUserId, { kind: 'description', description: answer });
   }
 
   async handleIceCandidate(e: IceCandidateEvent): Promise<void> {
     const { callId, fromUserId, candidate } = parseIceCandidateEvent(e);
-    if (!this.acceptsSignalFrom(callId, fromUserId)) return;
-    await this.transport.handleSignal(fromUserId, { kind: 'candidate', candidate });
+    const mesh = this.meshFor(callId, fromUserId);
+    await mesh?.handleSignal(fromUserId, { kind: 'candidate', candidate });
+  }
+
+  /**
+   * The server moved the call's media (call:topology). To the SFU, or to a new SFU room after a failure
+   * (a new epoch): a fresh SfuTransport publishes what we send now and the previous one, if any, closes.
+   * The mesh stays until the SFU delivers each participant (see MESH_HANDOVER_TIMEOUT_MS). A call never
+   * moves back to the mesh, so 'mesh' changes nothing. Rejects with a TypeError when malformed.
+   */
+  useTopology(e: Pick<CallTopologyEvent, 'callId' | 'topology' | 'epoch'>): void {
+    const { callId, topology, epoch } = parseTopologyEvent(e);
+    if (this.closed || callId !== this.options.callId || topology !== 'sfu') return;
+    if (this.sfu?.epoch === epoch) return;
+    const previous = this.sfu;
+    const expected = new Set([
+      ...this.peerStates.keys(),
+      ...(previous?.peerIds() ?? []),
+      ...(this.mesh?.peerIds() ?? []),
+    ]);
+    this.sfuStates.clear();
+    this.sfuStreams.clear();
+    const sfu: SfuTransport = new SfuTransport({
+      callId,
+      epoch,
+      selfUserId: this.options.selfUserId,
+      signaling: this.options.signaling,
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.options.iceTransportPolicy ?? 'all',
+      observer: this.sfuObserver(() => sfu),
+    });
+    this.sfu = sfu;
+    // Its events are dropped from here on: the new room speaks for everyone it had.
+    previous?.close();
+    for (const userId of expected) sfu.connect(userId);
+    if (this.remoteView) sfu.setRemoteView(this.remoteView, this.activeSpeakerId);
+    void sfu.setOutgoing(this.outgoingMedia());
+    if (this.mesh) {
+      if (this.mesh.peerIds().length === 0) this.retireMesh();
+      else this.meshRetirement ??= setTimeout(() => this.retireMesh(), MESH_HANDOVER_TIMEOUT_MS);
+    }
+    const early = this.earlySfuOffer;
+    this.earlySfuOffer = null;
+    if (early?.callId === callId && early.epoch === epoch) void sfu.handleSfuOffer(early);
+  }
+
+  /**
+   * The SFU's subscription offer (call:sfu-offer). Offers of other calls and older rooms are ignored; one
+   * for a room whose topology event has not arrived yet waits for it. Rejects with a TypeError when malformed.
+   */
+  async handleSfuOffer(e: SfuOfferEvent): Promise<void> {
+    const event = parseSfuOfferEvent(e);
+    if (this.closed || event.callId !== this.options.callId) return;
+    if (this.sfu?.epoch === event.epoch) {
+      await this.sfu.handleSfuOffer(event);
+      return;
+    }
+    this.earlySfuOffer = event;
+  }
+
+  /** The remote tiles as the UI lays them out: on the SFU, what decides the layer asked for each stream. */
+  setRemoteView(tiles: readonly RemoteTileView[]): void {
+    this.remoteView = tiles;
+    if (!this.closed) this.transports().forEach((t) => t.setRemoteView(tiles, this.activeSpeakerId));
+  }
+
+  /** Who the UI highlights as speaking (it owns the decision, see activeSpeaker.ts): their tile gets more. */
+  setActiveSpeaker(userId: string | null): void {
+    if (userId === this.activeSpeakerId) return;
+    this.activeSpeakerId = userId;
+    if (this.remoteView && !this.closed) this.setRemoteView(this.remoteView);
   }
 
   /** The participant came back on a new connection (call:participant-reconnected). */
   resetPeer(userId: string): void {
     if (this.closed) return;
     this.forgetPeerQuality(userId);
-    this.transport.reset(userId);
+    if (!this.sfu) {
+      this.mesh?.reset(userId);
+      return;
+    }
+    // Their old mesh connection died with their page; the room brings them back when they publish again.
+    if (this.mesh?.peerIds().includes(userId) && !this.handedOver.has(userId)) this.handOver(userId);
+    this.sfu.reset(userId);
   }
 
-  /** The participant left (call:participant-left). */
+  /** The participant left (call:participant-left): 'closed' is reported once, by whoever carried them. */
   removePeer(userId: string): void {
-    this.transport.disconnect(userId);
+    const owner = this.transportFor(userId);
+    for (const transport of this.transports()) if (transport !== owner) transport.disconnect(userId);
+    owner?.disconnect(userId);
+    this.handedOver.delete(userId);
+    this.sfuStates.delete(userId);
+    this.sfuStreams.delete(userId);
   }
 
   toggleAudio(enabled: boolean): void {
@@ -204,8 +335,27 @@ export class CallEngine {
 
   /** What we receive from a participant (zeros before the connection exists). */
   async getPeerStats(userId: string): Promise<ReceivedMediaSummary> {
-    const report = await this.transport.getStats(userId);
+    const report = await this.transportFor(userId)?.getStats(userId);
     return summarizeReceivedMedia(report ? report.values() : []);
+  }
+
+  /** Per remote participant what arrives and how, plus the route: for the e2e tests (window.__callDebug). */
+  async mediaSnapshot(): Promise<{
+    route: MediaRoute;
+    peers: Record<string, PeerMediaSnapshot>;
+    layers: Record<string, string>;
+  }> {
+    const peers: Record<string, PeerMediaSnapshot> = {};
+    const userIds = new Set([...this.peerStates.keys(), ...this.transports().flatMap((t) => t.peerIds())]);
+    for (const userId of userIds) {
+      const transport = this.transportFor(userId);
+      peers[userId] = {
+        ...(await this.getPeerStats(userId)),
+        state: this.peerStates.get(userId) ?? null,
+        via: transport === null ? null : transport === this.sfu ? 'sfu' : 'mesh',
+      };
+    }
+    return { route: this.route, peers, layers: Object.fromEntries(this.sfu?.requestedLayers ?? []) };
   }
 
   /** Hang-up: every track stopped (camera light off), every connection closed, every timer and listener gone. */
@@ -215,46 +365,151 @@ export class CallEngine {
     this.timers.forEach((timer) => clearInterval(timer));
     this.stopWatchingNetwork();
     this.iceServers.dispose();
-    this.transport.close();
+    if (this.meshRetirement !== null) clearTimeout(this.meshRetirement);
+    // The SFU first: while the mesh is still there, its 'closed' for participants the mesh carries is dropped,
+    // so each participant is reported closed once.
+    this.sfu?.close();
+    this.mesh?.close();
+    this.sfu = null;
+    this.mesh = null;
     this.media.stopAll();
     this.events.clear();
     this.peerStates.clear();
     this.ladders.clear();
     this.lossCounters.clear();
     this.latestSamples.clear();
+    this.handedOver.clear();
+    this.sfuStates.clear();
+    this.sfuStreams.clear();
   }
 
-  private transportObserver(): TransportObserver {
+  private transports(): MediaTransport[] {
+    return [this.mesh, this.sfu].filter((t): t is MeshTransport | SfuTransport => t !== null);
+  }
+
+  /** Who carries a participant now: the mesh until the SFU took them over, the SFU for anyone else. */
+  private transportFor(userId: string): MediaTransport | null {
+    const mesh = this.mesh;
+    if (mesh && !this.handedOver.has(userId) && (!this.sfu || mesh.peerIds().includes(userId))) return mesh;
+    return this.sfu ?? mesh;
+  }
+
+  /**
+   * The mesh, if it should take a signal from this participant: always on a mesh call; on the SFU only for
+   * a session still carrying them (a renegotiation or ICE restart of it), never to start a new one.
+   */
+  private meshFor(callId: string, fromUserId: string): MeshTransport | null {
+    // Late signaling of a previous call, or our own echo, is not an error: there is nothing to apply it to.
+    if (this.closed || callId !== this.options.callId || fromUserId === this.options.selfUserId) return null;
+    const mesh = this.mesh;
+    if (!mesh || !this.sfu) return mesh;
+    return mesh.peerIds().includes(fromUserId) && !this.handedOver.has(fromUserId) ? mesh : null;
+  }
+
+  private meshObserver(self: () => MeshTransport): TransportObserver {
+    const speaksFor = (userId: string) => this.mesh === self() && !this.handedOver.has(userId);
     return {
-      remoteStream: (userId, stream) => this.events.emit('remote-stream', userId, stream),
-      peerState: (userId, state) => {
-        if (state === 'closed') {
-          this.peerStates.delete(userId);
-          this.forgetPeerQuality(userId);
-        } else {
-          this.peerStates.set(userId, state);
-        }
-        this.events.emit('peer-state', userId, state);
+      remoteStream: (userId, stream) => {
+        if (speaksFor(userId)) this.events.emit('remote-stream', userId, stream);
       },
-      error: (kind, userId, message) => this.events.emit('error', { kind, userId, message }),
-      turnAuthFailed: (_userId, refused) => this.onTurnAuthFailed(refused),
+      peerState: (userId, state) => {
+        if (speaksFor(userId)) this.showPeerState(userId, state);
+      },
+      error: (kind, userId, message) => {
+        if (speaksFor(userId)) this.events.emit('error', { kind, userId, message });
+      },
+      turnAuthFailed: (_userId, refused) => {
+        if (this.mesh === self()) this.onTurnAuthFailed(refused);
+      },
     };
   }
 
-  private acceptsSignalFrom(callId: string, fromUserId: string): boolean {
-    // Late signaling of a previous call, or our own echo, is not an error: there is nothing to apply it to.
-    return !this.closed && callId === this.options.callId && fromUserId !== this.options.selfUserId;
+  private sfuObserver(self: () => SfuTransport): TransportObserver {
+    const live = () => this.sfu === self();
+    const speaksFor = (userId: string) => live() && this.transportFor(userId) === self();
+    return {
+      remoteStream: (userId, stream) => {
+        if (!live()) return;
+        this.sfuStreams.set(userId, stream);
+        if (speaksFor(userId)) this.events.emit('remote-stream', userId, stream);
+      },
+      peerState: (userId, state) => {
+        if (!live()) return;
+        if (state === 'closed') {
+          this.sfuStates.delete(userId);
+          this.sfuStreams.delete(userId);
+        } else {
+          this.sfuStates.set(userId, state);
+        }
+        if (speaksFor(userId)) this.showPeerState(userId, state);
+        else if (state === 'connected' && !this.closed) this.handOver(userId);
+      },
+      error: (kind, userId, message) => {
+        if (speaksFor(userId)) this.events.emit('error', { kind, userId, message });
+      },
+      turnAuthFailed: (_userId, refused) => {
+        if (live()) this.onTurnAuthFailed(refused);
+      },
+    };
   }
 
-  private publishOutgoing(): Promise<void> {
-    return this.transport.setOutgoing({
+  private showPeerState(userId: string, state: PeerState): void {
+    if (state === 'closed') {
+      this.peerStates.delete(userId);
+      this.forgetPeerQuality(userId);
+    } else {
+      this.peerStates.set(userId, state);
+    }
+    this.events.emit('peer-state', userId, state);
+  }
+
+  /** The SFU delivers this participant: the UI switches to its stream and the mesh session goes, unannounced. */
+  private handOver(userId: string): void {
+    const mesh = this.mesh;
+    if (!mesh) return;
+    this.handedOver.add(userId);
+    mesh.disconnect(userId);
+    this.showSfuSide(userId);
+    if (mesh.peerIds().length === 0) this.retireMesh();
+  }
+
+  /** Closes the mesh; whoever it still carried is shown as the SFU has them. */
+  private retireMesh(): void {
+    const mesh = this.mesh;
+    if (!mesh) return;
+    if (this.meshRetirement !== null) clearTimeout(this.meshRetirement);
+    this.meshRetirement = null;
+    const remaining = mesh.peerIds().filter((userId) => !this.handedOver.has(userId));
+    this.mesh = null;
+    mesh.close();
+    this.handedOver.clear();
+    for (const userId of remaining) this.showSfuSide(userId);
+  }
+
+  private showSfuSide(userId: string): void {
+    // The connection (and its packet counters) changed: quality starts over for this participant.
+    this.forgetPeerQuality(userId);
+    const stream = this.sfuStreams.get(userId);
+    if (stream) this.events.emit('remote-stream', userId, stream);
+    this.showPeerState(userId, this.sfuStates.get(userId) ?? 'connecting');
+  }
+
+  private outgoingMedia(): OutgoingMedia {
+    return {
       stream: this.media.stream,
       audio: this.media.microphone,
       video: this.media.screen ?? this.media.camera,
       videoIsScreen: this.media.screen !== null,
+      camera: this.media.camera,
+      screen: this.media.screen,
       receiveVideo: this.receiveVideo,
       starting: this.starting,
-    });
+    };
+  }
+
+  private async publishOutgoing(): Promise<void> {
+    const media = this.outgoingMedia();
+    await Promise.all(this.transports().map((t) => t.setOutgoing(media)));
   }
 
   private serializeMedia<T>(operation: () => Promise<T>): Promise<T> {
@@ -293,7 +548,7 @@ export class CallEngine {
         // Retrying the very credentials that were refused is pointless, and Chromium would not even try:
         // an ICE restart redoes TURN allocations only when the configuration changed.
         if (this.retriedCredentials === refusedKey) this.reportTurnAuthFailure();
-        else this.transport.restartIce();
+        else this.transports().forEach((t) => t.restartIce());
       });
     } else if (refusedKey === this.retriedCredentials) {
       this.reportTurnAuthFailure();
@@ -318,7 +573,7 @@ export class CallEngine {
       const sendingVideo = this.media.screen !== null || this.media.camera !== null;
       for (const [userId, state] of this.peerStates) {
         if (state !== 'connected') continue;
-        const report = await this.transport.getStats(userId);
+        const report = await this.transportFor(userId)?.getStats(userId);
         if (!report || this.closed || this.peerStates.get(userId) !== 'connected') continue;
         const measurement = measureConnection(report.values());
         const loss = intervalPacketLossPct(this.lossCounters.get(userId) ?? null, measurement.counters);
@@ -337,7 +592,7 @@ export class CallEngine {
     const previous = this.ladders.get(userId) ?? INITIAL_LADDER_STATE;
     const next = nextLadderState(previous, sample.quality);
     this.ladders.set(userId, next);
-    if (next.profile !== previous.profile) this.transport.setSendProfile(userId, next.profile);
+    if (next.profile !== previous.profile) this.transportFor(userId)?.setSendProfile(userId, next.profile);
   }
 
   private reportQuality(): void {
@@ -352,7 +607,15 @@ export class CallEngine {
     if (this.readingLevels || ![...this.peerStates.values()].includes('connected')) return;
     this.readingLevels = true;
     try {
-      const { local, remote } = await this.transport.readAudioLevels();
+      let local: number | null = null;
+      const remote = new Map<string, number>();
+      for (const transport of this.transports()) {
+        const read = await transport.readAudioLevels();
+        local ??= read.local;
+        for (const [userId, level] of read.remote) {
+          if (this.transportFor(userId) === transport) remote.set(userId, level);
+        }
+      }
       if (this.closed) return;
       // Every connected participant is listed, silent (0) until their first audio packet carries a level.
       const levels: Record<string, number> = {};

@@ -32,3 +32,12 @@ test('returns a new array and leaves the capabilities as they were', () => {
   orderVideoCodecs(capabilities);
   expect(capabilities.map((c) => c.mimeType)).toEqual(['video/H264', 'video/VP9']);
 });
+
+test('can put one codec first (the SFU room is VP8), the rest in the usual order', () => {
+  const capabilities = [{ mimeType: 'video/H264' }, { mimeType: 'video/VP9' }, { mimeType: 'video/VP8' }];
+  expect(orderVideoCodecs(capabilities, 'video/VP8').map((c) => c.mimeType)).toEqual([
+    'video/VP8',
+    'video/VP9',
+    'video/H264',
+  ]);
+});

@@ -13,25 +13,31 @@ const UNRANKED = 3;
 const RESILIENCE = 4;
 const RESILIENCE_MIME_TYPES = new Set(['video/rtx', 'video/red', 'video/ulpfec', 'video/flexfec-03']);
 
-function rank(mimeType: string): number {
+function rank(mimeType: string, first: string | undefined): number {
   const key = mimeType.toLowerCase();
   if (RESILIENCE_MIME_TYPES.has(key)) return RESILIENCE;
+  if (key === first) return -1;
   return VIDEO_CODEC_RANK[key] ?? UNRANKED;
 }
 
-/** Returns a new array in preference order; the relative order of equal codecs (e.g. VP9 profiles) is kept. */
-export function orderVideoCodecs<T extends { mimeType: string }>(codecs: readonly T[]): T[] {
-  return [...codecs].sort((a, b) => rank(a.mimeType) - rank(b.mimeType));
+/**
+ * Returns a new array in preference order; the relative order of equal codecs (e.g. VP9 profiles) is kept.
+ * `first` (a mime type such as 'video/VP8') moves one codec ahead of the usual order.
+ */
+export function orderVideoCodecs<T extends { mimeType: string }>(codecs: readonly T[], first?: string): T[] {
+  const wanted = first?.toLowerCase();
+  return [...codecs].sort((a, b) => rank(a.mimeType, wanted) - rank(b.mimeType, wanted));
 }
 
 /**
  * Applies the order to every live video transceiver. Must run before each createOffer/createAnswer, because
- * the preference only shapes descriptions created after it was set.
+ * the preference only shapes descriptions created after it was set. The SFU room is VP8 only (its codec is
+ * fixed per room), so its publisher puts VP8 first; a mesh keeps VP9 first.
  */
-export function preferVideoCodecs(pc: RTCPeerConnection): void {
+export function preferVideoCodecs(pc: RTCPeerConnection, first?: string): void {
   const capabilities = RTCRtpReceiver.getCapabilities('video');
   if (!capabilities) return;
-  const ordered = orderVideoCodecs(capabilities.codecs);
+  const ordered = orderVideoCodecs(capabilities.codecs, first);
   for (const transceiver of pc.getTransceivers()) {
     if (transceiver.receiver.track.kind === 'video' && transceiver.currentDirection !== 'stopped') {
       transceiver.setCodecPreferences(ordered);

@@ -1,6 +1,19 @@
 import { z } from 'zod';
-import { IceCandidate, SessionDescription } from '../../shared/protocol.ts';
-import type { AnswerEvent, IceCandidateEvent, OfferEvent } from '../../shared/protocol.ts';
+import {
+  IceCandidate,
+  MAX_CALL_PARTICIPANTS,
+  MediaTopology,
+  SessionDescription,
+  SfuEpoch,
+  SfuStreamDto,
+} from '../../shared/protocol.ts';
+import type {
+  AnswerEvent,
+  CallTopologyEvent,
+  IceCandidateEvent,
+  OfferEvent,
+  SfuOfferEvent,
+} from '../../shared/protocol.ts';
 
 /**
  * Signaling relayed by the server still comes from another client; it is parsed before any of it reaches
@@ -19,6 +32,16 @@ const AnswerEventSchema = z.object({
 });
 const IceCandidateEventSchema = z.object({ ...envelope, candidate: IceCandidate });
 
+const TopologySchema = z.object({ callId: z.string().min(1), topology: MediaTopology, epoch: SfuEpoch });
+/** Audio, camera and screen per other participant at most. */
+export const MAX_SFU_STREAMS = 3 * MAX_CALL_PARTICIPANTS;
+const SfuOfferEventSchema = z.object({
+  callId: z.string().min(1),
+  epoch: SfuEpoch,
+  offer: z.object({ type: z.literal('offer'), sdp }),
+  streams: z.array(SfuStreamDto).max(MAX_SFU_STREAMS),
+});
+
 function parse<T>(schema: z.ZodType<T>, value: unknown, event: string): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -31,3 +54,6 @@ export const parseOfferEvent = (e: OfferEvent) => parse(OfferEventSchema, e, 'ca
 export const parseAnswerEvent = (e: AnswerEvent) => parse(AnswerEventSchema, e, 'call:answer');
 export const parseIceCandidateEvent = (e: IceCandidateEvent) =>
   parse(IceCandidateEventSchema, e, 'call:ice-candidate');
+export const parseTopologyEvent = (e: Pick<CallTopologyEvent, 'callId' | 'topology' | 'epoch'>) =>
+  parse(TopologySchema, e, 'call:topology');
+export const parseSfuOfferEvent = (e: SfuOfferEvent) => parse(SfuOfferEventSchema, e, 'call:sfu-offer');

@@ -7,7 +7,10 @@ export type {
   CallEngineEvents,
   CallEngineOptions,
   IceServersInfo,
+  MediaRoute,
   PeerState,
+  RemoteTileView,
   SignalingPort,
 } from './types.ts';
+export type { PeerMediaSnapshot } from './callEngine.ts';
 export type { ReceivedMediaSummary } from './connectionStats.ts';

@@ -1,15 +1,16 @@
+import type { StatsEntry } from './connectionStats.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
-import type { CallEngineErrorKind, PeerState } from './types.ts';
+import type { CallEngineErrorKind, PeerState, RemoteTileView } from './types.ts';
 
 /**
  * The seam between the call engine and the way media travels. The engine owns what is transport-neutral
  * (local devices, screen share, ICE servers, quality sampling and the send ladder, errors); a transport owns
  * the RTCPeerConnections and how they are negotiated.
  *
- * MeshTransport (one connection per remote participant, negotiated peer-to-peer) is the only transport
- * today. An SFU transport (Janus VideoRoom) would implement the same interface with one publishing and one
- * subscribing connection, translating `connect`/`disconnect` into subscription changes and `handleSignal`
- * into the JSEP the backend relays from Janus; the engine and the UI above it would not change.
+ * MeshTransport: one connection per remote participant, negotiated peer-to-peer (1:1 and small calls).
+ * SfuTransport: one publishing and one subscribing connection to the call's Janus room, whatever the number
+ * of participants; `connect`/`disconnect` only say whom to expect, the subscription itself follows the
+ * room's offers. The engine switches from the first to the second when the server says so (useTopology).
  */
 export interface MediaTransport {
   /** Start (or, after a failure, restart) a media session toward a participant. Idempotent. */
@@ -29,7 +30,10 @@ export interface MediaTransport {
   updateIceServers(servers: RTCIceServer[]): void;
   /** The network changed: restart ICE everywhere. */
   restartIce(): void;
-  getStats(userId: string): Promise<RTCStatsReport | null>;
+  /** What is on screen and who speaks: an SFU asks for the layers that fit (see layerSelection.ts). */
+  setRemoteView(tiles: readonly RemoteTileView[], activeSpeakerId: string | null): void;
+  /** The stats that describe the media exchanged with one participant (a whole RTCStatsReport on a mesh). */
+  getStats(userId: string): Promise<ReadonlyMap<string, StatsEntry> | null>;
   /** Remote levels per participant and our own microphone level, 0..1. */
   readAudioLevels(): Promise<{ local: number | null; remote: Map<string, number> }>;
   close(): void;
@@ -44,9 +48,12 @@ export interface OutgoingMedia {
   /** The stream our senders are tied to (msid), so peers receive our audio and video as one MediaStream. */
   stream: MediaStream | null;
   audio: MediaStreamTrack | null;
-  /** The camera, or the screen while sharing. */
+  /** The camera, or the screen while sharing: what a mesh sends, one video per connection. */
   video: MediaStreamTrack | null;
   videoIsScreen: boolean;
+  /** Each source on its own, for an SFU, which publishes the screen next to the camera. */
+  camera: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
   /** Ask for the peers' video even while we send none (a video call with our camera off). */
   receiveVideo: boolean;
   /**
@@ -61,6 +68,8 @@ export const NO_OUTGOING_MEDIA: OutgoingMedia = {
   audio: null,
   video: null,
   videoIsScreen: false,
+  camera: null,
+  screen: null,
   receiveVideo: true,
   starting: { audio: false, video: false },
 };
@@ -77,4 +86,15 @@ export interface TransportObserver {
 export interface IceServerSource {
   get(): Promise<RTCIceServer[]>;
   fresh(): Promise<RTCIceServer[]>;
+}
+
+/**
+ * The configuration of every connection of a call, mesh or SFU: all media on one transport (bundle) with RTCP
+ * muxed, which Janus expects and which keeps ICE to one candidate pair per connection.
+ */
+export function connectionConfiguration(
+  iceServers: RTCIceServer[],
+  iceTransportPolicy: RTCIceTransportPolicy,
+): RTCConfiguration {
+  return { iceServers, iceTransportPolicy, bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 }

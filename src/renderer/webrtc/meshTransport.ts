@@ -9,7 +9,7 @@ import type {
 import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
 import { PeerSession } from './peerSession.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
-import { sdpFingerprint } from './sdpMunging.ts';
+import { sdpFingerprint } from '../../shared/sdp.ts';
 import type { SignalingPort } from './types.ts';
 
 /** Candidates held for a participant whose offer has not arrived yet; bounded like a session's own queue. */
@@ -97,6 +97,9 @@ export class MeshTransport implements MediaTransport {
   restartIce(): void {
     for (const session of this.sessions.values()) session.onNetworkChange();
   }
+
+  /** Each connection carries one video whose size the peer's ladder decides: nothing to choose here. */
+  setRemoteView(): void {}
 
   async getStats(userId: string): Promise<RTCStatsReport | null> {
     return (await this.sessions.get(userId)?.getStats()) ?? null;

@@ -2,9 +2,11 @@ import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
 import { IceRecovery } from './iceRecovery.ts';
 import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
+import { connectionConfiguration } from './mediaTransport.ts';
 import { encodingForProfile } from './qualityLadder.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
-import { sdpFingerprint, withOpusFecAndNoDtx } from './sdpMunging.ts';
+import { sdpFingerprint } from '../../shared/sdp.ts';
+import { withOpusFecAndNoDtx } from './sdpMunging.ts';
 import type { PeerState, SignalingPort } from './types.ts';
 
 /** A peer trickles a few dozen candidates at most; the cap only bounds what a misbehaving peer can make us hold. */
@@ -139,12 +141,7 @@ export class PeerSession {
     if (this.closed) return null;
     let pc: RTCPeerConnection;
     try {
-      pc = new RTCPeerConnection({
-        iceServers: servers,
-        iceTransportPolicy: this.options.iceTransportPolicy,
-        bundlePolicy: 'max-bundle',
-        rtcpMuxPolicy: 'require',
-      });
+      pc = new RTCPeerConnection(connectionConfiguration(servers, this.options.iceTransportPolicy));
     } catch (err) {
       this.fail('ice-failed', 'The ICE server configuration is invalid.', err);
       return null;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { sdpFingerprint, withOpusFecAndNoDtx } from './sdpMunging.ts';
+import { withOpusFecAndNoDtx } from './sdpMunging.ts';
 
 const audioSection = (fmtp: string | null) =>
   [
@@ -39,15 +39,5 @@ describe('withOpusFecAndNoDtx', () => {
   test('is idempotent, so munging on send and on receive never stacks parameters', () => {
     const once = withOpusFecAndNoDtx(audioSection('minptime=10'));
     expect(withOpusFecAndNoDtx(once)).toBe(once);
-  });
-});
-
-describe('sdpFingerprint', () => {
-  test('reads the DTLS fingerprint, case-insensitively', () => {
-    expect(sdpFingerprint(audioSection(null))).toBe('sha-256 ab:cd:ef');
-  });
-
-  test('is null for SDP without one', () => {
-    expect(sdpFingerprint('v=0\r\n')).toBeNull();
   });
 });

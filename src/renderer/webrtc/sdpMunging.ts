@@ -53,13 +53,3 @@ function setFmtpParameters(parameters: string, values: Record<string, string>): 
   for (const [key, value] of Object.entries(values)) merged.set(key, value);
   return [...merged].map(([key, value]) => (value === '' ? key : `${key}=${value}`)).join(';');
 }
-
-/**
- * The DTLS certificate fingerprint of a description. It changes only when the other side created a new
- * RTCPeerConnection (a reload or restart), which an ICE restart never does; so an offer with a different
- * fingerprint cannot be applied to the old connection and calls for a fresh one.
- */
-export function sdpFingerprint(sdp: string): string | null {
-  const match = /^a=fingerprint:(.+)$/m.exec(sdp);
-  return match ? match[1]!.trim().toLowerCase() : null;
-}

@@ -1,10 +1,48 @@
-import type { PeerQualitySample } from '../../shared/protocol.ts';
+import type { MediaTopology, PeerQualitySample, SfuSource, SfuViewPayload } from '../../shared/protocol.ts';
 
 /** How the engine reaches the signaling server; implemented by the UI's socket.io client. */
 export interface SignalingPort {
   sendOffer(p: { callId: string; targetUserId: string; offer: RTCSessionDescriptionInit }): void;
   sendAnswer(p: { callId: string; targetUserId: string; answer: RTCSessionDescriptionInit }): void;
   sendIceCandidate(p: { callId: string; targetUserId: string; candidate: RTCIceCandidateInit | null }): void;
+  /**
+   * Publishes (or republishes) our media to the call's SFU room and resolves with the room's answer.
+   * Rejects with an Error carrying the server's `code` (e.g. 'conflict' for a room the call left).
+   */
+  sfuPublish(p: {
+    callId: string;
+    epoch: number;
+    offer: RTCSessionDescriptionInit;
+    sources: { mid: string; source: SfuSource }[];
+  }): Promise<{ type: 'answer'; sdp: string }>;
+  /** Our answer to the SFU's subscription offer (call:sfu-offer). */
+  sfuAnswer(p: { callId: string; epoch: number; answer: RTCSessionDescriptionInit }): void;
+  sfuIceCandidate(p: {
+    callId: string;
+    epoch: number;
+    connection: 'publisher' | 'subscriber';
+    candidate: RTCIceCandidateInit | null;
+  }): void;
+  /** The simulcast layer wanted per remote video stream. */
+  sfuView(p: SfuViewPayload): void;
+}
+
+/**
+ * One rendered remote tile as the UI lays it out, in CSS pixels (0 x 0 when not visible). With an SFU the
+ * engine asks for each stream the layer its tile can show: nothing for hidden tiles, little for small ones.
+ */
+export interface RemoteTileView {
+  userId: string;
+  source: 'camera' | 'screen';
+  visible: boolean;
+  width: number;
+  height: number;
+}
+
+/** How the call's media travels now; `epoch` names the SFU room (null on the mesh). */
+export interface MediaRoute {
+  topology: MediaTopology;
+  epoch: number | null;
 }
 
 export interface IceServersInfo {

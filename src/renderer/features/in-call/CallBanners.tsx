@@ -1,6 +1,45 @@
 import { PERSISTENT_RELAY_FAILURES } from '../../call/mediaErrors.ts';
-import type { CurrentCall } from '../../store/call.reducer.ts';
+import type { CallParticipant, CurrentCall } from '../../store/call.reducer.ts';
 import { Icon } from '../../ui/Icon.tsx';
+
+/**
+ * Past this many peers in trouble one banner speaks for all: in a group call through the media server one
+ * lost connection troubles everyone at once, and a column of identical banners would push the call away.
+ */
+const MAX_PEER_BANNERS = 2;
+
+function GroupProblemBanner({
+  troubled,
+  onRetryPeer,
+}: {
+  troubled: readonly CallParticipant[];
+  onRetryPeer: (userId: string) => void;
+}) {
+  const failed = troubled.filter((p) => p.connection === 'failed');
+  const reconnecting = troubled.length - failed.length;
+  const parts = [
+    reconnecting > 0 ? `Reconnecting to ${reconnecting} people…` : '',
+    failed.length > 0 ? `Could not reconnect to ${failed.length} people.` : '',
+  ].filter(Boolean);
+  return (
+    <div
+      className={failed.length > 0 ? 'banner banner-error' : 'banner banner-warning'}
+      role="status"
+      data-testid="peer-problem"
+      data-count={troubled.length}
+    >
+      <Icon name={failed.length > 0 ? 'alert' : 'refresh'} />
+      <div className="banner-text">
+        <span>{parts.join(' ')}</span>
+      </div>
+      {failed.length > 0 && (
+        <button className="btn btn-small" onClick={() => failed.forEach((p) => onRetryPeer(p.userId))}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
 
 /**
  * Everything about the call the user must know right now, worst first: media blocked (with the way out),
@@ -81,28 +120,32 @@ export function CallBanners({
           </div>
         </div>
       )}
-      {troubled.map((p) => (
-        <div
-          key={p.userId}
-          className={p.connection === 'failed' ? 'banner banner-error' : 'banner banner-warning'}
-          role="status"
-          data-testid="peer-problem"
-        >
-          <Icon name={p.connection === 'failed' ? 'alert' : 'refresh'} />
-          <div className="banner-text">
-            {p.connection === 'failed' ? (
-              <span>{p.problem ?? `Could not reconnect to ${p.name}.`}</span>
-            ) : (
-              <span>Connection to {p.name} lost. Reconnecting…</span>
+      {troubled.length > MAX_PEER_BANNERS && (
+        <GroupProblemBanner troubled={troubled} onRetryPeer={onRetryPeer} />
+      )}
+      {troubled.length <= MAX_PEER_BANNERS &&
+        troubled.map((p) => (
+          <div
+            key={p.userId}
+            className={p.connection === 'failed' ? 'banner banner-error' : 'banner banner-warning'}
+            role="status"
+            data-testid="peer-problem"
+          >
+            <Icon name={p.connection === 'failed' ? 'alert' : 'refresh'} />
+            <div className="banner-text">
+              {p.connection === 'failed' ? (
+                <span>{p.problem ?? `Could not reconnect to ${p.name}.`}</span>
+              ) : (
+                <span>Connection to {p.name} lost. Reconnecting…</span>
+              )}
+            </div>
+            {p.connection === 'failed' && (
+              <button className="btn btn-small" onClick={() => onRetryPeer(p.userId)}>
+                Try again
+              </button>
             )}
           </div>
-          {p.connection === 'failed' && (
-            <button className="btn btn-small" onClick={() => onRetryPeer(p.userId)}>
-              Try again
-            </button>
-          )}
-        </div>
-      ))}
+        ))}
       {call.local.screenSharing && (
         <div className="banner banner-accent" role="status" data-testid="sharing-banner">
           <Icon name="screen" />

@@ -1,15 +1,18 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CSSProperties } from 'react';
 import { useAppStore, useSession } from '../../app/context.ts';
 import { visibleParticipants } from '../../store/call.reducer.ts';
-import type { CurrentCall } from '../../store/call.reducer.ts';
+import type { CallParticipant, CurrentCall } from '../../store/call.reducer.ts';
+import type { RemoteTileView } from '../../webrtc/types.ts';
 import { CallBanners } from './CallBanners.tsx';
 import { CallControls } from './CallControls.tsx';
 import { elapsedSeconds, formatDuration } from './formatDuration.ts';
-import { computeGrid, GRID_GAP } from './gridLayout.ts';
-import { useElementSize, useNow } from './hooks.ts';
+import { GRID_GAP, planStage, STRIP_HEIGHT } from './gridLayout.ts';
+import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from './hooks.ts';
+import { OffstageStrip } from './OffstageStrip.tsx';
+import './groupCall.css';
 import { LocalPreview, RemoteTile } from './Tiles.tsx';
-import { useCallShortcuts } from './useCallShortcuts.ts';
+import { useCallShortcuts, useEscape } from './useCallShortcuts.ts';
 
 function CallStatus({ call }: { call: CurrentCall }) {
   const now = useNow();
@@ -23,6 +26,26 @@ function CallStatus({ call }: { call: CurrentCall }) {
   );
 }
 
+function CallKind({ call, peopleCount }: { call: CurrentCall; peopleCount: number }) {
+  const viaServer = call.topology === 'sfu';
+  return (
+    <span className="call-kind" data-testid="call-kind" data-topology={call.topology}>
+      {peopleCount > 2 ? `${peopleCount} people` : `${call.type} call`}
+      {viaServer && (
+        <span
+          className="call-via"
+          data-testid="call-via-server"
+          title="Everyone's audio and video goes through the media server, which keeps big calls light on your connection"
+        >
+          {' · via server'}
+        </span>
+      )}
+    </span>
+  );
+}
+
+const NO_PARTICIPANTS: readonly CallParticipant[] = [];
+
 export function InCallScreen() {
   const { calls, selfId } = useSession();
   const call = useAppStore((s) => s.call.current);
@@ -31,16 +54,79 @@ export function InCallScreen() {
   const [stageRef, stage] = useElementSize<HTMLDivElement>();
   const [soundBlocked, setSoundBlocked] = useState(false);
   const [soundEpoch, setSoundEpoch] = useState(0);
+  const [spotlightId, setSpotlightId] = useState<string | null>(null);
   const onSoundBlocked = useCallback(() => setSoundBlocked(true), []);
   const toggleMute = useCallback(() => calls.toggleMute(), [calls]);
   const toggleCamera = useCallback(() => void calls.toggleCamera(), [calls]);
+  const toggleSpotlight = useCallback(
+    (userId: string) => setSpotlightId((current) => (current === userId ? null : userId)),
+    [],
+  );
+  const leaveSpotlight = useCallback(() => setSpotlightId(null), []);
+  // A click in the strip brings that person on stage and unmounts the button that had the focus: the focus
+  // follows them to their tile, so a keyboard user is not thrown back to the top of the page.
+  const focusTileOf = useRef<string | null>(null);
+  const spotlightFromStrip = useCallback((userId: string) => {
+    focusTileOf.current = userId;
+    setSpotlightId(userId);
+  }, []);
+  useEffect(() => {
+    const userId = focusTileOf.current;
+    if (userId === null) return;
+    focusTileOf.current = null;
+    stageRef.current
+      ?.querySelector<HTMLElement>(
+        `[data-testid="remote-tile"][data-user-id="${CSS.escape(userId)}"] .tile-hit`,
+      )
+      ?.focus();
+  });
+  // A new call or a move to the media server re-sends the view even if no tile moved: whatever receives it
+  // there (a new engine, a new SFU subscription) starts from the current picture, not from nothing.
+  const callId = call?.callId;
+  const topology = call?.topology;
+  const reportView = useCallback(
+    (view: RemoteTileView[]) => {
+      if (callId && topology) calls.setRemoteView(view);
+    },
+    [calls, callId, topology],
+  );
   useCallShortcuts({ toggleMute, toggleCamera });
 
-  if (!call) return null;
-  const tiles = visibleParticipants(call);
+  const tiles = call ? visibleParticipants(call) : NO_PARTICIPANTS;
   // 1:1: my preview floats over the other person. In a group it takes a grid cell, so it never hides a peer.
-  const selfInGrid = tiles.length >= 2;
-  const grid = computeGrid(Math.max(tiles.length + (selfInGrid ? 1 : 0), 1), stage.width, stage.height);
+  const group = tiles.length >= 2;
+  const selfInGrid = group;
+  // Spotlight is a group thing (a lone peer already fills the stage), and ends when its person leaves.
+  const spotlit = group && tiles.some((p) => p.userId === spotlightId) ? spotlightId : null;
+  // Forgotten, not just hidden: someone who leaves and comes back (or the next call) starts in the grid.
+  if (spotlightId !== null && spotlit === null) setSpotlightId(null);
+  useEscape(spotlit !== null, leaveSpotlight);
+  const plan = planStage({
+    remoteCount: tiles.length,
+    selfInGrid,
+    spotlight: spotlit !== null,
+    width: stage.width,
+    height: stage.height,
+  });
+  const sharers = tiles.filter((p) => p.mediaState.screenSharing).map((p) => p.userId);
+  const onStageIds = useStageSelection({
+    participants: tiles.map((p) => p.userId),
+    activeSpeakerId: call?.activeSpeakerId ?? null,
+    slots: plan.remoteSlots,
+    mustShow: spotlit ? [spotlit, ...sharers] : sharers,
+    pending: tiles.filter((p) => p.status !== 'joined').map((p) => p.userId),
+  });
+  const measurer = useRemoteViewReport(
+    reportView,
+    tiles.map((p) => ({ userId: p.userId, screenSharing: p.mediaState.screenSharing })),
+  );
+
+  if (!call) return null;
+  const byId = new Map(tiles.map((p) => [p.userId, p]));
+  const onStage = onStageIds.flatMap((id) => byId.get(id) ?? []);
+  const onStageSet = new Set(onStageIds);
+  const offstage = tiles.filter((p) => !onStageSet.has(p.userId));
+
   const localPreview = (
     <LocalPreview
       name={user?.name ?? 'You'}
@@ -50,16 +136,27 @@ export function InCallScreen() {
       inGrid={selfInGrid}
     />
   );
-  // A wrapping row layout as wide as `columns` tiles: a last, shorter row stays centred.
+  const { grid, main } = plan;
+  // A wrapping row layout as wide as `columns` tiles: a last, shorter row stays centred. In spotlight mode
+  // the big tile takes a row of its own (see groupCall.css) and the others line up under it as thumbnails.
   const gridStyle = {
-    '--grid-w': `${grid.columns * grid.tileWidth + (grid.columns - 1) * GRID_GAP}px`,
+    '--grid-w': `${grid.columns * grid.tileWidth + Math.max(0, grid.columns - 1) * GRID_GAP}px`,
     '--gap': `${GRID_GAP}px`,
     '--tile-w': `${grid.tileWidth}px`,
     '--tile-h': `${grid.tileHeight}px`,
+    '--main-w': `${main.width}px`,
+    '--main-h': `${main.height}px`,
+    '--strip-h': `${STRIP_HEIGHT}px`,
   } as CSSProperties;
 
   return (
-    <main className="call" data-testid="in-call" data-phase={call.phase} data-call-id={call.callId}>
+    <main
+      className="call"
+      data-testid="in-call"
+      data-phase={call.phase}
+      data-call-id={call.callId}
+      data-topology={call.topology}
+    >
       <header className="call-header">
         <div>
           <h1 className="call-title" data-testid="call-title">
@@ -67,9 +164,7 @@ export function InCallScreen() {
           </h1>
           <CallStatus call={call} />
         </div>
-        <span className="call-kind">
-          {tiles.length > 1 ? `${tiles.length + 1} people` : `${call.type} call`}
-        </span>
+        <CallKind call={call} peopleCount={tiles.length + 1} />
       </header>
       <CallBanners
         call={call}
@@ -82,9 +177,14 @@ export function InCallScreen() {
           setSoundEpoch((n) => n + 1);
         }}
       />
-      <div className="stage" ref={stageRef}>
-        <div className="grid" style={gridStyle} data-columns={grid.columns}>
-          {tiles.map((p) => (
+      <div className={offstage.length > 0 ? 'stage has-offstage' : 'stage'} ref={stageRef} style={gridStyle}>
+        <div
+          className={spotlit ? 'grid spotlight' : 'grid'}
+          data-testid="call-grid"
+          data-columns={grid.columns}
+          data-layout={spotlit ? 'spotlight' : 'grid'}
+        >
+          {onStage.map((p) => (
             <RemoteTile
               key={p.userId}
               participant={p}
@@ -93,10 +193,23 @@ export function InCallScreen() {
               soundEpoch={soundEpoch}
               onSoundBlocked={onSoundBlocked}
               onRetry={(userId) => calls.retryPeer(userId)}
+              spotlit={p.userId === spotlit}
+              onToggleSpotlight={group ? toggleSpotlight : undefined}
+              tileRef={measurer.refFor(p.userId)}
             />
           ))}
           {selfInGrid && localPreview}
         </div>
+        {offstage.length > 0 && (
+          <OffstageStrip
+            participants={offstage}
+            activeSpeakerId={call.activeSpeakerId}
+            sinkId={sinkId}
+            soundEpoch={soundEpoch}
+            onSoundBlocked={onSoundBlocked}
+            onSpotlight={spotlightFromStrip}
+          />
+        )}
         {!selfInGrid && localPreview}
       </div>
       <CallControls

@@ -40,6 +40,9 @@ export function RemoteTile({
   soundEpoch,
   onSoundBlocked,
   onRetry,
+  spotlit = false,
+  onToggleSpotlight,
+  tileRef,
 }: {
   participant: CallParticipant;
   speaking: boolean;
@@ -47,6 +50,12 @@ export function RemoteTile({
   soundEpoch: number;
   onSoundBlocked: () => void;
   onRetry: (userId: string) => void;
+  /** Shown big, the others as thumbnails (and so sent at the high simulcast layer through the SFU). */
+  spotlit?: boolean;
+  /** Group calls: clicking the tile (or Enter/Space on it) spotlights it, and again returns to the grid. */
+  onToggleSpotlight?: (userId: string) => void;
+  /** Measures the tile for the media server's layer choice (see tileMeasurer.ts). */
+  tileRef?: (element: HTMLElement | null) => void;
 }) {
   const stream = useStream(participant.userId);
   const videoRef = useVideoElement(stream, { muted: false, sinkId, soundEpoch, onSoundBlocked });
@@ -67,11 +76,18 @@ export function RemoteTile({
 
   return (
     <div
-      className={['tile', speaking ? 'speaking' : '', mediaState.screenSharing ? 'screen' : ''].join(' ')}
+      ref={tileRef}
+      className={[
+        'tile',
+        speaking ? 'speaking' : '',
+        mediaState.screenSharing ? 'screen' : '',
+        spotlit ? 'spotlit' : '',
+      ].join(' ')}
       data-testid="remote-tile"
       data-user-id={participant.userId}
       data-name={participant.name}
       data-speaking={speaking}
+      data-spotlit={spotlit}
     >
       <video
         ref={videoRef}
@@ -84,6 +100,18 @@ export function RemoteTile({
         <div className="tile-placeholder">
           <Avatar name={participant.name} seed={participant.userId} size="lg" />
         </div>
+      )}
+      {onToggleSpotlight && (
+        // The whole tile is the button (under the status, name and quality, which stay readable and clickable).
+        <button
+          type="button"
+          className="tile-hit"
+          aria-label={`Spotlight ${participant.name}`}
+          aria-pressed={spotlit}
+          title={spotlit ? 'Back to the grid (Esc)' : `Show ${participant.name} large`}
+          data-testid="spotlight"
+          onClick={() => onToggleSpotlight(participant.userId)}
+        />
       )}
       {overlay && (
         <div className={connection === 'failed' ? 'tile-status tile-status-error' : 'tile-status'}>

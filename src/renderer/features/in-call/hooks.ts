@@ -1,6 +1,11 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { RefObject } from 'react';
 import { useRuntime } from '../../app/context.ts';
+import type { RemoteTileView } from '../../webrtc/types.ts';
+import { initialStageSelection, nextStageSelection, settleStage } from './stageSelection.ts';
+import type { StageInput } from './stageSelection.ts';
+import { TileMeasurer } from './tileMeasurer.ts';
+import type { ViewedParticipant } from './tileMeasurer.ts';
 
 /** The MediaStream registered for `key` (a user id, or LOCAL_MEDIA), re-rendering when it changes. */
 export function useStream(key: string): MediaStream | null {
@@ -37,34 +42,87 @@ export function useElementSize<T extends HTMLElement>(): [
 }
 
 /**
- * Binds a stream to a <video>. Remote audio plays through the same element; when the browser's autoplay
- * policy refuses sound (a reload mid-call has no user gesture yet) the video still plays muted and
+ * Binds a stream to a <video> (or an <audio>). Remote audio plays through the same element; when the browser's
+ * autoplay policy refuses sound (a reload mid-call has no user gesture yet) the media still plays muted and
  * `onSoundBlocked` lets the screen offer a "turn sound on" button, whose click bumps `soundEpoch`.
  */
-export function useVideoElement(
+export function useMediaElement<T extends HTMLMediaElement>(
   stream: MediaStream | null,
   options: { muted: boolean; sinkId?: string | null; soundEpoch?: number; onSoundBlocked?: () => void },
-): RefObject<HTMLVideoElement | null> {
-  const ref = useRef<HTMLVideoElement>(null);
+): RefObject<T | null> {
+  const ref = useRef<T>(null);
   const { muted, sinkId, soundEpoch, onSoundBlocked } = options;
   useEffect(() => {
-    const video = ref.current;
-    if (!video) return;
-    if (video.srcObject !== stream) video.srcObject = stream;
+    const element = ref.current;
+    if (!element) return;
+    if (element.srcObject !== stream) element.srcObject = stream;
     if (!stream) return;
-    video.muted = muted;
-    video.play().catch(() => {
+    element.muted = muted;
+    element.play().catch(() => {
       if (muted) return;
-      video.muted = true;
-      void video.play().catch(() => {});
+      element.muted = true;
+      void element.play().catch(() => {});
       onSoundBlocked?.();
     });
   }, [stream, muted, soundEpoch, onSoundBlocked]);
   useEffect(() => {
-    const video = ref.current;
-    if (video && sinkId && typeof video.setSinkId === 'function') {
-      video.setSinkId(sinkId).catch((error: unknown) => console.warn('speaker: setSinkId failed', error));
+    const element = ref.current;
+    if (element && sinkId && typeof element.setSinkId === 'function') {
+      element.setSinkId(sinkId).catch((error: unknown) => console.warn('speaker: setSinkId failed', error));
     }
   }, [sinkId, stream]);
   return ref;
+}
+
+export function useVideoElement(
+  stream: MediaStream | null,
+  options: { muted: boolean; sinkId?: string | null; soundEpoch?: number; onSoundBlocked?: () => void },
+): RefObject<HTMLVideoElement | null> {
+  return useMediaElement<HTMLVideoElement>(stream, options);
+}
+
+/** How often the stage selection looks at the speaker: fine enough for its 1 s / 2 s hysteresis. */
+const STAGE_TICK_MS = 250;
+
+/**
+ * The participants on stage (with a video tile), in display order: see stageSelection.ts. The clock only
+ * drives speaker swaps; joins, leaves, spotlight and a resized window settle the stage in the same render.
+ */
+export function useStageSelection(input: Omit<StageInput, 'now'>): readonly string[] {
+  const [selection, setSelection] = useState(initialStageSelection);
+  const latest = useRef(input);
+  useEffect(() => {
+    latest.current = input;
+  });
+  useEffect(() => {
+    // An unchanged selection is returned as the same object, so a quiet tick re-renders nothing.
+    const timer = setInterval(
+      () => setSelection((prev) => nextStageSelection(prev, { ...latest.current, now: Date.now() })),
+      STAGE_TICK_MS,
+    );
+    return () => clearInterval(timer);
+  }, []);
+  return settleStage(selection.visible, input, selection.lastSpokeAt);
+}
+
+/**
+ * Reports every remote participant's tile size to `report` (the call controller's setRemoteView), debounced
+ * and only on change (see tileMeasurer.ts). Returns the ref to put on each remote tile's element.
+ */
+export function useRemoteViewReport(
+  report: (view: RemoteTileView[]) => void,
+  participants: readonly ViewedParticipant[],
+): TileMeasurer {
+  const [measurer] = useState(() => new TileMeasurer());
+  useEffect(() => {
+    measurer.setReport(report);
+  }, [measurer, report]);
+  useEffect(() => {
+    measurer.start();
+    return () => measurer.stop();
+  }, [measurer]);
+  useEffect(() => {
+    measurer.setParticipants(participants);
+  });
+  return measurer;
 }

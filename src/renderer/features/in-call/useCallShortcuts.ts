@@ -24,3 +24,17 @@ export function useCallShortcuts(actions: { toggleMute: () => void; toggleCamera
     return () => window.removeEventListener('keydown', onKey);
   }, [toggleMute, toggleCamera]);
 }
+
+/** Escape leaves the spotlight, unless a dialog is open (the browser closes that one on the same key). */
+export function useEscape(active: boolean, onEscape: () => void): void {
+  useEffect(() => {
+    if (!active) return;
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape' || event.defaultPrevented || isTyping(event.target)) return;
+      if (document.querySelector('dialog[open]')) return;
+      onEscape();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [active, onEscape]);
+}

@@ -52,6 +52,11 @@ export class LoopbackSignaling {
             candidate: candidate ? { ...candidate, candidate: candidate.candidate ?? '' } : null,
           },
         }),
+      // Peer-to-peer only: the SFU side of the engine is exercised with sfuTransport.browser.test.ts's room.
+      sfuPublish: () => Promise.reject(new Error('no SFU behind the loopback signaling')),
+      sfuAnswer: () => undefined,
+      sfuIceCandidate: () => undefined,
+      sfuView: () => undefined,
     };
   }
 

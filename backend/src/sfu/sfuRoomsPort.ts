@@ -1,0 +1,24 @@
+/**
+ * What the call service needs of the SFU: which instances are up, and rooms created and destroyed on them.
+ * A port so that the call lifecycle (and its topology decisions) can be tested without a Janus; the real
+ * one wraps the Janus pool and rooms.
+ */
+import type { JanusPool } from './janusPool.ts';
+import type { JanusRooms } from './janusRooms.ts';
+
+export interface SfuRoomsPort {
+  /** Instances reachable now, in configuration order. */
+  healthy(): readonly string[];
+  /** Creates a room for the call on `url`; its id is the call's new SFU epoch. */
+  create(url: string, callId: string): Promise<number>;
+  /** Idempotent: a room already gone counts as destroyed. */
+  destroy(url: string, roomId: number): Promise<void>;
+}
+
+export function janusRoomsPort(pool: Pick<JanusPool, 'healthy'>, rooms: JanusRooms): SfuRoomsPort {
+  return {
+    healthy: () => pool.healthy(),
+    create: (url, callId) => rooms.create(url, { callId }),
+    destroy: (url, roomId) => rooms.destroy(url, roomId),
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * Client -> server socket events of group calls on the SFU: publish, the answer to a subscription offer,
+ * ICE candidates of both connections, and the layers wanted per remote video. Validated, rate limited per
+ * socket and event type, and accepted only from the device a joined participant is in the call on, for the
+ * call's current SFU room (`epoch`); anything else is refused ('forbidden', or 'conflict' for another epoch).
+ */
+import type { z } from 'zod';
+import {
+  SfuAnswerPayload,
+  SfuIceCandidatePayload,
+  SfuPublishPayload,
+  SfuViewPayload,
+  type ApiError,
+} from '../../../src/shared/protocol.ts';
+import { AppError, parseInput } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { RateLimits, SocketEventName } from '../rateLimits.ts';
+import type { RelayDirectory } from '../services/relayDirectory.ts';
+import { parseRoomRef, type SfuRoomRef } from '../sfu/sfuRoomRef.ts';
+import type { SfuParticipant, SfuSessions } from '../sfu/sfuSessions.ts';
+import type { SignalingSocket } from './socketTypes.ts';
+
+export interface SfuHandlerDeps {
+  sessions: SfuSessions;
+  relayDirectory: RelayDirectory;
+  /** The call's status and SFU room now, from the database (null: no such call). */
+  loadCall(callId: string): Promise<{ open: boolean; sfuRoomId: string | null } | null>;
+  rateLimits: RateLimits;
+  logger: Logger;
+}
+
+type Ack = (res: { ok: true; [key: string]: unknown } | { ok: false; error: ApiError }) => void;
+
+export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDeps): void {
+  const { userId, deviceId } = socket.data;
+
+  function handle<S extends z.ZodType>(
+    event: SocketEventName,
+    schema: S,
+    run: (payload: z.output<S>) => Promise<Record<string, unknown> | void>,
+  ): void {
+    socket.on(event, async (raw: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as Ack) : () => undefined;
+      try {
+        if (!(await deps.rateLimits.socketEvent(event).tryConsume(`${socket.id}:${event}`))) {
+          throw new AppError('rate_limited', `too many ${event} messages`);
+        }
+        const result = await run(parseInput(schema, raw));
+        reply({ ...result, ok: true });
+      } catch (err) {
+        if (err instanceof AppError) return reply({ ok: false, error: err.toJSON() });
+        deps.logger.error({ err, event, userId }, 'socket event failed');
+        reply({ ok: false, error: { code: 'internal', message: 'internal error' } });
+      }
+    });
+  }
+
+  /** The sender as a participant of the call; throws unless this device is the one they joined on. */
+  async function participantOf(callId: string): Promise<SfuParticipant> {
+    let devices = await deps.relayDirectory.joinedDevices(callId, false);
+    // Never refuse on a cached answer: it may predate the join this message follows.
+    if (!devices.has(userId)) devices = await deps.relayDirectory.joinedDevices(callId, true);
+    const joinedOn = devices.get(userId);
+    if (joinedOn === undefined) throw new AppError('forbidden', 'you are not in this call', 'callId');
+    if (joinedOn !== null && joinedOn !== deviceId) {
+      throw new AppError('forbidden', 'this device is not in the call', 'callId');
+    }
+    return { callId, userId, deviceId };
+  }
+
+  /** The call's current room, which `epoch` must name. */
+  async function currentRoom(callId: string, epoch: number): Promise<SfuRoomRef> {
+    const call = await deps.loadCall(callId);
+    if (call === null) throw new AppError('not_found', 'call not found', 'callId');
+    if (!call.open) throw new AppError('conflict', 'the call is over', 'callId');
+    const room = parseRoomRef(call.sfuRoomId);
+    if (room === null) throw new AppError('conflict', 'the call is not on the media server', 'callId');
+    if (room.roomId !== epoch) {
+      throw new AppError('conflict', 'the call moved to another media server room (stale epoch)', 'epoch');
+    }
+    return room;
+  }
+
+  /** Messages for an existing session: its epoch is checked there; without one the database says why. */
+  async function requireSession(participant: SfuParticipant, epoch: number): Promise<void> {
+    if (deps.sessions.epochOf(participant) === epoch) return;
+    await currentRoom(participant.callId, epoch);
+    throw new AppError('conflict', 'publish to the media server first');
+  }
+
+  handle('call:sfu-publish', SfuPublishPayload, async ({ callId, epoch, offer, sources }) => {
+    const participant = await participantOf(callId);
+    const room = await currentRoom(callId, epoch);
+    const answer = await deps.sessions.publish(participant, room, offer, sources);
+    return { answer };
+  });
+
+  handle('call:sfu-answer', SfuAnswerPayload, async ({ callId, epoch, answer }) => {
+    const participant = await participantOf(callId);
+    await requireSession(participant, epoch);
+    await deps.sessions.answer(participant, epoch, answer);
+  });
+
+  handle(
+    'call:sfu-ice-candidate',
+    SfuIceCandidatePayload,
+    async ({ callId, epoch, connection, candidate }) => {
+      const participant = await participantOf(callId);
+      if (await deps.sessions.trickle(participant, epoch, connection, candidate)) return;
+      // No session for this epoch here yet: a publisher candidate that overtook its publish is kept for it.
+      await currentRoom(callId, epoch);
+      if (connection === 'subscriber') throw new AppError('conflict', 'publish to the media server first');
+      deps.sessions.bufferCandidate(participant, epoch, candidate);
+    },
+  );
+
+  handle('call:sfu-view', SfuViewPayload, async ({ callId, epoch, streams }) => {
+    const participant = await participantOf(callId);
+    await requireSession(participant, epoch);
+    deps.sessions.view(participant, epoch, streams);
+  });
+}
