@@ -1,5 +1,5 @@
 /**
- * npm run bench:group [-- --sfu 20 --mesh 6 --width 960 --height 540 --fps 5 --seconds 20 --settle 5
+ * npm run bench:group [-- --sfu 20 --mesh 6 --width 960 --height 540 --fps 10 --seconds 20 --settle 5
  *                        --join-interval-ms 2000 --visible 9 --clients-per-process 4 --wait-quiet 3
  *                        --no-simulcast --only sfu|mesh]
  *
@@ -21,6 +21,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readIntegerOptions } from './integerOptions.ts';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ScenarioResult } from './group/measure.ts';
 import { runMeshScenario, type ScenarioOptions } from './group/meshScenario.ts';
@@ -133,6 +134,7 @@ function printScenario(r: ScenarioResult): void {
         ? `; ${r.clientsWithUnconnectedPeers} clients had a connection DOWN`
         : ''),
   );
+  log(`${name}: remote videos received per client (mean over clients): ${receivedSummary(r)}`);
   log(
     `${name}: join -> first decoded remote frame p50 ${r.joinToFirstFrame.p50Ms} ms, p95 ` +
       `${r.joinToFirstFrame.p95Ms} ms (${r.joinToFirstFrame.count} ${r.joinToFirstFrame.measuredFor}` +
@@ -145,7 +147,8 @@ function printScenario(r: ScenarioResult): void {
       (r.udp
         ? `${r.udp.datagramsReceived} datagrams received, ${r.udp.receiveBufferErrors} dropped (receive buffer full)`
         : 'counters unavailable') +
-      `; load average (1 min) ${r.loadAverage1m.before} before, max ${r.loadAverage1m.maxDuring} during, ` +
+      `; host CPU ${r.hostCpuPercentOfOneCore}% of one core (${r.otherCpuPercentOfOneCore}% other jobs + kernel); ` +
+      `load average (1 min) ${r.loadAverage1m.before} before, max ${r.loadAverage1m.maxDuring} during, ` +
       `${r.loadAverage1m.after} after the window` +
       (r.errors.count > 0 ? `; ${r.errors.count} ERRORS (first: ${r.errors.first[0]})` : ''),
   );
@@ -177,18 +180,38 @@ function layerSummary(r: ScenarioResult): string {
     .join('; ');
 }
 
+/** E.g. "1 at 960x540 (~905 kbps), 6 at 240x135 (~80 kbps)": which layers the tiles actually get. */
+function receivedSummary(r: ScenarioResult): string {
+  const bySize = new Map<string, number[]>();
+  for (const client of r.clients) {
+    for (const video of client.received) {
+      const size = `${video.width ?? '?'}x${video.height ?? '?'}`;
+      bySize.set(size, [...(bySize.get(size) ?? []), video.kbps]);
+    }
+  }
+  const clients = Math.max(1, r.clients.length);
+  const summary = [...bySize]
+    .sort(([, a], [, b]) => b.length - a.length)
+    .map(([size, kbps]) => {
+      const mean = Math.round(kbps.reduce((sum, k) => sum + k, 0) / kbps.length);
+      return `${round(kbps.length / clients, 1)} at ${size} (~${mean} kbps)`;
+    });
+  return summary.length > 0 ? summary.join(', ') : 'none';
+}
+
 function evaluateGoals(sfu: ScenarioResult | null, mesh: ScenarioResult | null) {
   const lines: string[] = [];
   const results: Record<string, unknown> = {};
   if (sfu && mesh) {
+    const streamsMeasured = clientsKeptUp(sfu) && clientsKeptUp(mesh);
     const streamsMet =
-      clientsKeptUp(sfu) &&
-      clientsKeptUp(mesh) &&
+      streamsMeasured &&
       sfu.medians.videoStreams === 1 &&
       sfu.medians.videoLayers === GOAL_SIMULCAST_LAYERS &&
       mesh.medians.videoStreams === mesh.participants - 1;
     results.oneUploadedStream = {
       met: streamsMet,
+      measured: streamsMeasured,
       sfuStreams: sfu.medians.videoStreams,
       sfuLayers: sfu.medians.videoLayers,
       meshStreams: mesh.medians.videoStreams,
@@ -196,7 +219,8 @@ function evaluateGoals(sfu: ScenarioResult | null, mesh: ScenarioResult | null) 
     lines.push(
       `goal: one uploaded video stream per client (${GOAL_SIMULCAST_LAYERS} simulcast layers) vs N-1 in mesh: ` +
         `SFU ${sfu.medians.videoStreams} stream (${sfu.medians.videoLayers} layers), mesh(${mesh.participants}) ` +
-        `${mesh.medians.videoStreams} streams: ${streamsMet ? 'MET' : 'MISSED'}` +
+        `${mesh.medians.videoStreams} streams: ` +
+        (streamsMeasured ? (streamsMet ? 'MET' : 'MISSED') : 'NOT MEASURED (clients could not keep up)') +
         (options.simulcast ? '' : ' (simulcast was OFF: single layer published)'),
     );
     const ratio = (a: number | null, b: number | null) => (a === null || !b ? null : round(a / b));
@@ -226,12 +250,13 @@ function evaluateGoals(sfu: ScenarioResult | null, mesh: ScenarioResult | null) 
     lines.push(
       `goal: Janus under one core at ${GOAL_SFU_PARTICIPANTS} participants: ${janus?.cpuPercentOfOneCore}% ` +
         `of one core with ${sfu.participants}: ` +
-        (healthy
-          ? met
-            ? 'MET'
-            : 'MISSED'
-          : 'NOT MEASURED (the synthetic clients could not keep up, see above)') +
-        (sfu.participants < GOAL_SFU_PARTICIPANTS ? ` (only ${sfu.participants} participants ran)` : ''),
+        (!healthy
+          ? 'NOT MEASURED (the synthetic clients could not keep up, see above)'
+          : sfu.participants < GOAL_SFU_PARTICIPANTS
+            ? `NOT MEASURED at ${GOAL_SFU_PARTICIPANTS} (only ${sfu.participants} participants ran)`
+            : met
+              ? 'MET'
+              : 'MISSED'),
     );
   }
   return { lines, results };
@@ -276,7 +301,7 @@ function parseOptions(): Options {
       mesh: { type: 'string', default: '6' },
       width: { type: 'string', default: '960' },
       height: { type: 'string', default: '540' },
-      fps: { type: 'string', default: '5' },
+      fps: { type: 'string', default: '10' },
       seconds: { type: 'string', default: '20' },
       settle: { type: 'string', default: '5' },
       'join-interval-ms': { type: 'string', default: '2000' },
@@ -300,17 +325,8 @@ function parseOptions(): Options {
     clientsPerProcess: [1, 20],
     waitQuiet: [0, 100],
   };
-  const parsed = {} as Options;
-  for (const [name, [min, max]] of Object.entries(limits) as Array<[keyof typeof limits, [number, number]]>) {
-    const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) as keyof typeof values;
-    const value = Number(values[flag]);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      process.stderr.write(`--${flag} must be an integer from ${min} to ${max}\n`);
-      process.exit(2);
-    }
-    parsed[name] = value;
-  }
-  if (parsed.width % 2 !== 0 || parsed.height % 2 !== 0) {
+  const integers = readIntegerOptions(values, limits);
+  if (integers.width % 2 !== 0 || integers.height % 2 !== 0) {
     process.stderr.write('--width and --height must be even (I420 frames)\n');
     process.exit(2);
   }
@@ -318,9 +334,7 @@ function parseOptions(): Options {
     process.stderr.write('--only must be sfu or mesh\n');
     process.exit(2);
   }
-  parsed.simulcast = !values['no-simulcast'];
-  parsed.only = values.only ?? null;
-  return parsed;
+  return { ...integers, simulcast: !values['no-simulcast'], only: values.only ?? null };
 }
 
 /** Other jobs on a shared machine skew every figure: start when the 1-minute load average is below the bar. */

@@ -21,6 +21,7 @@ import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { readIntegerOptions } from './integerOptions.ts';
 import { spawnBackend, spawnNodeServer, type ServerProcess } from '../backend/scripts/backendProcess.ts';
 import {
   backendCallControl,
@@ -321,17 +322,7 @@ function parseOptions(): Options {
     latencySeconds: [1, 600],
     idle: [0, 15_000],
   };
-  const parsed = {} as Options;
-  for (const [name, [min, max]] of Object.entries(limits) as Array<[keyof Options, [number, number]]>) {
-    const flag = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) as keyof typeof values;
-    const value = Number(values[flag]);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      process.stderr.write(`--${flag} must be an integer from ${min} to ${max}\n`);
-      process.exit(2);
-    }
-    parsed[name] = value;
-  }
-  return parsed;
+  return readIntegerOptions(values, limits);
 }
 
 function range(n: number): number[] {

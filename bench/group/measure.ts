@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { percentile, median, round } from '../signaling/stats.ts';
 import type { ClientProcesses } from './clientProcesses.ts';
 import type { WindowStats } from './mediaStats.ts';
-import { cpuMark, cpuPercentOfOneCore, rssBytes } from './processStats.ts';
+import { cpuMark, cpuPercentOfOneCore, hostCpuMark, rssBytes } from './processStats.ts';
 import { udpCounters, udpDelta, type UdpCounters } from './udpStats.ts';
 import type { ClientTimes } from './workerProtocol.ts';
 
@@ -67,8 +67,17 @@ export interface ScenarioResult {
   };
   /** Host-wide UDP datagrams received and dropped for a full receive buffer over the window (udpStats.ts). */
   udp: UdpCounters | null;
-  /** 1-minute load average before, at most during, and after the window. */
+  /**
+   * 1-minute load average before, at most during, and after the window. It counts the bench's own runnable
+   * threads too, so it rises with the run itself; `otherCpuPercentOfOneCore` is the better gauge of other jobs.
+   */
   loadAverage1m: { before: number; maxDuring: number; after: number };
+  /**
+   * Busy CPU of the whole host over the window, and what is left after Janus, the backend and the client
+   * processes: other jobs plus the kernel's packet processing (% of one core; this host has 2 cores = 200%).
+   */
+  hostCpuPercentOfOneCore: number;
+  otherCpuPercentOfOneCore: number;
   errors: { count: number; first: string[] };
   clients: ClientResult[];
   extra: Record<string, unknown>;
@@ -81,6 +90,7 @@ export interface MeasuredWindow {
   droppedAudioFrames: number;
   udp: UdpCounters | null;
   load: { before: number; maxDuring: number };
+  hostCpuPercentOfOneCore: number;
 }
 
 /** How often the load average is sampled during the window. */
@@ -95,11 +105,13 @@ export async function measureWindow(
   let maxLoad = loadBefore;
   const udpBefore = udpCounters();
   const cpuBefore = processes.map((p) => cpuMark(p.pid));
+  const hostBefore = hostCpuMark();
   await clients.all({ type: 'window-start' });
   const sampler = setInterval(() => (maxLoad = Math.max(maxLoad, loadavg()[0]!)), LOAD_SAMPLE_MS);
   await delay(windowSeconds * 1000);
   clearInterval(sampler);
   const cpuAfter = processes.map((p) => cpuMark(p.pid));
+  const hostAfter = hostCpuMark();
   const udpAfter = udpCounters();
   const workers = await clients.all({ type: 'window-end' });
   maxLoad = Math.max(maxLoad, loadavg()[0]!);
@@ -122,6 +134,7 @@ export async function measureWindow(
     droppedAudioFrames: workers.reduce((sum, w) => sum + w.droppedAudioFrames, 0),
     udp: udpDelta(udpBefore, udpAfter),
     load: { before: round(loadBefore)!, maxDuring: round(maxLoad)! },
+    hostCpuPercentOfOneCore: cpuPercentOfOneCore(hostBefore, hostAfter),
   };
 }
 
@@ -183,6 +196,13 @@ export function summarize(args: {
     clientProcesses: window.clientProcesses,
     udp: window.udp,
     loadAverage1m: { ...window.load, after: round(loadavg()[0]!)! },
+    hostCpuPercentOfOneCore: window.hostCpuPercentOfOneCore,
+    otherCpuPercentOfOneCore: round(
+      window.hostCpuPercentOfOneCore -
+        window.clientProcesses.cpuPercentOfOneCore -
+        window.processes.reduce((sum, p) => sum + p.cpuPercentOfOneCore, 0),
+      1,
+    )!,
     errors: { count: args.errors.length, first: args.errors.slice(0, 5) },
     clients: results,
     extra: { audioFramesSkippedByStarvedClocks: window.droppedAudioFrames, ...args.extra },

@@ -14,6 +14,20 @@ export interface ConnectionSnapshot {
   states: RTCPeerConnectionState[];
   /** Outbound video encodings by `<connection index>:<stats id>`. */
   outboundVideo: Map<string, OutboundVideo>;
+  /** Received videos by `<connection index>:<stats id>`: which layer each remote camera arrives in. */
+  inboundVideo: Map<string, InboundVideo>;
+}
+
+interface InboundVideo {
+  bytesReceived: number;
+  width: number | null;
+  height: number | null;
+}
+
+export interface ReceivedVideo {
+  kbps: number;
+  width: number | null;
+  height: number | null;
 }
 
 interface OutboundVideo {
@@ -43,6 +57,8 @@ export interface WindowStats {
   videoLayers: number;
   decodedFps: number;
   layers: LayerReport[];
+  /** Remote videos with bytes flowing, largest first (SFU: the layer Janus forwards for each tile). */
+  received: ReceivedVideo[];
   /** Connections not 'connected' at the end of the window (a failed subscription shows here). */
   unconnected: number;
 }
@@ -57,6 +73,7 @@ export async function snapshot(connections: readonly RTCPeerConnection[]): Promi
     framesDecoded: 0,
     states: connections.map((pc) => pc.connectionState),
     outboundVideo: new Map(),
+    inboundVideo: new Map(),
   };
   const reports = await Promise.all(connections.map((pc) => pc.getStats().catch(() => null)));
   reports.forEach((report, index) => {
@@ -67,6 +84,11 @@ export async function snapshot(connections: readonly RTCPeerConnection[]): Promi
         result.bytesReceived += numberOr0(entry.bytesReceived);
       } else if (entry.type === 'inbound-rtp' && entry.kind === 'video') {
         result.framesDecoded += numberOr0(entry.framesDecoded);
+        result.inboundVideo.set(`${index}:${entry.id}`, {
+          bytesReceived: numberOr0(entry.bytesReceived),
+          width: typeof entry.frameWidth === 'number' ? entry.frameWidth : null,
+          height: typeof entry.frameHeight === 'number' ? entry.frameHeight : null,
+        });
       } else if (entry.type === 'outbound-rtp' && entry.kind === 'video') {
         result.outboundVideo.set(`${index}:${entry.id}`, {
           stream: `${index}:${String(entry.mediaSourceId ?? entry.trackId ?? entry.ssrc)}`,
@@ -100,6 +122,11 @@ export function windowStats(before: ConnectionSnapshot, after: ConnectionSnapsho
       qualityLimitationReason: encoding.qualityLimitationReason,
     });
   }
+  const received: ReceivedVideo[] = [];
+  for (const [key, video] of after.inboundVideo) {
+    const bytes = video.bytesReceived - (before.inboundVideo.get(key)?.bytesReceived ?? 0);
+    if (bytes > 0) received.push({ kbps: kbps(bytes), width: video.width, height: video.height });
+  }
   return {
     uploadKbps: kbps(after.bytesSent - before.bytesSent),
     downloadKbps: kbps(after.bytesReceived - before.bytesReceived),
@@ -107,6 +134,7 @@ export function windowStats(before: ConnectionSnapshot, after: ConnectionSnapsho
     videoLayers: layers.length,
     decodedFps: Math.round(((after.framesDecoded - before.framesDecoded) / seconds) * 10) / 10,
     layers: layers.sort((a, b) => (b.width ?? 0) - (a.width ?? 0)),
+    received: received.sort((a, b) => (b.width ?? 0) - (a.width ?? 0)),
     unconnected: after.states.filter((state) => state !== 'connected').length,
   };
 }

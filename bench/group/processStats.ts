@@ -1,7 +1,8 @@
 /**
  * CPU and memory of a process (Janus, the backend, this bench's own clients) from /proc (Linux). CPU is the
  * process's user + system time over a window, as a percentage of one core: 100% = one core fully busy,
- * so a multi-threaded process can exceed 100 on a multi-core machine.
+ * so a multi-threaded process can exceed 100 on a multi-core machine. The host's busy time, less what the
+ * bench's own processes used, tells how much other jobs took during a window.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -42,4 +43,13 @@ function readClockTicks(): number {
   } catch {
     return 100;
   }
+}
+
+/** Busy CPU time of the whole host (all cores, every process and the kernel), from /proc/stat. */
+export function hostCpuMark(): CpuMark {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  // idle and iowait are the 4th and 5th fields.
+  const busy = total - (fields[3] ?? 0) - (fields[4] ?? 0);
+  return { at: performance.now(), cpuSeconds: busy / CLOCK_TICKS };
 }

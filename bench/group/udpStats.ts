@@ -5,9 +5,10 @@
  * the clients' network threads did not drain their sockets in time (the media then looks lost to WebRTC,
  * which throttles the senders). The counters are host-wide (IPv4 + IPv6): other jobs' traffic counts too.
  *
- * libwebrtc asks for a 256 KiB receive buffer on its media sockets; Linux caps that at net.core.rmem_max.
- * Raising rmem_max / rmem_default (root only) gives bursts of 20 streams more room; the bench does it when it
- * can and puts the old values back at the end. Nothing depends on it.
+ * libwebrtc asks for a 256 KiB receive buffer on its media sockets itself (the kernel doubles it: full queues
+ * show ~512 KiB), so raising net.core.rmem_default changes nothing for the clients' sockets; it does give
+ * Janus's sockets (libnice asks for no size) more room. The bench raises rmem_max / rmem_default when it may
+ * (root) and puts the old values back at the end. Nothing depends on it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 

@@ -431,6 +431,12 @@ export const IceCandidate = z
   .nullable();
 export type IceCandidate = z.infer<typeof IceCandidate>;
 
+const OfferDescription = SessionDescription.refine((d) => d.type === 'offer', 'offer.type must be "offer"');
+const AnswerDescription = SessionDescription.refine(
+  (d) => d.type === 'answer',
+  'answer.type must be "answer"',
+);
+
 export const SocketHandshakeAuth = z.object({ token: z.string().min(1).max(4096), deviceId: DeviceId });
 export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
 
@@ -438,13 +444,13 @@ export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
 export const OfferPayload = z.object({
   callId: Uuid,
   targetUserId: Uuid,
-  offer: SessionDescription.refine((d) => d.type === 'offer', 'offer.type must be "offer"'),
+  offer: OfferDescription,
 });
 export type OfferPayload = z.infer<typeof OfferPayload>;
 export const AnswerPayload = z.object({
   callId: Uuid,
   targetUserId: Uuid,
-  answer: SessionDescription.refine((d) => d.type === 'answer', 'answer.type must be "answer"'),
+  answer: AnswerDescription,
 });
 export type AnswerPayload = z.infer<typeof AnswerPayload>;
 export const IceCandidatePayload = z.object({ callId: Uuid, targetUserId: Uuid, candidate: IceCandidate });
@@ -598,7 +604,7 @@ export type SfuStreamDto = z.infer<typeof SfuStreamDto>;
 export const SfuPublishPayload = z.object({
   callId: Uuid,
   epoch: SfuEpoch,
-  offer: SessionDescription.refine((d) => d.type === 'offer', 'offer.type must be "offer"'),
+  offer: OfferDescription,
   /** What each of the offer's m-lines carries, by mid. */
   sources: z
     .array(z.object({ mid: z.string().max(64), source: SfuSource }))
@@ -611,7 +617,7 @@ export type SfuPublishAck = { ok: true; answer: SessionDescription } | { ok: fal
 export const SfuAnswerPayload = z.object({
   callId: Uuid,
   epoch: SfuEpoch,
-  answer: SessionDescription.refine((d) => d.type === 'answer', 'answer.type must be "answer"'),
+  answer: AnswerDescription,
 });
 export type SfuAnswerPayload = z.infer<typeof SfuAnswerPayload>;
 
