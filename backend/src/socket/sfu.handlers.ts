@@ -10,15 +10,15 @@ import {
   SfuIceCandidatePayload,
   SfuPublishPayload,
   SfuViewPayload,
-  type ApiError,
 } from '../../../src/shared/protocol.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimits, SocketEventName } from '../rateLimits.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import { parseRoomRef, type SfuRoomRef } from '../sfu/sfuRoomRef.ts';
 import type { SfuParticipant, SfuSessions } from '../sfu/sfuSessions.ts';
 import type { SignalingSocket } from './socketTypes.ts';
+import { onValidatedEvent } from './validatedEvent.ts';
 
 export interface SfuHandlerDeps {
   sessions: SfuSessions;
@@ -29,31 +29,14 @@ export interface SfuHandlerDeps {
   logger: Logger;
 }
 
-type Ack = (res: { ok: true; [key: string]: unknown } | { ok: false; error: ApiError }) => void;
-
 export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDeps): void {
   const { userId, deviceId } = socket.data;
 
-  function handle<S extends z.ZodType>(
+  const handle = <S extends z.ZodType>(
     event: SocketEventName,
     schema: S,
     run: (payload: z.output<S>) => Promise<Record<string, unknown> | void>,
-  ): void {
-    socket.on(event, async (raw: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as Ack) : () => undefined;
-      try {
-        if (!(await deps.rateLimits.socketEvent(event).tryConsume(`${socket.id}:${event}`))) {
-          throw new AppError('rate_limited', `too many ${event} messages`);
-        }
-        const result = await run(parseInput(schema, raw));
-        reply({ ...result, ok: true });
-      } catch (err) {
-        if (err instanceof AppError) return reply({ ok: false, error: err.toJSON() });
-        deps.logger.error({ err, event, userId }, 'socket event failed');
-        reply({ ok: false, error: { code: 'internal', message: 'internal error' } });
-      }
-    });
-  }
+  ) => onValidatedEvent(socket, deps, event, schema, run);
 
   /** The sender as a participant of the call; throws unless this device is the one they joined on. */
   async function participantOf(callId: string): Promise<SfuParticipant> {

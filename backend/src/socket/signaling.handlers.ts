@@ -9,14 +9,14 @@ import {
   IceCandidatePayload,
   OfferPayload,
   QualityReportPayload,
-  type SocketAck,
 } from '../../../src/shared/protocol.ts';
-import { AppError, parseInput } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimits, SocketEventName } from '../rateLimits.ts';
 import type { CallMediaService } from '../services/callMedia.service.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import { deviceRoom, userRoom, type SignalingServer, type SignalingSocket } from './socketTypes.ts';
+import { onValidatedEvent } from './validatedEvent.ts';
 
 export interface SignalingDeps {
   io: SignalingServer;
@@ -54,28 +54,11 @@ async function relayRoom(
 
 export function registerSignalingHandlers(socket: SignalingSocket, deps: SignalingDeps): void {
   const { userId, deviceId } = socket.data;
-  const limiter = (event: SocketEventName) => deps.rateLimits.socketEvent(event);
-
-  function handle<S extends z.ZodType>(
+  const handle = <S extends z.ZodType>(
     event: SocketEventName,
     schema: S,
     run: (payload: z.output<S>) => Promise<void>,
-  ): void {
-    socket.on(event, async (raw: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (res: SocketAck) => void) : () => undefined;
-      try {
-        if (!(await limiter(event).tryConsume(`${socket.id}:${event}`))) {
-          throw new AppError('rate_limited', `too many ${event} messages`);
-        }
-        await run(parseInput(schema, raw));
-        reply({ ok: true });
-      } catch (err) {
-        if (err instanceof AppError) return reply({ ok: false, error: err.toJSON() });
-        deps.logger.error({ err, event, userId }, 'socket event failed');
-        reply({ ok: false, error: { code: 'internal', message: 'internal error' } });
-      }
-    });
-  }
+  ) => onValidatedEvent(socket, deps, event, schema, run);
 
   const sender = { userId, deviceId };
   handle('call:offer', OfferPayload, async ({ callId, targetUserId, offer }) => {
