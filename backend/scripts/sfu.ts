@@ -8,12 +8,12 @@
  * first JANUS_URLS entry when set, else 8188. Media: JANUS_ICE_INTERFACE (default: the default route's
  * interface) or JANUS_NAT_1_1_MAPPING, UDP ports JANUS_RTP_PORTS (default 20000-20999).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defaultMediaInterface, writeJanusConfig } from '../src/sfu/janusConfig.ts';
+import { runInForeground } from './foregroundDaemon.ts';
 
 const DEFAULT_WS_PORT = 8188;
 const DEFAULT_RTP_PORTS = '20000-20999';
@@ -83,27 +83,19 @@ try {
 }
 
 const url = `ws://127.0.0.1:${wsPort}`;
-const child = spawn('janus', ['-F', workDir, '-C', configPath, '-o'], { stdio: 'inherit' });
-child.once('spawn', () => {
-  process.stdout.write(
-    [
-      `Janus on ${url}, media on ${nat1to1 ?? iceEnforceInterface} UDP ${rtpPortRange.min}-${rtpPortRange.max}, config ${workDir}`,
-      'Start the backend with:',
-      `  export JANUS_URLS=${url}`,
-      `  export JANUS_ADMIN_KEY=${adminKey}`,
-      '',
-    ].join('\n'),
-  );
+runInForeground({
+  command: 'janus',
+  args: ['-F', workDir, '-C', configPath, '-o'],
+  installHint: 'install Janus 1.1 (apt-get install janus)',
+  started: [
+    `Janus on ${url}, media on ${nat1to1 ?? iceEnforceInterface} UDP ${rtpPortRange.min}-${rtpPortRange.max}, config ${workDir}`,
+    'Start the backend with:',
+    `  export JANUS_URLS=${url}`,
+    `  export JANUS_ADMIN_KEY=${adminKey}`,
+    '',
+  ].join('\n'),
+  fail,
 });
-child.once('error', (error: NodeJS.ErrnoException) => {
-  fail(
-    error.code === 'ENOENT' ? 'janus not found; install Janus 1.1 (apt-get install janus)' : error.message,
-  );
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => child.kill(signal));
-}
-child.once('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 
 /** A generated key kept next to the config, readable by this user only. */
 function storedAdminKey(dir: string): string {

@@ -3,13 +3,13 @@
  * (TURN_SERVER_HOST, TURN_SERVER_PORT, TURN_SECRET, or the dev secret in DATA_DIR/secrets.json), so the
  * credentials the backend issues work against it. Runs in the foreground; Ctrl+C stops it.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../src/config.ts';
 import { deriveLocalCoturnConfig, readProductionCoturnConfig } from '../src/turn/coturnConfig.ts';
+import { runInForeground } from './foregroundDaemon.ts';
 
 const DEV_REALM = 'callbridge.local';
 
@@ -68,18 +68,10 @@ if (!process.env.TURN_SERVER_HOST) {
 if (turn.tlsPort !== null) {
   process.stderr.write(`npm run turn: no TLS locally; turns: on port ${turn.tlsPort} will not connect\n`);
 }
-const child = spawn('turnserver', ['-c', configPath], { stdio: 'inherit' });
-child.once('spawn', () => {
-  process.stdout.write(
-    `coturn on ${listenIp}:${turn.port} (udp+tcp), realm ${DEV_REALM}, config ${configPath}\n`,
-  );
+runInForeground({
+  command: 'turnserver',
+  args: ['-c', configPath],
+  installHint: 'install coturn (apt-get install coturn)',
+  started: `coturn on ${listenIp}:${turn.port} (udp+tcp), realm ${DEV_REALM}, config ${configPath}\n`,
+  fail,
 });
-child.once('error', (error: NodeJS.ErrnoException) => {
-  fail(
-    error.code === 'ENOENT' ? 'turnserver not found; install coturn (apt-get install coturn)' : error.message,
-  );
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => child.kill(signal));
-}
-child.once('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
