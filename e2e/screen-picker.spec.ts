@@ -9,6 +9,7 @@ import type {
   HistoryEntry,
   ScreenPickerChoice,
   ScreenPickerRequest,
+  StoredSession,
 } from '../src/shared/desktopApi.ts';
 import { registerUser } from './support/api.ts';
 import { CallClient } from './support/client.ts';
@@ -20,6 +21,8 @@ interface FakeDesktopProbe {
   choices: ScreenPickerChoice[];
   presences: CallPresence[];
   recorded: HistoryEntry[];
+  /** What main would hold: the session the renderer saved. */
+  session: StoredSession | null;
 }
 
 declare global {
@@ -51,6 +54,7 @@ function installFakeDesktop(serverUrl: string) {
     choices: [],
     presences: [],
     recorded: [],
+    session: null,
   };
   window.__fakeDesktop = probe;
   Object.assign(window, {
@@ -89,6 +93,15 @@ function installFakeDesktop(serverUrl: string) {
       },
       notifyMissedCall: () => ok(undefined),
       onShellAction: () => () => {},
+      loadSession: () => ok(probe.session),
+      saveSession: (session: StoredSession) => {
+        probe.session = session;
+        return ok({ persisted: true });
+      },
+      clearSession: () => {
+        probe.session = null;
+        return ok(undefined);
+      },
     },
   });
 }
@@ -130,6 +143,14 @@ test('desktop platform: the screen picker lists screens and windows and answers 
   await form.getByLabel('Email').fill(alice.email);
   await form.getByLabel('Password').fill(alice.password);
   await form.locator('button[type="submit"]').click();
+  // On the desktop platform the session goes to main; the page keeps no copy of the token.
+  await expect
+    .poll(() => page.evaluate(() => window.__fakeDesktop!.session))
+    .toMatchObject({ serverUrl: backend.url });
+  const saved = await page.evaluate(() => window.__fakeDesktop!.session!.token);
+  expect(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))).not.toContain(
+    saved,
+  );
   await page
     .locator(`[data-testid="person-row"][data-email="${bob.email}"]`)
     .getByTestId('call-video')
