@@ -1,8 +1,9 @@
 /**
  * The desktop app itself, end to end: Playwright launches Electron on the built app (dist/main/index.cjs,
- * dist/preload/index.cjs, dist/web), which signs in against a real backend, shares a real screen through the
- * app's own picker (sources from desktopCapturer) with a peer in Chromium, and records the call in its SQLite
- * history.
+ * dist/preload/index.cjs, dist/web), which signs in against a real backend (the token kept by main, not in
+ * the page's storage), shares a real screen through the app's own picker (sources from desktopCapturer)
+ * with a peer in Chromium while main's sharing indicator is up, stops it from that indicator, and records
+ * the call in its SQLite history.
  *
  * Machines without an Electron binary (CI here installs with ELECTRON_SKIP_BINARY_DOWNLOAD) skip it and say
  * why. Set ELECTRON_PATH to run it against an Electron installed elsewhere.
@@ -11,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { _electron as electron } from '@playwright/test';
+import type { ElectronApplication, Page } from '@playwright/test';
 import type { DesktopApi } from '../src/shared/desktopApi.ts';
 import { registerUser } from './support/api.ts';
 import { CallClient } from './support/client.ts';
@@ -54,6 +56,20 @@ function skipReason(): string | null {
   return null;
 }
 
+/** Main's sharing indicator: its own window, titled after what is shared. */
+async function sharingIndicator(app: ElectronApplication): Promise<Page> {
+  let found: Page | undefined;
+  await expect
+    .poll(async () => {
+      for (const win of app.windows()) {
+        if (/^You are sharing/.test(await win.title().catch(() => ''))) found = win;
+      }
+      return found !== undefined;
+    })
+    .toBe(true);
+  return found!;
+}
+
 const reason = skipReason();
 if (reason) console.log(`electron.spec.ts skipped: ${reason}`);
 
@@ -95,6 +111,21 @@ test.describe('desktop app (Electron)', () => {
       await signIn.locator('button[type="submit"]').click();
       await expect(page.getByTestId('contacts')).toBeVisible();
 
+      // The session lives in main (encrypted where the OS has a keyring); the page keeps no copy of it.
+      const session = await page.evaluate(() => window.desktop!.loadSession());
+      const token = session.ok && session.value ? session.value.token : null;
+      expect(token).toBeTruthy();
+      const pageStorage = await page.evaluate(async () => ({
+        local: JSON.stringify({ ...localStorage }),
+        session: JSON.stringify({ ...sessionStorage }),
+        indexedDb: (await indexedDB.databases()).map((db) => db.name),
+      }));
+      expect(pageStorage.local).not.toContain(token);
+      expect(pageStorage.session).not.toContain(token);
+      expect(pageStorage.indexedDb).toEqual([]);
+      const sessionFile = path.join(userData, 'session.bin');
+      if (existsSync(sessionFile)) expect(readFileSync(sessionFile).toString('latin1')).not.toContain(token);
+
       await page
         .locator(`[data-testid="person-row"][data-email="${wes.email}"]`)
         .getByTestId('call-audio')
@@ -112,6 +143,15 @@ test.describe('desktop app (Electron)', () => {
       await picker.getByTestId('picker-share').click();
       await expect(picker).toBeHidden();
       await expect(web.tileOf(dana).getByTestId('badge-sharing')).toBeVisible();
+
+      // Main's own indicator is up for as long as the capture runs; its Stop ends the share in the page.
+      const indicator = await sharingIndicator(app);
+      await expect(indicator.getByText(/^You are sharing /)).toBeVisible();
+      const closed = indicator.waitForEvent('close');
+      await indicator.getByRole('link', { name: 'Stop' }).click();
+      await expect(web.tileOf(dana).getByTestId('badge-sharing')).toBeHidden();
+      await expect(page.getByTestId('in-call')).toBeVisible();
+      await closed;
 
       await page.getByTestId('hang-up').click();
       await page.getByTestId('nav-history').click();

@@ -1,97 +1,13 @@
 /**
- * The renderer on the desktop platform: a stand-in for Electron's preload (window.desktop) feeds the screen
- * picker and records what the renderer reports. The real preload and main process are covered by the desktop
- * specs; this checks the renderer's half of the contract: picker modal, presence, local history.
+ * The renderer on the desktop platform, with a stand-in for Electron's preload (support/fakeDesktop.ts):
+ * the renderer's half of the contract: picker modal, presence, local history, the session handed to main.
  */
 import type { Page } from '@playwright/test';
-import type {
-  CallPresence,
-  HistoryEntry,
-  ScreenPickerChoice,
-  ScreenPickerRequest,
-} from '../src/shared/desktopApi.ts';
+import type { ScreenPickerRequest } from '../src/shared/desktopApi.ts';
 import { registerUser } from './support/api.ts';
 import { CallClient } from './support/client.ts';
+import { installFakeDesktop } from './support/fakeDesktop.ts';
 import { expect, test } from './support/fixtures.ts';
-
-interface FakeDesktopProbe {
-  emitPickerRequest(request: ScreenPickerRequest): void;
-  emitPickerClosed(requestId: string): void;
-  choices: ScreenPickerChoice[];
-  presences: CallPresence[];
-  recorded: HistoryEntry[];
-}
-
-declare global {
-  interface Window {
-    __fakeDesktop?: FakeDesktopProbe;
-  }
-}
-
-/** A DesktopApi in plain browser JavaScript, as the preload would expose it. */
-function installFakeDesktop(serverUrl: string) {
-  const ok = <T>(value: T) => Promise.resolve({ ok: true as const, value });
-  const pickerListeners: ((r: ScreenPickerRequest) => void)[] = [];
-  const closedListeners: ((requestId: string) => void)[] = [];
-  let settings = {
-    serverUrl,
-    serverUrlLocked: false,
-    preferredMicrophoneId: null,
-    preferredCameraId: null,
-    preferredSpeakerId: null,
-    ringtone: 'none' as const,
-    notifyMissedCalls: true,
-    doNotDisturb: false,
-    launchAtLogin: false,
-    muteShortcut: 'CommandOrControl+Shift+M',
-  };
-  const probe: FakeDesktopProbe = {
-    emitPickerRequest: (request) => pickerListeners.forEach((listener) => listener(request)),
-    emitPickerClosed: (requestId) => closedListeners.forEach((listener) => listener(requestId)),
-    choices: [],
-    presences: [],
-    recorded: [],
-  };
-  window.__fakeDesktop = probe;
-  Object.assign(window, {
-    desktop: {
-      platform: 'electron',
-      onScreenPickerRequest: (listener: (r: ScreenPickerRequest) => void) => {
-        pickerListeners.push(listener);
-        return () => {};
-      },
-      onScreenPickerSources: () => () => {},
-      onScreenPickerClosed: (listener: (requestId: string) => void) => {
-        closedListeners.push(listener);
-        return () => {};
-      },
-      chooseScreenSource: (choice: ScreenPickerChoice) => {
-        probe.choices.push(choice);
-        return ok(undefined);
-      },
-      listHistory: () => ok({ entries: probe.recorded, nextCursor: null }),
-      recordCall: (entry: HistoryEntry) => {
-        probe.recorded.push(entry);
-        return ok(undefined);
-      },
-      mergeHistory: (entries: HistoryEntry[]) => ok({ added: entries.length }),
-      markHistorySeen: () => ok(undefined),
-      deleteHistoryEntry: () => ok(undefined),
-      clearHistory: () => ok(undefined),
-      getSettings: () => ok(settings),
-      updateSettings: (patch: object) => {
-        settings = { ...settings, ...patch };
-        return ok(settings);
-      },
-      setCallPresence: (presence: CallPresence) => {
-        probe.presences.push(presence);
-        return ok(undefined);
-      },
-      notifyMissedCall: () => ok(undefined),
-      onShellAction: () => () => {},
-    },
-  });
-}
 
 async function thumbnail(page: Page, color: string, label: string): Promise<string> {
   return page.evaluate(
@@ -122,7 +38,7 @@ test('desktop platform: the screen picker lists screens and windows and answers 
   const bob = await registerUser(backend.url, 'Bob Web');
   const b = await CallClient.open(browser, backend.url, bob);
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await context.addInitScript(installFakeDesktop, backend.url);
+  await context.addInitScript(installFakeDesktop, { serverUrl: backend.url });
   const page = await context.newPage();
   await page.goto(`${backend.url}/?debug=1`);
   const form = page.getByTestId('sign-in');
@@ -130,6 +46,14 @@ test('desktop platform: the screen picker lists screens and windows and answers 
   await form.getByLabel('Email').fill(alice.email);
   await form.getByLabel('Password').fill(alice.password);
   await form.locator('button[type="submit"]').click();
+  // On the desktop platform the session goes to main; the page keeps no copy of the token.
+  await expect
+    .poll(() => page.evaluate(() => window.__fakeDesktop!.session))
+    .toMatchObject({ serverUrl: backend.url });
+  const saved = await page.evaluate(() => window.__fakeDesktop!.session!.token);
+  expect(await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }))).not.toContain(
+    saved,
+  );
   await page
     .locator(`[data-testid="person-row"][data-email="${bob.email}"]`)
     .getByTestId('call-video')

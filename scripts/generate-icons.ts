@@ -24,13 +24,16 @@ function hex(value: string, alpha = 255): Rgba {
 const circle = (cx: number, cy: number, r: number) => (x: number, y: number) =>
   Math.hypot(x - cx, y - cy) - r;
 
-function roundedSquare(inset: number, radius: number) {
+function roundedRect(cx: number, cy: number, width: number, height: number, radius: number) {
   return (x: number, y: number) => {
-    const qx = Math.abs(x - 0.5) - (0.5 - inset - radius);
-    const qy = Math.abs(y - 0.5) - (0.5 - inset - radius);
+    const qx = Math.abs(x - cx) - (width / 2 - radius);
+    const qy = Math.abs(y - cy) - (height / 2 - radius);
     return Math.hypot(Math.max(qx, 0), Math.max(qy, 0)) + Math.min(Math.max(qx, qy), 0) - radius;
   };
 }
+
+const roundedSquare = (inset: number, radius: number) =>
+  roundedRect(0.5, 0.5, 1 - 2 * inset, 1 - 2 * inset, radius);
 
 /**
  * A telephone handset: a thick arc (the handle) with a rounded ear- and mouthpiece at its ends, tilted the
@@ -123,13 +126,26 @@ function encodePng(size: number, rgba: Buffer): Buffer {
 
 const WHITE = hex('#ffffff');
 const RED = hex('#dc2626');
-const TRAY_COLORS = { idle: '#64748b', ringing: '#16a34a', 'in-call': '#2563eb', missed: '#64748b' } as const;
+const TRAY_COLORS = {
+  idle: '#64748b',
+  ringing: '#16a34a',
+  'in-call': '#2563eb',
+  sharing: '#dc2626',
+  missed: '#64748b',
+} as const;
 
 function trayLayers(state: keyof typeof TRAY_COLORS): Layer[] {
-  const layers: Layer[] = [
-    { distance: circle(0.5, 0.5, 0.47), color: hex(TRAY_COLORS[state]) },
-    { distance: handset(0.5, 0.5, 0.78), color: WHITE },
-  ];
+  const background = { distance: circle(0.5, 0.5, 0.47), color: hex(TRAY_COLORS[state]) };
+  if (state === 'sharing') {
+    // A monitor: the screen is being shared.
+    return [
+      background,
+      { distance: roundedRect(0.5, 0.45, 0.58, 0.4, 0.06), color: WHITE },
+      { distance: roundedRect(0.5, 0.45, 0.44, 0.26, 0.02), color: hex(TRAY_COLORS.sharing) },
+      { distance: roundedRect(0.5, 0.73, 0.3, 0.07, 0.03), color: WHITE },
+    ];
+  }
+  const layers: Layer[] = [background, { distance: handset(0.5, 0.5, 0.78), color: WHITE }];
   if (state === 'missed') {
     layers.push(
       { distance: circle(0.78, 0.22, 0.24), color: WHITE },

@@ -6,11 +6,12 @@
 import { EventEmitter } from 'node:events';
 import type * as NodeEvents from 'node:events';
 import type * as NodePath from 'node:path';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INVOKE_CHANNELS } from '../shared/ipc.ts';
+import { applicationMenuTemplate } from './windows/applicationMenu.ts';
 
 const fake = vi.hoisted(() => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- vi.hoisted runs before imports
@@ -22,6 +23,17 @@ const fake = vi.hoisted(() => {
     ipcHandlers: new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>(),
     protocolHandler: null as null | ((request: { url: string }) => Promise<Response>),
     displayMediaHandler: null as null | ((request: unknown, callback: (streams: unknown) => void) => void),
+    permissionRequestHandler: null as
+      | null
+      | ((
+          contents: unknown,
+          permission: string,
+          callback: (granted: boolean) => void,
+          details: unknown,
+        ) => void),
+    applicationMenu: null as unknown,
+    openedExternally: [] as string[],
+    dialogs: [] as Array<{ message: string; detail?: string }>,
     windows: [] as Array<InstanceType<typeof FakeWindow>>,
     trayTooltips: [] as string[],
     shortcuts: new Map<string, () => void>(),
@@ -32,17 +44,23 @@ const fake = vi.hoisted(() => {
     readonly id = nextId++;
     readonly sent: Array<[string, unknown]> = [];
     url = '';
+    reloads = 0;
     send(channel: string, payload: unknown) {
       this.sent.push([channel, payload]);
     }
     isDestroyed() {
       return false;
     }
+    reloadIgnoringCache() {
+      this.reloads++;
+    }
   }
   class FakeWindow extends Emitter {
     readonly webContents = new FakeWebContents();
     readonly options: Record<string, unknown>;
     visible = false;
+    destroyed = false;
+    contentProtection = false;
     constructor(options: Record<string, unknown>) {
       super();
       this.options = options;
@@ -68,12 +86,23 @@ const fake = vi.hoisted(() => {
       this.visible = true;
     }
     isDestroyed() {
-      return false;
+      return this.destroyed;
+    }
+    destroy() {
+      this.destroyed = true;
+      state.windows.splice(state.windows.indexOf(this), 1);
     }
     isMaximized() {
       return false;
     }
-    setContentProtection() {}
+    setContentProtection(on: boolean) {
+      this.contentProtection = on;
+    }
+    setAlwaysOnTop() {}
+    setVisibleOnAllWorkspaces() {}
+    showInactive() {
+      this.visible = true;
+    }
     maximize() {}
     flashFrame() {}
     isFocused() {
@@ -105,7 +134,8 @@ const fake = vi.hoisted(() => {
     protocol: {
       handle: (_scheme: string, handler: typeof state.protocolHandler) => (state.protocolHandler = handler),
     },
-    setPermissionRequestHandler() {},
+    setPermissionRequestHandler: (handler: typeof state.permissionRequestHandler) =>
+      (state.permissionRequestHandler = handler),
     setPermissionCheckHandler() {},
     setDisplayMediaRequestHandler: (handler: typeof state.displayMediaHandler) =>
       (state.displayMediaHandler = handler),
@@ -131,7 +161,10 @@ const fake = vi.hoisted(() => {
       }
       setContextMenu() {}
     },
-    Menu: { buildFromTemplate: (template: unknown) => template },
+    Menu: {
+      buildFromTemplate: (template: unknown) => template,
+      setApplicationMenu: (menu: unknown) => (state.applicationMenu = menu),
+    },
     nativeImage: { createFromPath: (file: string) => ({ file }) },
     Notification: Object.assign(class extends Emitter {}, { isSupported: () => false }),
     globalShortcut: {
@@ -141,13 +174,39 @@ const fake = vi.hoisted(() => {
       ),
       unregister: (accelerator: string) => state.shortcuts.delete(accelerator),
     },
-    desktopCapturer: { getSources: async () => [] },
+    desktopCapturer: {
+      getSources: async () => [
+        {
+          id: 'screen:0:0',
+          name: 'Entire screen',
+          thumbnail: { isEmpty: () => false, toDataURL: () => 'data:image/png;base64,AAAA' },
+          appIcon: null,
+        },
+      ],
+    },
     systemPreferences: { getMediaAccessStatus: () => 'granted' },
     webContents: {
       fromFrame: (frame: { contents: unknown }) => frame.contents,
+      fromId: (id: number) => state.windows.find((w) => w.webContents.id === id)?.webContents,
     },
-    shell: { openExternal: async () => {} },
-    dialog: { showMessageBox: async () => ({ response: 1 }) },
+    shell: { openExternal: async (url: string) => void state.openedExternally.push(url) },
+    dialog: {
+      // The user answers "Open link" / the first button.
+      showMessageBox: async (...args: unknown[]) => {
+        state.dialogs.push(args.at(-1) as { message: string; detail?: string });
+        return { response: 0 };
+      },
+    },
+    // A stand-in for the OS keyring: reversible, but never the plain text.
+    safeStorage: {
+      isAsyncEncryptionAvailable: async () => true,
+      encryptStringAsync: async (text: string) => Buffer.from(text, 'utf8').map((b) => b ^ 0x5a),
+      decryptStringAsync: async (data: Buffer) => ({
+        result: Buffer.from(data.map((b) => b ^ 0x5a)).toString('utf8'),
+        shouldReEncrypt: false,
+      }),
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+    },
   };
   return { state, electron };
 });
@@ -254,6 +313,11 @@ describe('main process composition', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('<title>CallBridge</title>');
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+    // The configured server (here `npm start`'s, from CALLBRIDGE_SERVER_URL) and nothing else.
+    expect(response.headers.get('content-security-policy')).toContain(
+      "connect-src 'self' http://127.0.0.1:3999 ws://127.0.0.1:3999;",
+    );
+    expect((await state.protocolHandler!({ url: 'app://callbridge/assets/index.js.map' })).status).toBe(404);
     expect((await state.protocolHandler!({ url: 'app://callbridge/..%2F..%2Fetc%2Fpasswd' })).status).toBe(
       403,
     );
@@ -274,6 +338,130 @@ describe('main process composition', () => {
       callback,
     );
     expect(callback).toHaveBeenCalledWith(null);
+  });
+
+  it('installs the application menu (a development run keeps Reload and DevTools)', () => {
+    expect(state.applicationMenu).toEqual(
+      applicationMenuTemplate({ platform: process.platform, isPackaged: false }),
+    );
+    expect(mainWindow().options.webPreferences).toMatchObject({ devTools: true });
+  });
+
+  describe('screen sharing', () => {
+    const appFrame = () => ({
+      url: 'app://callbridge/index.html',
+      parent: null,
+      contents: mainWindow().webContents,
+    });
+    const indicator = () => state.windows.find((w) => String(w.options.title).startsWith('You are sharing'));
+
+    it('opens the picker only after a click in the app, and shows main’s own indicator until the share ends', async () => {
+      const withoutClick = vi.fn();
+      state.displayMediaHandler!(
+        { frame: appFrame(), userGesture: false, videoRequested: true, audioRequested: false },
+        withoutClick,
+      );
+      expect(withoutClick).toHaveBeenCalledWith(null);
+
+      const granted = vi.fn();
+      state.displayMediaHandler!(
+        { frame: appFrame(), userGesture: true, videoRequested: true, audioRequested: false },
+        granted,
+      );
+      const request = await vi.waitFor(() => {
+        const sent = mainWindow().webContents.sent.find(
+          ([channel]) => channel === 'desktop:screen-picker:request',
+        );
+        if (!sent) throw new Error('no picker request yet');
+        return sent[1] as { requestId: string };
+      });
+      expect(indicator()).toBeUndefined();
+      await invoke('desktop:screen-picker:choose', { requestId: request.requestId, sourceId: 'screen:0:0' });
+      expect(granted).toHaveBeenCalledWith({ video: { id: 'screen:0:0', name: 'Entire screen' } });
+
+      const shown = indicator()!;
+      expect(shown.contentProtection).toBe(true);
+      expect(shown.options).toMatchObject({ alwaysOnTop: true, webPreferences: { javascript: false } });
+      expect(decodeURIComponent(shown.webContents.url)).toContain('You are sharing Entire screen');
+      expect(state.trayTooltips.at(-1)).toContain('Sharing Entire screen');
+
+      // Stop in the indicator asks the page to end its share; the indicator goes once the page says it did.
+      shown.webContents.emit('will-navigate', {
+        url: 'app://callbridge/sharing-action/stop',
+        preventDefault() {},
+      });
+      expect(mainWindow().webContents.sent).toContainEqual(['desktop:screen-share:stop', {}]);
+      expect(indicator()).toBe(shown);
+      expect(await invoke('desktop:screen-share:ended')).toEqual({ ok: true, value: undefined });
+      expect(indicator()).toBeUndefined();
+      expect(state.trayTooltips.at(-1)).not.toContain('Sharing');
+    });
+
+    it('ends a capture that bypassed the picker (legacy getUserMedia) by reloading the page', () => {
+      vi.useFakeTimers();
+      try {
+        const reloads = mainWindow().webContents.reloads;
+        const granted = vi.fn();
+        state.permissionRequestHandler!(mainWindow().webContents, 'display-capture', granted, {
+          requestingUrl: 'app://callbridge/index.html',
+          isMainFrame: true,
+          mediaTypes: ['video'],
+        });
+        expect(granted).toHaveBeenCalledWith(true);
+        vi.advanceTimersByTime(3000);
+        expect(mainWindow().webContents.reloads).toBe(reloads + 1);
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+  });
+
+  it('keeps the session in main, encrypted on disk, for the configured server only', async () => {
+    const session = { serverUrl: 'http://127.0.0.1:3999', token: 'secret-session-token-123' };
+    expect(await invoke('desktop:session:save', session)).toEqual({ ok: true, value: { persisted: true } });
+    const file = path.join(state.userData, 'session.bin');
+    expect(readFileSync(file).toString('latin1')).not.toContain(session.token);
+    expect(await invoke('desktop:session:get')).toEqual({ ok: true, value: session });
+  });
+
+  it('switching servers signs out and reloads the page under the new server’s CSP', async () => {
+    const reloads = mainWindow().webContents.reloads;
+    expect(
+      await invoke('desktop:settings:update', { serverUrl: 'https://calls.example.org/' }),
+    ).toMatchObject({
+      ok: true,
+      value: { serverUrl: 'https://calls.example.org' },
+    });
+    await vi.waitFor(() => expect(mainWindow().webContents.reloads).toBe(reloads + 1));
+    expect(await invoke('desktop:session:get')).toEqual({ ok: true, value: null });
+    const response = await state.protocolHandler!({ url: 'app://callbridge/' });
+    expect(response.headers.get('content-security-policy')).toContain(
+      "connect-src 'self' https://calls.example.org wss://calls.example.org;",
+    );
+  });
+
+  it('opens links on the server directly and asks before opening any other', async () => {
+    const contents = Object.assign(new EventEmitter(), {
+      windowOpen: null as null | ((details: { url: string }) => { action: string }),
+      setWindowOpenHandler(handler: (details: { url: string }) => { action: string }) {
+        this.windowOpen = handler;
+      },
+    });
+    fake.electron.app.emit('web-contents-created', {}, contents);
+    expect(contents.windowOpen!({ url: 'https://calls.example.org/terms' })).toEqual({ action: 'deny' });
+    await vi.waitFor(() => expect(state.openedExternally).toEqual(['https://calls.example.org/terms']));
+    expect(state.dialogs).toEqual([]);
+
+    contents.windowOpen!({ url: 'https://elsewhere.example/x' });
+    contents.windowOpen!({ url: 'file:///etc/passwd' });
+    await vi.waitFor(() => expect(state.openedExternally).toHaveLength(2));
+    expect(state.dialogs).toEqual([
+      expect.objectContaining({
+        message: 'Open elsewhere.example in your browser?',
+        detail: 'https://elsewhere.example/x',
+      }),
+    ]);
+    expect(state.openedExternally[1]).toBe('https://elsewhere.example/x');
   });
 
   it('hides the window instead of closing it during a call', async () => {

@@ -52,6 +52,7 @@ describe('preload', () => {
       ['setCallPresence', { state: 'idle' }],
       ['notifyMissedCall', { callId: 'x' }],
       ['chooseScreenSource', { requestId: 'r', sourceId: null }],
+      ['saveSession', { serverUrl: 'https://calls.example.com', token: 't' }],
     ];
     for (const [method, payload] of calls) {
       bridge.invoked.length = 0;
@@ -63,7 +64,14 @@ describe('preload', () => {
       expect(isInvokeChannel(bridge.invoked[0]!.channel)).toBe(true);
       expect(bridge.invoked[0]!.args).toEqual([payload]);
     }
-    for (const method of ['getSettings', 'clearHistory', 'openScreenRecordingSettings'] as const) {
+    for (const method of [
+      'getSettings',
+      'clearHistory',
+      'openScreenRecordingSettings',
+      'loadSession',
+      'clearSession',
+      'reportScreenShareEnded',
+    ] as const) {
       bridge.invoked.length = 0;
       await api[method]!();
       expect(isInvokeChannel(bridge.invoked[0]!.channel)).toBe(true);
@@ -87,5 +95,12 @@ describe('preload', () => {
     unsubscribe();
     renderer.emit('desktop:shell-action', { sender: 'ipc-event' }, { type: 'toggle-mute' });
     expect(received).toEqual([[{ type: 'toggle-mute' }]]);
+
+    const stops: unknown[][] = [];
+    const stopListening = api.onScreenShareStopRequested!((...args: unknown[]) => stops.push(args));
+    renderer.emit('desktop:screen-share:stop', { sender: 'ipc-event' }, {});
+    stopListening();
+    renderer.emit('desktop:screen-share:stop', { sender: 'ipc-event' }, {});
+    expect(stops).toEqual([[]]);
   });
 });

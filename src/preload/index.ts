@@ -43,6 +43,8 @@ const api: DesktopApi = {
     subscribe('desktop:screen-picker:closed', ({ requestId }) => listener(requestId)),
   chooseScreenSource: (choice) => invoke('desktop:screen-picker:choose', choice),
   openScreenRecordingSettings: () => invoke('desktop:screen-picker:open-permission-settings'),
+  reportScreenShareEnded: () => invoke('desktop:screen-share:ended'),
+  onScreenShareStopRequested: (listener) => subscribe('desktop:screen-share:stop', () => listener()),
 
   listHistory: (query) => invoke('desktop:history:list', query),
   recordCall: (entry) => invoke('desktop:history:record', entry),
@@ -54,6 +56,10 @@ const api: DesktopApi = {
   getSettings: () => invoke('desktop:settings:get'),
   updateSettings: (patch) => invoke('desktop:settings:update', patch),
   onSettingsChanged: (listener) => subscribe('desktop:settings:changed', listener),
+
+  loadSession: () => invoke('desktop:session:get'),
+  saveSession: (session) => invoke('desktop:session:save', session),
+  clearSession: () => invoke('desktop:session:clear'),
 
   setCallPresence: (presence) => invoke('desktop:presence:set', presence),
   notifyMissedCall: (entry) => invoke('desktop:missed-call:notify', entry),

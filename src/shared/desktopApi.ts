@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { CallType } from './protocol.ts';
+import { ServerUrl } from './serverUrl.ts';
 
 /** IPC and platform results: never throw across the bridge. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
@@ -109,8 +110,19 @@ export const Settings = z.object({
   muteShortcut: z.string().max(100),
   /** Desktop only: hides the app's own windows from screen captures (other apps' and our own shares). */
   hideWindowsFromCapture: z.boolean().optional(),
+  /**
+   * Desktop only, present when an administrator's policy exists: which settings it fixes, or 'unreadable'
+   * when the policy exists but could not be read, in which case every setting is locked (fail closed).
+   */
+  policy: z
+    .object({
+      status: z.enum(['applied', 'unreadable']),
+      lockedKeys: z.array(z.string().max(50)).max(50),
+    })
+    .optional(),
 });
 export type Settings = z.infer<typeof Settings>;
+export type PolicyStatus = NonNullable<Settings['policy']>;
 
 export const DEFAULT_MUTE_SHORTCUT = 'CommandOrControl+Shift+M';
 
@@ -119,7 +131,7 @@ export const DEFAULT_MUTE_SHORTCUT = 'CommandOrControl+Shift+M';
  * and the desktop-only settings are each platform's own.
  */
 export const DEFAULT_SETTINGS: Readonly<
-  Omit<Settings, 'serverUrl' | 'serverUrlLocked' | 'hideWindowsFromCapture'>
+  Omit<Settings, 'serverUrl' | 'serverUrlLocked' | 'hideWindowsFromCapture' | 'policy'>
 > = {
   preferredMicrophoneId: null,
   preferredCameraId: null,
@@ -130,8 +142,28 @@ export const DEFAULT_SETTINGS: Readonly<
   launchAtLogin: false,
   muteShortcut: DEFAULT_MUTE_SHORTCUT,
 };
-export const SettingsPatch = Settings.omit({ serverUrlLocked: true }).partial();
+/** What the user may change: every setting but the read-only ones, the server parsed as ServerUrl. */
+export const SettingsPatch = Settings.omit({ serverUrlLocked: true, policy: true })
+  .extend({ serverUrl: ServerUrl.nullable() })
+  .partial();
 export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+/**
+ * The signed-in session: which server, and the token it issued. On the desktop it lives in the main
+ * process, encrypted at rest; the web client keeps it in the browser's localStorage (see webDesktopApi.ts).
+ */
+export const StoredSession = z.object({
+  serverUrl: z.url().max(2048),
+  token: z.string().min(1).max(4096),
+});
+export type StoredSession = z.infer<typeof StoredSession>;
+
+/** Whether a saved session survives a restart; when it does not, `reason` is the sentence to show. */
+export const SessionPersistence = z.union([
+  z.object({ persisted: z.literal(true) }),
+  z.object({ persisted: z.literal(false), reason: z.string().max(300) }),
+]);
+export type SessionPersistence = z.infer<typeof SessionPersistence>;
 
 export type Unsubscribe = () => void;
 
@@ -153,6 +185,11 @@ export interface DesktopApi {
   getSettings(): Promise<Result<Settings>>;
   updateSettings(patch: SettingsPatch): Promise<Result<Settings>>;
 
+  /** The session to restore at start, if any (only ever one for the configured server). */
+  loadSession(): Promise<Result<StoredSession | null>>;
+  saveSession(session: StoredSession): Promise<Result<SessionPersistence>>;
+  clearSession(): Promise<Result<void>>;
+
   /** Drives tray icon, ringing window/notification, badge and missed-call notifications. */
   setCallPresence(presence: CallPresence): Promise<Result<void>>;
   /** Reports a missed call (notification, badge, frame flash) unless notifications are off. */
@@ -166,4 +203,8 @@ export interface DesktopApi {
   openScreenRecordingSettings?(): Promise<Result<void>>;
   /** Settings changed outside the renderer (tray: Do Not Disturb, launch at login). */
   onSettingsChanged?(listener: (settings: Settings) => void): Unsubscribe;
+  /** One screen capture this page got ended (its last track stopped), so main's sharing indicator can go. */
+  reportScreenShareEnded?(): Promise<Result<void>>;
+  /** Stop was clicked in main's sharing indicator or tray: end the screen share. */
+  onScreenShareStopRequested?(listener: () => void): Unsubscribe;
 }

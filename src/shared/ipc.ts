@@ -14,9 +14,11 @@ import {
   HistoryQuery,
   ScreenPickerChoice,
   ScreenPickerRequest,
+  SessionPersistence,
   Settings,
   SettingsPatch,
   ShellAction,
+  StoredSession,
 } from './desktopApi.ts';
 
 /** Every channel carries this prefix so that a stray or foreign channel is recognisable at a glance. */
@@ -51,6 +53,7 @@ const NoValue = z.undefined();
 export const invokeChannels = {
   'desktop:screen-picker:choose': { request: ScreenPickerChoice, response: NoValue },
   'desktop:screen-picker:open-permission-settings': { request: NoPayload, response: NoValue },
+  'desktop:screen-share:ended': { request: NoPayload, response: NoValue },
   'desktop:history:list': { request: HistoryQuery, response: HistoryPageSchema },
   'desktop:history:record': { request: HistoryEntry, response: NoValue },
   'desktop:history:merge': {
@@ -62,6 +65,9 @@ export const invokeChannels = {
   'desktop:history:clear': { request: NoPayload, response: NoValue },
   'desktop:settings:get': { request: NoPayload, response: Settings },
   'desktop:settings:update': { request: SettingsPatch.strict(), response: Settings },
+  'desktop:session:get': { request: NoPayload, response: StoredSession.nullable() },
+  'desktop:session:save': { request: StoredSession.strict(), response: SessionPersistence },
+  'desktop:session:clear': { request: NoPayload, response: NoValue },
   'desktop:presence:set': { request: CallPresence, response: NoValue },
   'desktop:missed-call:notify': { request: MissedCallNotice, response: NoValue },
 } as const satisfies Record<`desktop:${string}`, { request: z.ZodType; response: z.ZodType }>;
@@ -84,6 +90,7 @@ export const eventChannels = {
   'desktop:screen-picker:request': ScreenPickerRequest,
   'desktop:screen-picker:sources': ScreenPickerRequest,
   'desktop:screen-picker:closed': z.object({ requestId: z.string() }),
+  'desktop:screen-share:stop': z.object({}),
   'desktop:shell-action': ShellAction,
   'desktop:settings:changed': Settings,
 } as const satisfies Record<`desktop:${string}`, z.ZodType>;

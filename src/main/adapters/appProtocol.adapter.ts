@@ -19,8 +19,8 @@ export function registerAppScheme(): void {
 export function serveAppProtocol(
   session: Session,
   webRoot: string,
-  /** The server the CSP restricts the page to (the administrator's), or null for any. */
-  lockedServerUrl: () => string | null,
+  /** The configured server, the only one the page's CSP lets it reach (none while null). */
+  serverUrl: () => string | null,
   log: Logger,
 ): void {
   session.protocol.handle(APP_SCHEME, async (request) => {
@@ -32,7 +32,7 @@ export function serveAppProtocol(
     }
     try {
       const body = await readFile(asset.filePath);
-      return new Response(body, { headers: appResponseHeaders(asset.contentType, lockedServerUrl()) });
+      return new Response(body, { headers: appResponseHeaders(asset.contentType, serverUrl()) });
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       if (!missing) log.error('app protocol: read failed', { error: errorMessage(error) });

@@ -8,8 +8,11 @@ import {
 } from 'electron';
 import type { Result } from '../../shared/desktopApi.ts';
 import { isTrustedSender } from '../ipc/registerIpc.ts';
+import type { Logger } from '../log.ts';
 import { fail, okVoid } from '../result.ts';
-import { isPermissionGranted } from '../security/permissions.ts';
+import type { CaptureGate } from '../security/captureGate.ts';
+import { displayMediaRefusal } from '../security/displayMedia.ts';
+import { permissionDecision } from '../security/permissions.ts';
 import {
   screenRecordingPermissionFrom,
   type PickerRenderer,
@@ -18,27 +21,33 @@ import {
 } from '../services/screenPicker.service.ts';
 import { sendEvent } from './windows.adapter.ts';
 
-export function installPermissionHandlers(session: Session, trustedWebContents: ReadonlySet<number>): void {
+export function installPermissionHandlers(
+  session: Session,
+  trustedWebContents: ReadonlySet<number>,
+  captureGate: CaptureGate,
+): void {
   session.setPermissionRequestHandler((contents, permission, callback, details) => {
-    callback(
-      isPermissionGranted({
-        kind: 'request',
-        permission,
-        requestingUrl: details.requestingUrl,
-        isMainFrame: details.isMainFrame,
-        fromAppWindow: trustedWebContents.has(contents.id),
-        mediaTypes: 'mediaTypes' in details ? (details.mediaTypes ?? []) : [],
-      }),
-    );
-  });
-  session.setPermissionCheckHandler((contents, permission, requestingOrigin, details) =>
-    isPermissionGranted({
-      kind: 'check',
+    const decision = permissionDecision({
+      kind: 'request',
       permission,
-      requestingUrl: details.requestingUrl ?? requestingOrigin,
+      requestingUrl: details.requestingUrl,
       isMainFrame: details.isMainFrame,
-      fromAppWindow: contents !== null && trustedWebContents.has(contents.id),
-    }),
+      fromAppWindow: trustedWebContents.has(contents.id),
+      mediaTypes: 'mediaTypes' in details ? (details.mediaTypes ?? []) : [],
+    });
+    // Before the callback: Electron may run the display-media handler from inside it.
+    if (decision === 'capture') captureGate.permissionGranted(contents.id);
+    callback(decision !== 'deny');
+  });
+  session.setPermissionCheckHandler(
+    (contents, permission, requestingOrigin, details) =>
+      permissionDecision({
+        kind: 'check',
+        permission,
+        requestingUrl: details.requestingUrl ?? requestingOrigin,
+        isMainFrame: details.isMainFrame,
+        fromAppWindow: contents !== null && trustedWebContents.has(contents.id),
+      }) === 'grant',
   );
 }
 
@@ -66,24 +75,32 @@ function pickerRenderer(contents: WebContents): PickerRenderer {
 }
 
 /**
- * Routes getDisplayMedia to the picker. Only the app's own main frame may capture; a request from anywhere
- * else is denied before any source is listed. The macOS system picker is not used: the app's picker is the
- * UX, and under Wayland the service lets the portal answer instead.
+ * Routes getDisplayMedia to the picker. Only a click in the app's own main frame may capture
+ * (displayMedia.ts); any other request is denied before a source is listed. The macOS system picker is not
+ * used: the app's picker is the UX, and under Wayland the service lets the portal answer instead.
  */
 export function installDisplayMediaHandler(
   session: Session,
   picker: ScreenPickerService,
   trustedWebContents: ReadonlySet<number>,
+  captureGate: CaptureGate,
+  log: Logger,
 ): void {
   session.setDisplayMediaRequestHandler(
     (request, callback) => {
       const frame = request.frame;
       const contents = frame ? webContents.fromFrame(frame) : undefined;
-      if (
-        !frame ||
-        !contents ||
-        !isTrustedSender({ sender: contents, senderFrame: frame }, trustedWebContents)
-      ) {
+      if (contents) captureGate.displayMediaRequested(contents.id);
+      const refusal = displayMediaRefusal({
+        fromAppMainFrame:
+          !!frame &&
+          !!contents &&
+          isTrustedSender({ sender: contents, senderFrame: frame }, trustedWebContents),
+        userGesture: request.userGesture,
+        videoRequested: request.videoRequested,
+      });
+      if (refusal || !contents) {
+        log.warn('screen capture denied', { reason: refusal ?? 'no frame' });
         callback(null);
         return;
       }

@@ -5,15 +5,19 @@ import {
   Menu,
   nativeImage,
   Notification,
+  shell,
   Tray,
   type BrowserWindow,
   type MenuItemConstructorOptions,
   type NativeImage,
 } from 'electron';
+import { errorMessage, type Logger } from '../log.ts';
+import { externalLinkDecision } from '../security/navigation.ts';
 import type { CallAlertPorts } from '../services/callAlerts.service.ts';
 import type { TrayAction, TrayIcon, TrayMenuItem } from '../services/trayModel.ts';
+import { applicationMenuTemplate } from '../windows/applicationMenu.ts';
 
-const TRAY_ICONS: readonly TrayIcon[] = ['idle', 'ringing', 'in-call', 'missed'];
+const TRAY_ICONS: readonly TrayIcon[] = ['idle', 'ringing', 'in-call', 'sharing', 'missed'];
 
 /** Loads resources/tray/<state>.png (with its @2x sibling picked up by nativeImage on HiDPI screens). */
 function loadTrayIcons(iconDir: string): Record<TrayIcon, NativeImage> {
@@ -130,4 +134,49 @@ export async function askToRestartForUpdate(version: string): Promise<boolean> {
     detail: 'Restart to finish updating. If you choose Later, the update is installed when you next quit.',
   });
   return response === 0;
+}
+
+export function installApplicationMenu(): void {
+  const template = applicationMenuTemplate({ platform: process.platform, isPackaged: app.isPackaged });
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemConstructorOptions[]));
+}
+
+/**
+ * Opens a web or mail link with the OS, asking first (in a dialog of the main process, which no page can
+ * draw over or click through) unless it is on the configured server's own origin.
+ */
+export function externalLinkOpener(options: {
+  serverUrl: () => string | null;
+  parent: () => BrowserWindow | null;
+  log: Logger;
+}): (url: string) => void {
+  const open = (url: string) =>
+    shell
+      .openExternal(url)
+      .catch((error: unknown) => options.log.warn('could not open link', { error: errorMessage(error) }));
+  return (url) => {
+    const decision = externalLinkDecision(url, options.serverUrl());
+    if (decision.action === 'deny') return;
+    if (decision.action === 'open') {
+      void open(decision.url);
+      return;
+    }
+    const isMail = decision.url.startsWith('mailto:');
+    const box = {
+      type: 'question' as const,
+      buttons: [isMail ? 'Write e-mail' : 'Open link', 'Cancel'],
+      defaultId: 1,
+      cancelId: 1,
+      message: isMail
+        ? `Write an e-mail to ${decision.destination}?`
+        : `Open ${decision.destination} in your browser?`,
+      detail: decision.url,
+    };
+    const parent = options.parent();
+    const asked =
+      parent && !parent.isDestroyed() ? dialog.showMessageBox(parent, box) : dialog.showMessageBox(box);
+    void asked.then(({ response }) => {
+      if (response === 0) void open(decision.url);
+    });
+  };
 }

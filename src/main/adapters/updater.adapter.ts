@@ -1,11 +1,20 @@
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import electronUpdater from 'electron-updater';
+import { errorMessage } from '../log.ts';
+import { bundledUpdateConfig, type BundledUpdateRead } from '../services/appUpdateConfig.ts';
 import type { UpdaterPort } from '../services/updater.service.ts';
 
-/** electron-builder writes app-update.yml next to the app when the build has a `publish` feed. */
-export function hasBundledUpdateFeed(): boolean {
-  return existsSync(path.join(process.resourcesPath, 'app-update.yml'));
+/** The app-update.yml electron-builder writes into the resources when the build has a `publish` feed. */
+export function readBundledUpdateConfig(): BundledUpdateRead {
+  let text: string;
+  try {
+    text = readFileSync(path.join(process.resourcesPath, 'app-update.yml'), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' };
+    return { status: 'unreadable', problem: `app-update.yml: ${errorMessage(error)}` };
+  }
+  return bundledUpdateConfig(text);
 }
 
 /** Only called when updating is on: reading `autoUpdater` instantiates the platform's updater. */

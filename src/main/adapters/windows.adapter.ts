@@ -1,12 +1,18 @@
-import { app, BrowserWindow, screen, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, screen, type WebContents } from 'electron';
 import { APP_ORIGIN, type EventChannel, type EventPayload } from '../../shared/ipc.ts';
-import { errorMessage, type Logger } from '../log.ts';
 import { navigationDecision, windowOpenDecision } from '../security/navigation.ts';
 import type { CallAlertPorts, RingingCall } from '../services/callAlerts.service.ts';
 import type { SettingsService } from '../services/settings.service.ts';
+import type { SharingIndicatorPorts, SharingView } from '../services/sharingIndicator.service.ts';
 import type { TrayAction } from '../services/trayModel.ts';
 import { ringingActionFromUrl, ringingPageUrl } from '../windows/ringingPage.ts';
-import { mainWindowOptions, restorableBounds, ringingWindowOptions } from '../windows/windowOptions.ts';
+import { isStopSharingUrl, sharingIndicatorPageUrl } from '../windows/sharingIndicatorPage.ts';
+import {
+  mainWindowOptions,
+  restorableBounds,
+  ringingWindowOptions,
+  sharingIndicatorWindowOptions,
+} from '../windows/windowOptions.ts';
 
 export function sendEvent<C extends EventChannel>(
   contents: WebContents,
@@ -16,21 +22,16 @@ export function sendEvent<C extends EventChannel>(
   if (!contents.isDestroyed()) contents.send(channel, payload);
 }
 
-function openExternally(url: string | null, log: Logger): void {
-  if (url)
-    shell
-      .openExternal(url)
-      .catch((error: unknown) => log.warn('could not open link', { error: errorMessage(error) }));
-}
-
 /**
  * Applies to every webContents the app ever has (windows, devtools, anything a bug might create): no
- * window.open, no <webview>, no navigation away from the app. Web links go to the user's browser.
+ * window.open, no <webview>, no navigation away from the app. Web and mail links go to `openLink` (the
+ * user's browser or mail program, after asking; see shell.adapter.ts).
  */
-export function lockDownAllWebContents(log: Logger): void {
+export function lockDownAllWebContents(openLink: (url: string) => void): void {
   app.on('web-contents-created', (_event, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      openExternally(windowOpenDecision(url).openExternally, log);
+      const external = windowOpenDecision(url).openExternally;
+      if (external) openLink(external);
       return { action: 'deny' };
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
@@ -38,9 +39,26 @@ export function lockDownAllWebContents(log: Logger): void {
       const decision = navigationDecision(event.url);
       if (decision.allow) return;
       event.preventDefault();
-      openExternally(decision.openExternally, log);
+      if (decision.openExternally) openLink(decision.openExternally);
     });
   });
+}
+
+/** Windows hidden from captures whatever the setting (the sharing indicator). */
+const alwaysHiddenFromCapture = new WeakSet<BrowserWindow>();
+
+/** The "hide CallBridge from screen shares" setting, applied to every window of the app. */
+export function applyHideFromCapture(hide: boolean): void {
+  for (const win of BrowserWindow.getAllWindows())
+    if (!win.isDestroyed()) win.setContentProtection(hide || alwaysHiddenFromCapture.has(win));
+}
+
+/** Reloads the page of one of the app's windows: every capture and connection it held ends with it. */
+export function reloadWebContents(webContentsId: number): void {
+  const win = BrowserWindow.getAllWindows().find(
+    (w) => !w.isDestroyed() && w.webContents.id === webContentsId,
+  );
+  win?.webContents.reloadIgnoringCache();
 }
 
 export interface MainWindowOptions {
@@ -54,6 +72,7 @@ export interface MainWindowOptions {
   /** The renderer went away (closed, crashed, navigated): cancel what it had open. */
   onRendererGone(webContentsId: number): void;
   startHidden: boolean;
+  devTools: boolean;
 }
 
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
@@ -63,7 +82,12 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
     screen.getAllDisplays().map((d) => d.workArea),
   );
   const win = new BrowserWindow(
-    mainWindowOptions({ preloadPath: options.preloadPath, bounds: saved, iconPath: options.iconPath }),
+    mainWindowOptions({
+      preloadPath: options.preloadPath,
+      bounds: saved,
+      iconPath: options.iconPath,
+      devTools: options.devTools,
+    }),
   );
   const contentsId = win.webContents.id;
   options.trustedWebContents.add(contentsId);
@@ -127,5 +151,36 @@ export function ringingWindowPort(
       void win.loadURL(ringingPageUrl(call));
     },
     close,
+  };
+}
+
+/**
+ * The sharing indicator window (see sharingIndicator.service.ts). Always hidden from captures, whatever
+ * the "hide CallBridge from screen shares" setting: it would otherwise be in every full-screen share it
+ * announces. Its windows also never appear in the picker, which leaves out all of the app's own windows.
+ */
+export function sharingIndicatorPort(onStop: () => void): SharingIndicatorPorts['indicator'] {
+  let current: BrowserWindow | null = null;
+  return {
+    show(view: SharingView) {
+      if (!current || current.isDestroyed()) {
+        const win = new BrowserWindow(sharingIndicatorWindowOptions(screen.getPrimaryDisplay().workArea));
+        current = win;
+        alwaysHiddenFromCapture.add(win);
+        win.setContentProtection(true);
+        win.setAlwaysOnTop(true, 'screen-saver');
+        win.setVisibleOnAllWorkspaces(true, { visibleOnFullScreen: true });
+        win.webContents.on('will-navigate', (event) => {
+          event.preventDefault();
+          if (isStopSharingUrl(event.url)) onStop();
+        });
+        win.once('ready-to-show', () => win.showInactive());
+      }
+      void current.loadURL(sharingIndicatorPageUrl(view));
+    },
+    close() {
+      if (current && !current.isDestroyed()) current.destroy();
+      current = null;
+    },
   };
 }

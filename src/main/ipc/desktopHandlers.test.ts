@@ -7,6 +7,7 @@ import { openHistoryDatabase } from '../db/historyDb.ts';
 import type { Logger } from '../log.ts';
 import { okVoid } from '../result.ts';
 import { CallAlertsService } from '../services/callAlerts.service.ts';
+import { SessionStore } from '../services/sessionStore.service.ts';
 import { SettingsService } from '../services/settings.service.ts';
 import { createDesktopHandlers } from './desktopHandlers.ts';
 import { createIpcRouter, type IpcRouter } from './registerIpc.ts';
@@ -31,6 +32,7 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
   let router: IpcRouter;
   let badge: number;
   let onIdle: ReturnType<typeof vi.fn<() => void>>;
+  let sharingEnded: number[];
 
   const invoke = <C extends InvokeChannel>(
     channel: C,
@@ -43,7 +45,7 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
     const store = new Map<string, unknown>();
     const settings = new SettingsService({
       store: { get: (k) => store.get(k), set: (k, v) => void store.set(k, v) },
-      policy: { serverUrl: 'https://calls.corp.example' },
+      policy: { status: 'applied', location: 'test', policy: { serverUrl: 'https://calls.corp.example' } },
       defaultServerUrl: null,
       log,
     });
@@ -53,7 +55,7 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
       ringingWindow: { show: () => {}, close: () => {} },
       notifications: { missedCall: () => {} },
       attention: { setMissedCount: (n) => (badge = n), request: () => {} },
-      shell: { dispatch: () => {}, showMainWindow: () => {}, quit: () => {} },
+      shell: { dispatch: () => {}, showMainWindow: () => {}, stopSharing: () => {}, quit: () => {} },
       missedCalls: {
         unseen: (limit) => history.unseenMissed(limit),
         unseenCount: () => history.unseenMissedCount(),
@@ -62,11 +64,32 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
       settings,
     });
     onIdle = vi.fn<() => void>();
+    sharingEnded = [];
+    const vault = new Map<string, Buffer>();
+    const sessions = new SessionStore({
+      safeStorage: {
+        isAsyncEncryptionAvailable: async () => true,
+        encryptStringAsync: async (text) => Buffer.from(text).reverse(),
+        decryptStringAsync: async (data) => ({
+          result: Buffer.from(data).reverse().toString(),
+          shouldReEncrypt: false,
+        }),
+        selectedStorageBackend: () => null,
+      },
+      file: {
+        read: async () => vault.get('session') ?? null,
+        write: async (data) => void vault.set('session', data),
+        remove: async () => void vault.delete('session'),
+      },
+      log,
+    });
     const handlers = createDesktopHandlers({
       picker: { choose: () => okVoid },
+      sharing: { captureEnded: (id) => sharingEnded.push(id) },
       history,
       alerts,
       settings,
+      sessions,
       openScreenRecordingSettings: async () => okVoid,
       onIdle,
     });
@@ -119,6 +142,31 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
         error: { code: 'locked' },
       },
     );
+  });
+
+  it('keeps a session for the configured server only, and hands it back', async () => {
+    const session = { serverUrl: 'https://calls.corp.example/', token: 'jwt.for.corp' };
+    expect(await invoke('desktop:session:get')).toEqual({ ok: true, value: null });
+    expect(await invoke('desktop:session:save', session)).toEqual({ ok: true, value: { persisted: true } });
+    expect(await invoke('desktop:session:get')).toEqual({
+      ok: true,
+      value: { serverUrl: 'https://calls.corp.example', token: 'jwt.for.corp' },
+    });
+    expect(await invoke('desktop:session:save', { serverUrl: 'https://evil.example', token: 'x' })).toEqual({
+      ok: false,
+      error: { code: 'bad_request', message: 'serverUrl: not the configured server' },
+    });
+    expect(await invoke('desktop:session:save', { ...session, token: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_request' },
+    });
+    expect(await invoke('desktop:session:clear')).toEqual({ ok: true, value: undefined });
+    expect(await invoke('desktop:session:get')).toEqual({ ok: true, value: null });
+  });
+
+  it('tells the sharing indicator which window’s capture ended', async () => {
+    expect(await invoke('desktop:screen-share:ended')).toEqual({ ok: true, value: undefined });
+    expect(sharingEnded).toEqual([1]);
   });
 
   it('runs deferred work when the call state returns to idle', async () => {

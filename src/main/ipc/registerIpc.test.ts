@@ -56,6 +56,10 @@ function setup() {
     'desktop:history:clear': track('desktop:history:clear', okVoid),
     'desktop:settings:get': track('desktop:settings:get', ok(SETTINGS)),
     'desktop:settings:update': track('desktop:settings:update', ok(SETTINGS)),
+    'desktop:session:get': track('desktop:session:get', ok(null)),
+    'desktop:session:save': track('desktop:session:save', ok({ persisted: true as const })),
+    'desktop:session:clear': track('desktop:session:clear', okVoid),
+    'desktop:screen-share:ended': track('desktop:screen-share:ended', okVoid),
     'desktop:presence:set': track('desktop:presence:set', okVoid),
     'desktop:missed-call:notify': track('desktop:missed-call:notify', okVoid),
   } satisfies IpcHandlers;

@@ -52,10 +52,22 @@ describe('app:// protocol', () => {
     expect(appResponseHeaders('text/html', null)).toMatchObject({ 'X-Content-Type-Options': 'nosniff' });
   });
 
-  it('lets the page reach only the administrator’s server when one is fixed, any server otherwise', () => {
+  it('lets the page reach only the configured server, over https/wss (or http/ws on this machine)', () => {
     expect(contentSecurityPolicy('https://calls.example.org:8443/base')).toContain(
       "connect-src 'self' https://calls.example.org:8443 wss://calls.example.org:8443;",
     );
-    expect(contentSecurityPolicy(null)).toContain("connect-src 'self' http: https: ws: wss:;");
+    expect(contentSecurityPolicy('http://127.0.0.1:3000')).toContain(
+      "connect-src 'self' http://127.0.0.1:3000 ws://127.0.0.1:3000;",
+    );
+    // No server yet, or one no longer acceptable (saved by an older version): the page reaches nothing.
+    expect(contentSecurityPolicy(null)).toContain("connect-src 'self';");
+    expect(contentSecurityPolicy('http://calls.example.org')).toContain("connect-src 'self';");
+    for (const csp of [contentSecurityPolicy(null), contentSecurityPolicy('https://calls.example.org')]) {
+      expect(csp).not.toMatch(/(^|\s)(https?|wss?):(\s|;)/);
+    }
+  });
+
+  it('does not serve source maps', () => {
+    expect(resolveAppAsset(root, 'app://callbridge/assets/index-abc.js.map').status).toBe(404);
   });
 });

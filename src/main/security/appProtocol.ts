@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { APP_HOST } from '../../shared/ipc.ts';
+import { serverConnectOrigins } from '../../shared/serverUrl.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -12,7 +13,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
   '.jpg': 'image/jpeg',
@@ -36,7 +36,8 @@ const refuse = (status: 400 | 403 | 404): AppAsset => ({ status, filePath: null,
 /**
  * Maps a request URL to a file under `webRoot`. Paths that would leave it (../, encoded %2e%2e%2f, a
  * backslash on Windows) are refused; paths without an extension are routes of the single-page app and get
- * index.html.
+ * index.html. Only the types above are served: source maps (.map) among others are not, so a build that
+ * accidentally contains them still does not hand the app's sources to whatever runs in the page.
  */
 export function resolveAppAsset(webRoot: string, requestUrl: string): AppAsset {
   let url: URL;
@@ -61,27 +62,16 @@ export function resolveAppAsset(webRoot: string, requestUrl: string): AppAsset {
   return contentType ? { status: 200, filePath, contentType } : refuse(404);
 }
 
-/** The origins a server URL is reached at: its HTTP origin and the matching WebSocket origin (socket.io). */
-function serverOrigins(serverUrl: string): string[] {
-  try {
-    const url = new URL(serverUrl);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return [];
-    const ws = `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`;
-    return [url.origin, ws];
-  } catch {
-    return [];
-  }
-}
-
 /**
  * The renderer's Content-Security-Policy: its own scripts and styles only, no eval, no plugins, no framing.
- * Network access: when an administrator fixed the server, that server only; otherwise any http(s)/ws(s)
- * server, because the user types the server's address on the sign-in form and it is contacted before it is
- * saved. Thumbnails and avatars arrive as data: URLs; media elements play MediaStreams.
+ * Network access: the configured server only (its https origin and the wss origin socket.io upgrades to, or
+ * http/ws for a development server on this machine), and nothing at all before a server is configured.
+ * The policy is computed for every response, so the page loaded after the server setting changes (main
+ * reloads it) follows the new server. Thumbnails and avatars arrive as data: URLs; media elements play
+ * MediaStreams.
  */
-export function contentSecurityPolicy(lockedServerUrl: string | null): string {
-  const servers =
-    lockedServerUrl === null ? ['http:', 'https:', 'ws:', 'wss:'] : serverOrigins(lockedServerUrl);
+export function contentSecurityPolicy(serverUrl: string | null): string {
+  const origins = serverUrl === null ? null : serverConnectOrigins(serverUrl);
   return [
     "default-src 'none'",
     "script-src 'self'",
@@ -89,7 +79,7 @@ export function contentSecurityPolicy(lockedServerUrl: string | null): string {
     "img-src 'self' data: blob:",
     "media-src 'self' blob: mediastream:",
     "font-src 'self'",
-    ["connect-src 'self'", ...servers].join(' '),
+    ["connect-src 'self'", ...(origins ? [origins.http, origins.ws] : [])].join(' '),
     "worker-src 'self'",
     "manifest-src 'self'",
     "base-uri 'none'",
@@ -99,13 +89,10 @@ export function contentSecurityPolicy(lockedServerUrl: string | null): string {
   ].join('; ');
 }
 
-export function appResponseHeaders(
-  contentType: string,
-  lockedServerUrl: string | null,
-): Record<string, string> {
+export function appResponseHeaders(contentType: string, serverUrl: string | null): Record<string, string> {
   return {
     'Content-Type': contentType,
-    'Content-Security-Policy': contentSecurityPolicy(lockedServerUrl),
+    'Content-Security-Policy': contentSecurityPolicy(serverUrl),
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
   };

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
-import { isPermissionGranted, type PermissionQuery } from './permissions.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CaptureGate } from './captureGate.ts';
+import { displayMediaRefusal } from './displayMedia.ts';
+import { permissionDecision, type PermissionQuery } from './permissions.ts';
 
 const fromApp = {
   requestingUrl: 'app://callbridge/index.html',
@@ -16,25 +18,29 @@ const request = (permission: string, mediaTypes: Array<'audio' | 'video'> = []):
 
 describe('permission policy', () => {
   it('grants camera and microphone to the app’s own page', () => {
-    expect(isPermissionGranted(request('media', ['audio']))).toBe(true);
-    expect(isPermissionGranted(request('media', ['audio', 'video']))).toBe(true);
-    expect(isPermissionGranted({ ...fromApp, kind: 'check', permission: 'media' })).toBe(true);
-    expect(isPermissionGranted(request('speaker-selection'))).toBe(true);
+    expect(permissionDecision(request('media', ['audio']))).toBe('grant');
+    expect(permissionDecision(request('media', ['audio', 'video']))).toBe('grant');
+    expect(permissionDecision({ ...fromApp, kind: 'check', permission: 'media' })).toBe('grant');
+    expect(permissionDecision(request('speaker-selection'))).toBe('grant');
   });
 
-  it('refuses desktop capture outside the picker (a media request for neither camera nor microphone)', () => {
-    expect(isPermissionGranted(request('media', []))).toBe(false);
-    expect(isPermissionGranted(request('display-capture'))).toBe(false);
-    expect(isPermissionGranted({ ...fromApp, kind: 'check', permission: 'display-capture' })).toBe(false);
+  it('answers every screen-capture request (Electron 45 and the older shape) as a gated capture', () => {
+    // getDisplayMedia and the legacy chromeMediaSource getUserMedia look the same here.
+    expect(permissionDecision(request('display-capture', ['video']))).toBe('capture');
+    expect(permissionDecision(request('display-capture', ['video', 'audio']))).toBe('capture');
+    expect(permissionDecision(request('media', []))).toBe('capture');
+    // A check never grants capture.
+    expect(permissionDecision({ ...fromApp, kind: 'check', permission: 'display-capture' })).toBe('deny');
   });
 
-  it('refuses camera and microphone to anything but the app’s main frame in its own window', () => {
-    const media = request('media', ['audio', 'video']);
-    expect(isPermissionGranted({ ...media, requestingUrl: 'https://evil.example/' })).toBe(false);
-    expect(isPermissionGranted({ ...media, requestingUrl: 'app://other/' })).toBe(false);
-    expect(isPermissionGranted({ ...media, requestingUrl: 'file:///tmp/x.html' })).toBe(false);
-    expect(isPermissionGranted({ ...media, isMainFrame: false })).toBe(false);
-    expect(isPermissionGranted({ ...media, fromAppWindow: false })).toBe(false);
+  it('denies capture and devices to anything but the app’s main frame in its own window', () => {
+    for (const query of [request('media', ['audio', 'video']), request('display-capture', ['video'])]) {
+      expect(permissionDecision({ ...query, requestingUrl: 'https://evil.example/' })).toBe('deny');
+      expect(permissionDecision({ ...query, requestingUrl: 'app://other/' })).toBe('deny');
+      expect(permissionDecision({ ...query, requestingUrl: 'file:///tmp/x.html' })).toBe('deny');
+      expect(permissionDecision({ ...query, isMainFrame: false })).toBe('deny');
+      expect(permissionDecision({ ...query, fromAppWindow: false })).toBe('deny');
+    }
   });
 
   it('denies everything else, even to the app', () => {
@@ -46,8 +52,68 @@ describe('permission policy', () => {
       'hid',
       'midiSysex',
       'openExternal',
+      'window-management',
     ]) {
-      expect(isPermissionGranted(request(permission))).toBe(false);
+      expect(permissionDecision(request(permission))).toBe('deny');
     }
+  });
+});
+
+describe('capture gate: a capture permission must be followed by the display-media handler', () => {
+  afterEach(() => vi.useRealTimers());
+
+  function gate() {
+    vi.useFakeTimers();
+    const unexpected: number[] = [];
+    return {
+      gate: new CaptureGate({ onUnexpectedCapture: (id) => unexpected.push(id), timeoutMs: 1000 }),
+      unexpected,
+    };
+  }
+
+  it('lets getDisplayMedia through: the grant is followed by the display-media request', () => {
+    const { gate: g, unexpected } = gate();
+    g.permissionGranted(7);
+    g.displayMediaRequested(7);
+    vi.advanceTimersByTime(5000);
+    expect(unexpected).toEqual([]);
+  });
+
+  it('catches the legacy path: a grant the display-media handler never follows', () => {
+    const { gate: g, unexpected } = gate();
+    g.permissionGranted(7);
+    g.permissionGranted(7);
+    g.displayMediaRequested(7);
+    vi.advanceTimersByTime(999);
+    expect(unexpected).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(unexpected).toEqual([7]);
+  });
+
+  it('does not let one window’s display-media request cover another’s grant', () => {
+    const { gate: g, unexpected } = gate();
+    g.permissionGranted(7);
+    g.displayMediaRequested(8);
+    vi.advanceTimersByTime(1000);
+    expect(unexpected).toEqual([7]);
+  });
+
+  it('forgets what a window that went away was granted', () => {
+    const { gate: g, unexpected } = gate();
+    g.permissionGranted(7);
+    g.rendererGone(7);
+    vi.advanceTimersByTime(1000);
+    expect(unexpected).toEqual([]);
+  });
+});
+
+describe('display-media requests', () => {
+  const ask = { fromAppMainFrame: true, userGesture: true, videoRequested: true };
+
+  it('reach the picker only from a click in the app’s own main frame', () => {
+    expect(displayMediaRefusal(ask)).toBeNull();
+    expect(displayMediaRefusal({ ...ask, userGesture: false })).toBe('no user gesture');
+    expect(displayMediaRefusal({ ...ask, fromAppMainFrame: false })).toBe('not the app’s main frame');
+    expect(displayMediaRefusal({ ...ask, videoRequested: false })).toBe('no video requested');
   });
 });

@@ -26,6 +26,7 @@ class World {
   attentionRequests = 0;
   dispatched: ShellAction[] = [];
   mainWindowShown = 0;
+  stopSharingClicks = 0;
   quit = false;
   /** The history database: unseen missed calls, newest first, and every callId it holds. */
   dbUnseenMissed: MissedCallSummary[] = [];
@@ -49,6 +50,7 @@ class World {
       shell: {
         dispatch: (action) => this.dispatched.push(action),
         showMainWindow: () => this.mainWindowShown++,
+        stopSharing: () => this.stopSharingClicks++,
         quit: () => (this.quit = true),
       },
       missedCalls: {
@@ -236,6 +238,23 @@ describe('CallAlertsService', () => {
       world.service.settingsChanged();
       expect(() => world.click('Do Not Disturb')).toThrow(/disabled/);
     });
+  });
+
+  it('shows a screen share in the tray, above the call, with a way to stop it', () => {
+    world.service.setPresence({ state: 'in-call', callId: CALL_A, title: 'Alice' });
+    world.service.setSharing({ label: 'Quarterly plan — Editor', stopping: false });
+    expect(world.tray).toMatchObject({
+      icon: 'sharing',
+      tooltip: 'CallBridge — Sharing Quarterly plan — Editor — In call: Alice',
+    });
+    world.click('Stop sharing Quarterly plan — Editor');
+    expect(world.stopSharingClicks).toBe(1);
+
+    world.service.setSharing({ label: 'Quarterly plan — Editor', stopping: true });
+    expect(() => world.click('Stop sharing Quarterly plan — Editor')).toThrow(/disabled/);
+    world.service.setSharing(null);
+    expect(world.tray).toMatchObject({ icon: 'in-call', tooltip: 'CallBridge — In call: Alice' });
+    expect(world.menuItem('Stop sharing Quarterly plan — Editor')).toBeUndefined();
   });
 
   it('toggles launch at login and quits from the tray', () => {

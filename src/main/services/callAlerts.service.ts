@@ -9,6 +9,7 @@
  */
 import type { CallPresence, Result, Settings, SettingsPatch, ShellAction } from '../../shared/desktopApi.ts';
 import type { MissedCallNotice } from '../../shared/ipc.ts';
+import type { SharingView } from './sharingIndicator.service.ts';
 import {
   TRAY_MISSED_CALLS_SHOWN,
   trayModel,
@@ -33,6 +34,8 @@ export interface CallAlertPorts {
     /** Sends the action to the main window's renderer. */
     dispatch(action: ShellAction): void;
     showMainWindow(): void;
+    /** Stop in the tray's sharing entry (the sharing indicator's own Stop). */
+    stopSharing(): void;
     quit(): void;
   };
   missedCalls: {
@@ -50,6 +53,7 @@ export interface CallAlertPorts {
 export class CallAlertsService {
   readonly #ports: CallAlertPorts;
   #presence: CallPresence = { state: 'idle' };
+  #sharing: SharingView | null = null;
   #ringingShownFor: string | null = null;
   /**
    * Missed calls reported but not (yet) in the history database, newest last. The renderer may report a
@@ -102,6 +106,12 @@ export class CallAlertsService {
     this.#refresh();
   }
 
+  /** The sharing indicator's state, which the tray shows too. */
+  setSharing(sharing: SharingView | null): void {
+    this.#sharing = sharing;
+    this.#refresh();
+  }
+
   /** A click in the tray menu, the ringing window or a notification. */
   handle(action: TrayAction): void {
     const { shell } = this.#ports;
@@ -127,6 +137,9 @@ export class CallAlertsService {
         return;
       case 'toggle-launch-at-login':
         this.#toggle('launchAtLogin');
+        return;
+      case 'stop-sharing':
+        shell.stopSharing();
         return;
       case 'quit':
         shell.quit();
@@ -176,6 +189,7 @@ export class CallAlertsService {
         doNotDisturb: current.doNotDisturb,
         launchAtLogin: current.launchAtLogin,
         lockedSettings: settings.lockedKeys(),
+        sharing: this.#sharing,
       }),
     );
     this.#ports.attention.setMissedCount(count);

@@ -50,6 +50,7 @@ describe('ScreenPickerService', () => {
   let available: CapturerSource[];
   let renderer: FakeRenderer;
   let grants: Array<GrantedStreams | null>;
+  let captures: Array<[number, string]>;
   let nextId: number;
 
   const grant = (streams: GrantedStreams | null) => grants.push(streams);
@@ -61,6 +62,7 @@ describe('ScreenPickerService', () => {
       screenRecordingPermission: () => null,
       mode: 'app-picker',
       systemAudioSupported: false,
+      onCaptureGranted: (rendererId, name) => captures.push([rendererId, name]),
       log: silentLog,
       newRequestId: () => `req-${nextId++}`,
       ...overrides,
@@ -72,6 +74,7 @@ describe('ScreenPickerService', () => {
     available = [source('screen:0:0', 'Entire screen'), source('window:7:0', 'Editor')];
     renderer = new FakeRenderer(1);
     grants = [];
+    captures = [];
     nextId = 1;
   });
   afterEach(() => vi.useRealTimers());
@@ -94,6 +97,7 @@ describe('ScreenPickerService', () => {
     );
     expect(answer).toEqual({ ok: true, value: undefined });
     expect(grants).toEqual([{ video: { id: 'window:7:0', name: 'Editor' } }]);
+    expect(captures).toEqual([[1, 'Editor']]);
     expect(service.pendingCount).toBe(0);
   });
 
@@ -104,6 +108,7 @@ describe('ScreenPickerService', () => {
 
     expect(service.choose({ requestId, sourceId: null, withSystemAudio: false }, 1).ok).toBe(true);
     expect(grants).toEqual([null]);
+    expect(captures).toEqual([]);
     expect(service.choose({ requestId, sourceId: 'screen:0:0', withSystemAudio: false }, 1)).toMatchObject({
       ok: false,
       error: { code: 'not_found' },
@@ -240,7 +245,18 @@ describe('ScreenPickerService', () => {
     await cancelled.handleRequest({ renderer, audioRequested: false }, grant);
 
     expect(grants).toEqual([{ video: { id: 'screen:1:0', name: 'Portal pick' } }, null]);
+    expect(captures).toEqual([[1, 'Portal pick']]);
     expect(renderer.sent).toEqual([]);
+  });
+
+  it('starts no sharing indicator when Electron could not hand the capture over (frame gone)', async () => {
+    const service = picker();
+    await service.handleRequest({ renderer, audioRequested: false }, () => {
+      throw new Error('Render frame was disposed before WebFrameMain could be accessed');
+    });
+    const { requestId } = renderer.last('desktop:screen-picker:request');
+    service.choose({ requestId, sourceId: 'screen:0:0', withSystemAudio: false }, 1);
+    expect(captures).toEqual([]);
   });
 });
 

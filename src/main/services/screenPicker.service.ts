@@ -66,6 +66,8 @@ export interface ScreenPickerDeps {
   mode: PickerMode;
   /** Windows can add system audio (WASAPI loopback) to a share; other OSes cannot through Electron. */
   systemAudioSupported: boolean;
+  /** A capture of `sourceName` was handed to the renderer (the sharing indicator starts here). */
+  onCaptureGranted(rendererId: number, sourceName: string): void;
   log: Logger;
   refreshIntervalMs?: number;
   timeoutMs?: number;
@@ -163,7 +165,7 @@ export class ScreenPickerService {
 
   async handleRequest(request: DisplayMediaRequest, grant: GrantCallback): Promise<void> {
     if (this.#deps.mode === 'system-picker') {
-      await this.#answerWithSystemPicker(grant);
+      await this.#answerWithSystemPicker(request.renderer.id, grant);
       return;
     }
     // One picker per window: a newer request supersedes one still open (as browsers do).
@@ -231,14 +233,31 @@ export class ScreenPickerService {
     for (const parked of [...this.#parked.values()]) this.#settle(parked, null, 'shutdown');
   }
 
-  async #answerWithSystemPicker(grant: GrantCallback): Promise<void> {
+  async #answerWithSystemPicker(rendererId: number, grant: GrantCallback): Promise<void> {
+    let chosen: CapturerSource | undefined;
     try {
-      const [chosen] = await this.#deps.getSources({ ...SOURCE_QUERY, fetchWindowIcons: false });
-      grant(chosen ? { video: { id: chosen.id, name: chosen.name } } : null);
+      [chosen] = await this.#deps.getSources({ ...SOURCE_QUERY, fetchWindowIcons: false });
     } catch (error) {
       this.#deps.log.warn('screen picker: system picker failed', { error: errorMessage(error) });
-      grant(null);
     }
+    this.#grant(
+      rendererId,
+      grant,
+      chosen ? { video: { id: chosen.id, name: chosen.name } } : null,
+      'system-picker',
+    );
+  }
+
+  /** Answers Electron; a capture actually handed over is reported to the sharing indicator. */
+  #grant(rendererId: number, grant: GrantCallback, streams: GrantedStreams | null, reason: string): void {
+    try {
+      grant(streams);
+    } catch (error) {
+      // Electron throws when the requesting frame is already gone; the request is over either way.
+      this.#deps.log.warn('screen picker: could not resolve request', { reason, error: errorMessage(error) });
+      return;
+    }
+    if (streams) this.#deps.onCaptureGranted(rendererId, streams.video.name);
   }
 
   async #listSources(): Promise<DesktopSource[]> {
@@ -288,11 +307,6 @@ export class ScreenPickerService {
     if (reason !== 'chosen' && reason !== 'cancelled' && reason !== 'window-closed') {
       parked.renderer.send('desktop:screen-picker:closed', { requestId: parked.requestId });
     }
-    try {
-      parked.grant(streams);
-    } catch (error) {
-      // Electron throws when the requesting frame is already gone; the request is over either way.
-      this.#deps.log.warn('screen picker: could not resolve request', { reason, error: errorMessage(error) });
-    }
+    this.#grant(parked.renderer.id, parked.grant, streams, reason);
   }
 }

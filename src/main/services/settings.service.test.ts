@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MUTE_SHORTCUT, Settings } from '../../shared/desktopApi.ts';
+import { DEFAULT_MUTE_SHORTCUT, Settings, SettingsPatch } from '../../shared/desktopApi.ts';
 import type { Logger } from '../log.ts';
 import { fail, okVoid } from '../result.ts';
-import { loadAdminPolicy, policyFilePath, type AdminPolicy } from './adminPolicy.ts';
+import type { AdminPolicy, PolicyState } from '../policy/adminPolicy.ts';
 import { SettingsService, type KeyValueStore } from './settings.service.ts';
 
 function memoryStore(initial: Record<string, unknown> = {}): KeyValueStore & { data: Map<string, unknown> } {
@@ -17,7 +17,9 @@ function recordingLog(): Logger & { lines: string[] } {
   return { lines, info: push, warn: push, error: push };
 }
 
-function service(store = memoryStore(), policy: AdminPolicy | null = null) {
+const applied = (policy: AdminPolicy): PolicyState => ({ status: 'applied', location: 'test', policy });
+
+function service(store = memoryStore(), policy: PolicyState = { status: 'none' }) {
   return new SettingsService({
     store,
     policy,
@@ -58,12 +60,14 @@ describe('SettingsService', () => {
     });
   });
 
-  it('refuses a non-http server URL and an unusable shortcut, changing nothing', () => {
+  it('refuses a cleartext or non-http server URL and an unusable shortcut, changing nothing', () => {
     const store = memoryStore();
     const settings = service(store);
-    expect(settings.update({ serverUrl: 'javascript:alert(1)' })).toEqual(
-      fail('bad_request', 'serverUrl: must be an http:// or https:// URL'),
-    );
+    for (const serverUrl of ['javascript:alert(1)', 'http://calls.example.org']) {
+      const refused = settings.update({ serverUrl });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+      expect(!refused.ok && refused.error.message).toMatch(/^serverUrl: Use (an )?https:\/\//);
+    }
     const shortcut = settings.update({ muteShortcut: 'M', doNotDisturb: true });
     expect(shortcut).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     expect(!shortcut.ok && shortcut.error.message).toMatch(/^muteShortcut: /);
@@ -104,7 +108,12 @@ describe('SettingsService', () => {
       },
     });
     const log = recordingLog();
-    const settings = new SettingsService({ store, policy: null, defaultServerUrl: null, log }).get();
+    const settings = new SettingsService({
+      store,
+      policy: { status: 'none' },
+      defaultServerUrl: null,
+      log,
+    }).get();
     expect(settings).toMatchObject({
       ringtone: 'classic',
       doNotDisturb: true,
@@ -128,11 +137,23 @@ describe('SettingsService', () => {
     });
   });
 
+  it('normalises the server URL it saves, and drops a saved cleartext one (from an older version)', () => {
+    const store = memoryStore({ settings: { serverUrl: 'http://calls.example.org', ringtone: 'soft' } });
+    const log = recordingLog();
+    const settings = new SettingsService({ store, policy: { status: 'none' }, defaultServerUrl: null, log });
+    expect(settings.get()).toMatchObject({ serverUrl: null, ringtone: 'soft' });
+    expect(log.lines).toEqual([expect.stringContaining('"setting":"serverUrl"')]);
+    expect(settings.update({ serverUrl: 'https://Calls.Example.org/' })).toMatchObject({
+      ok: true,
+      value: { serverUrl: 'https://calls.example.org' },
+    });
+  });
+
   describe('admin policy', () => {
-    const policy: AdminPolicy = {
+    const policy = applied({
       serverUrl: 'https://calls.corp.example',
       lockedSettings: { launchAtLogin: true, notifyMissedCalls: true },
-    };
+    });
 
     it('fixes the server URL and the listed settings, overriding what the user saved', () => {
       const store = memoryStore({
@@ -143,6 +164,7 @@ describe('SettingsService', () => {
         serverUrl: 'https://calls.corp.example',
         serverUrlLocked: true,
         launchAtLogin: true,
+        policy: { status: 'applied', lockedKeys: ['serverUrl', 'notifyMissedCalls', 'launchAtLogin'] },
       });
       expect(settings.update({ serverUrl: 'https://mine.example' })).toEqual(
         fail('locked', 'serverUrl: set by your administrator'),
@@ -155,44 +177,34 @@ describe('SettingsService', () => {
       expect(settings.update({ ringtone: 'soft' }).ok).toBe(true);
     });
 
-    const files: Record<string, string> = {
-      valid: JSON.stringify({ serverUrl: 'https://calls.corp.example', autoUpdate: { enabled: false } }),
-      notJson: '{ serverUrl: ',
-      typo: JSON.stringify({ serverURL: 'https://calls.corp.example' }),
-      badUrl: JSON.stringify({ serverUrl: 'file:///etc/passwd' }),
-      badShortcut: JSON.stringify({ lockedSettings: { muteShortcut: 'M' } }),
-    };
-    const read = (file: string) => {
-      const text = files[file];
-      if (text === undefined) throw Object.assign(new Error('missing'), { code: 'ENOENT' });
-      return text;
-    };
+    it('reports no policy at all when there is none', () => {
+      expect(service().get()).not.toHaveProperty('policy');
+      expect(service().lockedKeys().size).toBe(0);
+    });
 
-    it('reads a valid policy file', () => {
-      expect(loadAdminPolicy('valid', read, recordingLog())).toEqual({
-        serverUrl: 'https://calls.corp.example',
-        autoUpdate: { enabled: false },
+    it('locks every setting at its current value when the policy could not be read (fail closed)', () => {
+      const store = memoryStore({ settings: { serverUrl: 'https://mine.example', doNotDisturb: true } });
+      const settings = service(store, {
+        status: 'unreadable',
+        location: '/etc/callbridge/policy.json',
+        problem: 'x',
       });
-    });
-
-    it('ignores a missing file silently and an invalid one with a logged reason', () => {
-      const log = recordingLog();
-      expect(loadAdminPolicy('absent', read, log)).toBeNull();
-      expect(log.lines).toEqual([]);
-      for (const file of ['notJson', 'typo', 'badUrl', 'badShortcut']) {
-        expect(loadAdminPolicy(file, read, log)).toBeNull();
+      const current = settings.get();
+      expect(current).toMatchObject({
+        serverUrl: 'https://mine.example',
+        serverUrlLocked: true,
+        doNotDisturb: true,
+        policy: { status: 'unreadable' },
+      });
+      expect(new Set(current.policy!.lockedKeys)).toEqual(new Set(Object.keys(SettingsPatch.shape)));
+      for (const patch of [
+        { doNotDisturb: false },
+        { serverUrl: 'https://other.example' },
+        { ringtone: 'soft' as const },
+      ]) {
+        expect(settings.update(patch)).toMatchObject({ ok: false, error: { code: 'locked' } });
       }
-      expect(log.lines).toHaveLength(4);
-      expect(log.lines.every((l) => l.startsWith('admin policy: '))).toBe(true);
-      expect(log.lines[1]).toContain('serverURL');
-    });
-
-    it('lives in a machine-wide folder on each OS', () => {
-      expect(policyFilePath('win32', { ProgramData: 'D:\\ProgramData' })).toBe(
-        'D:\\ProgramData\\CallBridge\\policy.json',
-      );
-      expect(policyFilePath('darwin', {})).toBe('/Library/Application Support/CallBridge/policy.json');
-      expect(policyFilePath('linux', {})).toBe('/etc/callbridge/policy.json');
+      expect(Settings.parse(current)).toEqual(current);
     });
   });
 });

@@ -1,15 +1,24 @@
 /**
  * The user's settings, persisted by a key-value store (electron-store in the app), overlaid with the
  * administrator's policy. Stored values are parsed field by field on every start: a field that does not
- * parse (hand-edited file, a value from an older version) falls back to its default and is logged, instead of
- * the whole file being discarded or the app failing to start.
+ * parse (hand-edited file, a value from an older version, such as a cleartext http:// server) falls back to
+ * its default and is logged, instead of the whole file being discarded or the app failing to start.
+ *
+ * A policy that exists but could not be read locks every setting at its current value (fail closed; see
+ * policy/adminPolicy.ts).
  */
 import { z } from 'zod';
-import { DEFAULT_SETTINGS, Settings, type Result, type SettingsPatch } from '../../shared/desktopApi.ts';
+import {
+  DEFAULT_SETTINGS,
+  SettingsPatch,
+  type PolicyStatus,
+  type Result,
+  type Settings,
+} from '../../shared/desktopApi.ts';
 import type { Logger } from '../log.ts';
-import { fail, ok, okVoid } from '../result.ts';
+import type { PolicyState } from '../policy/adminPolicy.ts';
+import { describeZodError, fail, ok, okVoid } from '../result.ts';
 import { globalShortcutProblem } from './accelerator.ts';
-import { HttpUrl, type AdminPolicy } from './adminPolicy.ts';
 
 /** The parts of electron-store the service uses. */
 export interface KeyValueStore {
@@ -22,9 +31,10 @@ export function defaultSettings(serverUrl: string | null): Settings {
   return { serverUrl, serverUrlLocked: false, ...DEFAULT_SETTINGS, hideWindowsFromCapture: false };
 }
 
-type StoredSettings = Omit<Settings, 'serverUrlLocked'>;
-const StoredSettings = Settings.omit({ serverUrlLocked: true });
+type StoredSettings = Omit<Settings, 'serverUrlLocked' | 'policy'>;
 type SettingKey = keyof StoredSettings;
+/** Every setting a user can change (and a policy can lock). */
+export const SETTING_KEYS = Object.keys(SettingsPatch.shape) as SettingKey[];
 
 export const WindowBounds = z.object({
   x: z.number().int(),
@@ -44,7 +54,7 @@ export type SettingsListener = (settings: Settings, previous: Settings) => void;
 
 export interface SettingsServiceDeps {
   store: KeyValueStore;
-  policy: AdminPolicy | null;
+  policy: PolicyState;
   /** The server to use until the user or the policy sets one (e.g. `npm start`'s local backend). */
   defaultServerUrl: string | null;
   log: Logger;
@@ -65,22 +75,31 @@ export class SettingsService {
   }
 
   get(): Settings {
-    const policy = this.#deps.policy;
+    const state = this.#deps.policy;
+    const policy = state.status === 'applied' ? state.policy : undefined;
+    const locked = this.lockedKeys();
     return {
       ...this.#defaults,
       ...this.#stored,
       ...policy?.lockedSettings,
       ...(policy?.serverUrl ? { serverUrl: policy.serverUrl } : {}),
-      serverUrlLocked: policy?.serverUrl !== undefined,
+      serverUrlLocked: locked.has('serverUrl'),
+      ...(state.status === 'none' ? {} : { policy: this.#policyStatus(state.status, locked) }),
     };
   }
 
-  /** Keys the administrator's policy fixes. */
+  /** Keys the administrator's policy fixes: all of them when the policy could not be read. */
   lockedKeys(): ReadonlySet<string> {
-    const policy = this.#deps.policy;
-    const keys = new Set(Object.keys(policy?.lockedSettings ?? {}));
-    if (policy?.serverUrl !== undefined) keys.add('serverUrl');
+    const state = this.#deps.policy;
+    if (state.status === 'none') return new Set();
+    if (state.status === 'unreadable') return new Set(SETTING_KEYS);
+    const keys = new Set(Object.keys(state.policy.lockedSettings ?? {}));
+    if (state.policy.serverUrl !== undefined) keys.add('serverUrl');
     return keys;
+  }
+
+  #policyStatus(status: PolicyStatus['status'], locked: ReadonlySet<string>): PolicyStatus {
+    return { status, lockedKeys: SETTING_KEYS.filter((key) => locked.has(key)) };
   }
 
   addGuard(guard: SettingsGuard): void {
@@ -96,12 +115,12 @@ export class SettingsService {
     const locked = this.lockedKeys();
     const lockedKey = Object.keys(patch).find((key) => locked.has(key));
     if (lockedKey !== undefined) return fail('locked', `${lockedKey}: set by your administrator`);
-    const problem = this.#fieldProblem(patch);
-    if (problem) return fail('bad_request', problem);
+    const checked = this.#checked(patch);
+    if (!checked.ok) return checked;
 
     const previous = this.get();
-    const stored = { ...this.#stored, ...patch };
-    const next: Settings = { ...previous, ...patch };
+    const stored = { ...this.#stored, ...checked.value };
+    const next: Settings = { ...previous, ...checked.value };
     for (const guard of this.#guards) {
       const verdict = guard(next, previous);
       if (!verdict.ok) return verdict;
@@ -125,17 +144,18 @@ export class SettingsService {
     return okVoid;
   }
 
-  /** Checks the schema cannot express: URL scheme and a usable global shortcut. */
-  #fieldProblem(patch: SettingsPatch): string | null {
-    if (patch.serverUrl) {
-      const url = HttpUrl.safeParse(patch.serverUrl);
-      if (!url.success) return 'serverUrl: must be an http:// or https:// URL';
-    }
-    if (patch.muteShortcut) {
-      const problem = globalShortcutProblem(patch.muteShortcut);
-      if (problem) return `muteShortcut: ${problem}`;
-    }
-    return null;
+  /**
+   * The patch as the schema normalises it (a server URL without its trailing slash...), or why it is
+   * refused: the schema (IPC has checked it already; callers in main have not) and what it cannot express,
+   * a usable global shortcut.
+   */
+  #checked(patch: unknown): Result<SettingsPatch> {
+    const parsed = SettingsPatch.strict().safeParse(patch);
+    if (!parsed.success) return fail('bad_request', describeZodError(parsed.error));
+    const shortcut = parsed.data.muteShortcut;
+    const problem = shortcut ? globalShortcutProblem(shortcut) : null;
+    if (problem) return fail('bad_request', `muteShortcut: ${problem}`);
+    return ok(parsed.data);
   }
 
   #readStored(): Partial<StoredSettings> {
@@ -146,12 +166,10 @@ export class SettingsService {
       return {};
     }
     const stored: Partial<Record<SettingKey, unknown>> = {};
-    for (const key of Object.keys(StoredSettings.shape) as SettingKey[]) {
+    for (const key of SETTING_KEYS) {
       if (!Object.hasOwn(raw, key)) continue;
-      const value = (raw as Record<string, unknown>)[key];
-      const parsed = StoredSettings.shape[key].safeParse(value);
-      const usable = parsed.success && this.#fieldProblem({ [key]: parsed.data }) === null;
-      if (usable) stored[key] = parsed.data;
+      const checked = this.#checked({ [key]: (raw as Record<string, unknown>)[key] });
+      if (checked.ok && checked.value[key] !== undefined) stored[key] = checked.value[key];
       else this.#deps.log.warn('settings: stored value invalid; using the default', { setting: key });
     }
     return stored as Partial<StoredSettings>;

@@ -4,8 +4,9 @@
  */
 import type { CallPresence } from '../../shared/desktopApi.ts';
 import type { CallType } from '../../shared/protocol.ts';
+import type { SharingView } from './sharingIndicator.service.ts';
 
-export type TrayIcon = 'idle' | 'ringing' | 'in-call' | 'missed';
+export type TrayIcon = 'idle' | 'ringing' | 'in-call' | 'sharing' | 'missed';
 
 export type TrayAction =
   | { type: 'open' }
@@ -15,6 +16,7 @@ export type TrayAction =
   | { type: 'call-back'; callId: string }
   | { type: 'toggle-do-not-disturb' }
   | { type: 'toggle-launch-at-login' }
+  | { type: 'stop-sharing' }
   | { type: 'quit' };
 
 export type TrayMenuItem =
@@ -43,6 +45,8 @@ export interface TrayState {
   doNotDisturb: boolean;
   launchAtLogin: boolean;
   lockedSettings: ReadonlySet<string>;
+  /** A screen share this app runs (the sharing indicator's state), or null. */
+  sharing: SharingView | null;
 }
 
 const APP_NAME = 'CallBridge';
@@ -61,6 +65,7 @@ function plural(count: number, one: string, many: string): string {
 }
 
 function trayIcon(state: TrayState): TrayIcon {
+  if (state.sharing) return 'sharing';
   if (state.presence.state === 'ringing') return 'ringing';
   if (state.presence.state === 'in-call') return 'in-call';
   return state.missedCount > 0 ? 'missed' : 'idle';
@@ -69,6 +74,7 @@ function trayIcon(state: TrayState): TrayIcon {
 function tooltip(state: TrayState): string {
   const parts = [APP_NAME];
   const { presence } = state;
+  if (state.sharing) parts.push(`Sharing ${state.sharing.label}`);
   if (presence.state === 'ringing') parts.push(`Incoming ${presence.type} call from ${presence.callerName}`);
   else if (presence.state === 'in-call') parts.push(`In call: ${presence.title}`);
   if (state.missedCount > 0) parts.push(plural(state.missedCount, 'missed call', 'missed calls'));
@@ -92,6 +98,12 @@ function missedCallsMenu(state: TrayState): TrayMenuItem {
 export function trayModel(state: TrayState): TrayModel {
   const { presence } = state;
   const menu: TrayMenuItem[] = [action(`Open ${APP_NAME}`, { type: 'open' })];
+  if (state.sharing) {
+    menu.push(
+      { kind: 'separator' },
+      action(`Stop sharing ${state.sharing.label}`, { type: 'stop-sharing' }, !state.sharing.stopping),
+    );
+  }
   if (presence.state === 'ringing') {
     menu.push(
       { kind: 'separator' },

@@ -1,6 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Logger } from '../log.ts';
-import { UpdaterService, updateMode, type UpdaterPort } from './updater.service.ts';
+import type { AdminPolicy, PolicyState } from '../policy/adminPolicy.ts';
+import type { BundledUpdateRead } from './appUpdateConfig.ts';
+import {
+  UpdaterService,
+  updateMode,
+  type UpdateMode,
+  type UpdateModeInputs,
+  type UpdaterPort,
+} from './updater.service.ts';
 
 const log: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -17,31 +25,72 @@ function fakeUpdater() {
 }
 
 describe('auto-update', () => {
-  it('is off in development, without a feed, or when the policy says so', () => {
-    expect(updateMode({ isPackaged: false, hasBundledFeed: true, policy: undefined })).toMatchObject({
-      enabled: false,
+  describe('decision table: updates only when a downloaded update will be signature-checked', () => {
+    const signed: BundledUpdateRead = {
+      status: 'present',
+      config: { provider: 'generic', publisherNames: ['Example Corp'] },
+    };
+    const unsigned: BundledUpdateRead = {
+      status: 'present',
+      config: { provider: 'generic', publisherNames: [] },
+    };
+    const none: PolicyState = { status: 'none' };
+    const policy = (autoUpdate: NonNullable<AdminPolicy['autoUpdate']>): PolicyState => ({
+      status: 'applied',
+      location: 'HKLM\\Software\\Policies\\CallBridge',
+      policy: { autoUpdate },
     });
-    expect(updateMode({ isPackaged: true, hasBundledFeed: false, policy: undefined })).toMatchObject({
-      enabled: false,
-      reason: 'no update feed configured in this build',
-    });
-    expect(
-      updateMode({
-        isPackaged: true,
-        hasBundledFeed: true,
-        policy: { enabled: false, feedUrl: 'https://u.example' },
-      }),
-    ).toMatchObject({ enabled: false });
-    expect(
-      updateMode({ isPackaged: true, hasBundledFeed: false, policy: { feedUrl: 'https://u.example/' } }),
-    ).toEqual({
-      enabled: true,
-      feedUrl: 'https://u.example/',
-    });
-    expect(updateMode({ isPackaged: true, hasBundledFeed: true, policy: undefined })).toEqual({
-      enabled: true,
-      feedUrl: null,
-    });
+    const base: UpdateModeInputs = { isPackaged: true, platform: 'win32', bundled: signed, policy: none };
+
+    const rows: Array<[string, Partial<UpdateModeInputs>, UpdateMode | RegExp]> = [
+      ['signed Windows build, its own feed', {}, { enabled: true, feedUrl: null }],
+      [
+        'signed Windows build, feed moved by the policy',
+        { policy: policy({ feedUrl: 'https://updates.corp.example/cb/' }) },
+        { enabled: true, feedUrl: 'https://updates.corp.example/cb/' },
+      ],
+      ['development run', { isPackaged: false }, /not a packaged build/],
+      ['policy turns it off', { policy: policy({ enabled: false }) }, /turned off by the administrator/],
+      [
+        'policy could not be read (fail closed)',
+        { policy: { status: 'unreadable', location: 'x', problem: 'not valid JSON' } },
+        /could not be read/,
+      ],
+      ['Windows build without a publisher', { bundled: unsigned }, /no code-signing publisher/],
+      [
+        'no publisher, even when the policy supplies a feed',
+        { bundled: unsigned, policy: policy({ enabled: true, feedUrl: 'https://u.example/' }) },
+        /no code-signing publisher/,
+      ],
+      [
+        'build without app-update.yml, even when the policy supplies a feed',
+        { bundled: { status: 'absent' }, policy: policy({ feedUrl: 'https://u.example/' }) },
+        /no update feed/,
+      ],
+      [
+        'unreadable app-update.yml',
+        { bundled: { status: 'unreadable', problem: 'app-update.yml is not in the expected format' } },
+        /not in the expected format/,
+      ],
+      [
+        'macOS (Squirrel.Mac checks the code signature)',
+        { platform: 'darwin', bundled: unsigned },
+        { enabled: true, feedUrl: null },
+      ],
+      ['Linux (no publisher signature exists)', { platform: 'linux' }, /package repository/],
+      ['another OS', { platform: 'freebsd' }, /no verified updates on freebsd/],
+    ];
+    for (const [name, change, expected] of rows) {
+      it(name, () => {
+        const mode = updateMode({ ...base, ...change });
+        if (expected instanceof RegExp) {
+          expect(mode.enabled).toBe(false);
+          expect(!mode.enabled && mode.reason).toMatch(expected);
+        } else {
+          expect(mode).toEqual(expected);
+        }
+      });
+    }
   });
 
   it('never checks when off', () => {

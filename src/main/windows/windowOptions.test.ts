@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { onMainWindowClose, quitNeedsConfirmation } from './closePolicy.ts';
-import { mainWindowOptions, restorableBounds, ringingWindowOptions } from './windowOptions.ts';
+import {
+  mainWindowOptions,
+  restorableBounds,
+  ringingWindowOptions,
+  sharingIndicatorWindowOptions,
+} from './windowOptions.ts';
 
 const isolated = {
   contextIsolation: true,
@@ -19,13 +24,23 @@ describe('window options', () => {
       preloadPath: '/app/dist/preload/index.cjs',
       bounds: null,
       iconPath: '/i.png',
+      devTools: false,
     });
     expect(options.webPreferences).toMatchObject({
       ...isolated,
       preload: '/app/dist/preload/index.cjs',
       backgroundThrottling: false,
+      devTools: false,
     });
     expect(options).toMatchObject({ show: false, width: 1200, height: 800 });
+  });
+
+  it('sharing indicator: same isolation, no script, no DevTools, on top at the top centre', () => {
+    const options = sharingIndicatorWindowOptions({ x: 0, y: 0, width: 1920, height: 1040 });
+    expect(options.webPreferences).toMatchObject({ ...isolated, javascript: false, devTools: false });
+    expect(options.webPreferences).not.toHaveProperty('preload');
+    expect(options).toMatchObject({ alwaysOnTop: true, frame: false, skipTaskbar: true, show: false, y: 16 });
+    expect(options.x * 2 + options.width).toBe(1920);
   });
 
   it('ringing window: same isolation, no script, no preload, on top in the bottom-right corner', () => {

@@ -50,6 +50,8 @@ export function mainWindowOptions(options: {
   preloadPath: string;
   bounds: WindowBounds | null;
   iconPath: string;
+  /** Packaged builds have no DevTools at all: not in the menu, not by shortcut, not by openDevTools(). */
+  devTools: boolean;
 }) {
   const { bounds } = options;
   return {
@@ -64,6 +66,7 @@ export function mainWindowOptions(options: {
     backgroundColor: '#111418',
     webPreferences: {
       ...secureWebPreferences(),
+      devTools: options.devTools,
       preload: options.preloadPath,
       // A call keeps running while the window is hidden in the tray: Chromium's throttling of hidden pages
       // would stretch the signaling heartbeat and the 3 s quality sampling to once a minute.
@@ -75,20 +78,15 @@ export function mainWindowOptions(options: {
   } as const;
 }
 
-export const RINGING_WINDOW_SIZE = { width: 360, height: 132 } as const;
-
 /**
- * The ringing window: small, frameless, above other apps, in the bottom-right corner of the screen, shown
- * without taking focus (so the user's typing elsewhere is not interrupted). Its page is static HTML whose
- * buttons are links the main process intercepts, so it needs neither JavaScript nor a preload.
+ * A small frameless window of the main process's own (ringing, sharing indicator) above other apps. Its
+ * page is static HTML whose buttons are links the main process intercepts (staticPage.ts), so it needs
+ * neither JavaScript nor a preload, and no DevTools.
  */
-export function ringingWindowOptions(workArea: Rect) {
-  const margin = 16;
+function floatingWindowOptions(title: string, bounds: Rect) {
   return {
-    title: 'Incoming call — CallBridge',
-    x: workArea.x + workArea.width - RINGING_WINDOW_SIZE.width - margin,
-    y: workArea.y + workArea.height - RINGING_WINDOW_SIZE.height - margin,
-    ...RINGING_WINDOW_SIZE,
+    title,
+    ...bounds,
     show: false,
     frame: false,
     resizable: false,
@@ -99,6 +97,32 @@ export function ringingWindowOptions(workArea: Rect) {
     alwaysOnTop: true,
     skipTaskbar: true,
     backgroundColor: '#1b1f24',
-    webPreferences: { ...secureWebPreferences(), javascript: false, spellcheck: false },
+    webPreferences: { ...secureWebPreferences(), javascript: false, spellcheck: false, devTools: false },
   } as const;
+}
+
+const FLOATING_MARGIN = 16;
+export const RINGING_WINDOW_SIZE = { width: 360, height: 132 } as const;
+
+/**
+ * The ringing window: in the bottom-right corner of the screen, shown without taking focus (so the user's
+ * typing elsewhere is not interrupted).
+ */
+export function ringingWindowOptions(workArea: Rect) {
+  return floatingWindowOptions('Incoming call — CallBridge', {
+    x: workArea.x + workArea.width - RINGING_WINDOW_SIZE.width - FLOATING_MARGIN,
+    y: workArea.y + workArea.height - RINGING_WINDOW_SIZE.height - FLOATING_MARGIN,
+    ...RINGING_WINDOW_SIZE,
+  });
+}
+
+export const SHARING_INDICATOR_SIZE = { width: 380, height: 48 } as const;
+
+/** The sharing indicator: at the top centre of the screen, where a browser's "is sharing" bar would be. */
+export function sharingIndicatorWindowOptions(workArea: Rect) {
+  return floatingWindowOptions('You are sharing your screen — CallBridge', {
+    x: Math.round(workArea.x + (workArea.width - SHARING_INDICATOR_SIZE.width) / 2),
+    y: workArea.y + FLOATING_MARGIN,
+    ...SHARING_INDICATOR_SIZE,
+  });
 }

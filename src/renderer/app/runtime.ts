@@ -3,13 +3,14 @@
  * services (REST client, signaling socket, call controller). Everything else receives what it needs from here.
  */
 import { ScreenPickerRequest, Settings } from '../../shared/desktopApi.ts';
-import type { DesktopApi, SettingsPatch, ShellAction } from '../../shared/desktopApi.ts';
+import type { DesktopApi, SettingsPatch, ShellAction, StoredSession } from '../../shared/desktopApi.ts';
 import type { LoginRequest, RegisterRequest, UserDto } from '../../shared/protocol.ts';
 import { CallController } from '../call/callController.ts';
 import type { EngineFactory } from '../call/callController.ts';
 import { MediaRegistry } from '../call/mediaRegistry.ts';
 import { loadHistory } from '../features/history/historyActions.ts';
 import { loadDirectory } from '../features/people/directoryActions.ts';
+import { trackDisplayCaptures, type DisplayCaptureTracker } from '../platform/displayCaptureTracker.ts';
 import { getDesktopApi } from '../platform/getDesktopApi.ts';
 import { getOrCreateDeviceId } from '../signaling/deviceId.ts';
 import { ApiRequestError, createRestClient, errorMessage } from '../signaling/restClient.ts';
@@ -45,6 +46,7 @@ export class AppRuntime {
   #sessionTeardown: (() => void)[] = [];
   #listeners = new Set<() => void>();
   #booting: Promise<void> | null = null;
+  readonly #captures: DisplayCaptureTracker | null;
 
   constructor(options: RuntimeOptions) {
     this.#options = options;
@@ -55,6 +57,12 @@ export class AppRuntime {
     this.#deviceId = getOrCreateDeviceId(
       this.desktop.platform === 'electron' ? localStorage : sessionStorage,
     );
+    // The desktop's sharing indicator (main process) learns from here when each capture has ended.
+    const reportEnded = this.desktop.reportScreenShareEnded;
+    this.#captures =
+      reportEnded && navigator.mediaDevices
+        ? trackDisplayCaptures(navigator.mediaDevices, () => void reportEnded())
+        : null;
   }
 
   subscribe = (listener: () => void): (() => void) => {
@@ -93,18 +101,33 @@ export class AppRuntime {
       if (parsed.success) this.store.getState().settingsLoaded(parsed.data);
     });
     this.desktop.onShellAction((action) => this.#onShellAction(action));
+    this.desktop.onScreenShareStopRequested?.(() => void this.#stopScreenShare());
 
-    const stored = readStoredSession(localStorage);
+    const stored = await this.#savedSession();
     if (!stored) return;
     const api = createRestClient({ baseUrl: stored.serverUrl, getToken: () => stored.token });
     try {
       const { user } = await api.me();
       this.#open(stored.serverUrl, stored.token, user);
     } catch (error) {
-      if (error instanceof ApiRequestError && error.code === 'unauthorized')
-        writeStoredSession(localStorage, null);
+      if (error instanceof ApiRequestError && error.code === 'unauthorized') void this.desktop.clearSession();
       this.store.getState().toastShown('warning', `Could not restore your session: ${errorMessage(error)}`);
     }
+  }
+
+  async #savedSession(): Promise<StoredSession | null> {
+    if (this.desktop.platform === 'electron') {
+      // Versions before the session moved to the main process kept it in the page's localStorage: hand it
+      // over (main keeps it only for the configured server) and remove it from the page either way.
+      const legacy = readStoredSession(localStorage);
+      if (legacy) {
+        writeStoredSession(localStorage, null);
+        const current = await this.desktop.loadSession();
+        if (current.ok && current.value === null) await this.desktop.saveSession(legacy);
+      }
+    }
+    const saved = await this.desktop.loadSession();
+    return saved.ok ? saved.value : null;
   }
 
   /** The server this client talks to: the page's own origin on the web, the configured one on the desktop. */
@@ -113,15 +136,27 @@ export class AppRuntime {
     return this.store.getState().settings?.serverUrl ?? null;
   }
 
-  /** Signs in or registers; resolves with an error message for the form, or null on success. */
-  async authenticate(form: AuthForm, serverUrl: string): Promise<string | null> {
+  /**
+   * Signs in or registers with the configured server; resolves with an error message for the form, or null
+   * on success. (On the desktop the server is chosen first, see SignInScreen: the page may only reach the
+   * configured one.)
+   */
+  async authenticate(form: AuthForm): Promise<string | null> {
+    const serverUrl = this.serverUrl();
+    if (!serverUrl) return 'Choose your server first';
     const api = createRestClient({ baseUrl: serverUrl, getToken: () => null });
     try {
       const auth = form.mode === 'login' ? await api.login(form.body) : await api.register(form.body);
-      if (this.desktop.platform === 'electron' && serverUrl !== this.store.getState().settings?.serverUrl) {
-        await this.updateSettings({ serverUrl });
+      const saved = await this.desktop.saveSession({ serverUrl: api.baseUrl, token: auth.token });
+      if (!saved.ok) {
+        this.store
+          .getState()
+          .toastShown('warning', `You will have to sign in again next time: ${saved.error.message}`);
+      } else if (!saved.value.persisted) {
+        this.store
+          .getState()
+          .toastShown('warning', `You will have to sign in again next time. ${saved.value.reason}`);
       }
-      writeStoredSession(localStorage, { serverUrl: api.baseUrl, token: auth.token });
       this.#open(api.baseUrl, auth.token, auth.user);
       return null;
     } catch (error) {
@@ -131,9 +166,21 @@ export class AppRuntime {
 
   signOut(reason?: string): void {
     this.#close();
-    writeStoredSession(localStorage, null);
+    void this.desktop.clearSession();
     this.store.getState().signedOut();
     if (reason) this.store.getState().toastShown('warning', reason);
+  }
+
+  /**
+   * Desktop: makes `serverUrl` the configured server. Main signs out (a token belongs to its server) and
+   * reloads the app under the new server's CSP, so on success this page is about to go. Resolves with an
+   * error message, or null.
+   */
+  async switchServer(serverUrl: string): Promise<string | null> {
+    const result = await this.desktop.updateSettings({ serverUrl });
+    if (!result.ok) return result.error.message.replace(/^serverUrl: /, '');
+    this.store.getState().settingsLoaded(result.value);
+    return null;
   }
 
   async updateSettings(patch: SettingsPatch): Promise<void> {
@@ -226,6 +273,13 @@ export class AppRuntime {
         this.store.getState().navigated('history');
         return;
     }
+  }
+
+  /** Stop in the desktop's sharing indicator: the call stops its share, and no capture may outlive it. */
+  async #stopScreenShare(): Promise<void> {
+    const calls = this.#services?.calls;
+    if (calls && this.store.getState().call.current?.local.screenSharing) await calls.toggleScreenShare();
+    this.#captures?.stopAll();
   }
 
   #notify(): void {

@@ -1,11 +1,12 @@
-import { z } from 'zod';
+import { StoredSession } from '../../shared/desktopApi.ts';
 
 const KEY = 'callbridge.session';
 
-/** What survives a reload or restart so the user stays signed in: where, and with which token. */
-const StoredSession = z.object({ serverUrl: z.url(), token: z.string().min(1).max(4096) });
-export type StoredSession = z.infer<typeof StoredSession>;
-
+/**
+ * The web client's saved session (see webDesktopApi.ts for why localStorage), and where desktop versions
+ * before the session moved to the main process left theirs: the renderer reads that one once, hands it to
+ * main and deletes it.
+ */
 export function readStoredSession(storage: Pick<Storage, 'getItem'>): StoredSession | null {
   try {
     const parsed = StoredSession.safeParse(JSON.parse(storage.getItem(KEY) ?? 'null'));

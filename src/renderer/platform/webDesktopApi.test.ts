@@ -13,6 +13,8 @@ function memoryStorage() {
   return {
     getItem: (k: string) => values.get(k) ?? null,
     setItem: (k: string, v: string) => void values.set(k, v),
+    removeItem: (k: string) => void values.delete(k),
+    values,
   };
 }
 
@@ -51,16 +53,16 @@ function missedCallPage(): ListCallsResponse {
   };
 }
 
-function setup() {
+function setup(storage = memoryStorage()) {
   const listCalls = vi.fn(async () => missedCallPage());
   const notify = vi.fn();
   const api = createWebDesktopApi({
-    storage: memoryStorage(),
+    storage,
     origin: 'https://calls.example.com',
     session: () => ({ api: { listCalls } as unknown as RestClient, selfId: ME }),
     notify,
   });
-  return { api, listCalls, notify };
+  return { api, listCalls, notify, storage };
 }
 
 describe('web DesktopApi', () => {
@@ -108,6 +110,26 @@ describe('web DesktopApi', () => {
     await api.updateSettings({ doNotDisturb: true });
     await api.notifyMissedCall(missed);
     expect(notify).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps the session in localStorage (what a browser offers) and forgets it on sign-out', async () => {
+    const { api, storage } = setup();
+    const session = { serverUrl: 'https://calls.example.com', token: 'jwt' };
+    expect(await api.saveSession(session)).toEqual({ ok: true, value: { persisted: true } });
+    expect(await setup(storage).api.loadSession()).toEqual({ ok: true, value: session });
+    await api.clearSession();
+    expect(await api.loadSession()).toEqual({ ok: true, value: null });
+  });
+
+  it('keeps preferences even on a plain-http deployment, whose origin is no valid server URL for the desktop', async () => {
+    const storage = memoryStorage();
+    const api = createWebDesktopApi({ storage, origin: 'http://10.0.0.5:3000', session: () => null });
+    expect((await api.updateSettings({ ringtone: 'soft' })).ok).toBe(true);
+    const again = createWebDesktopApi({ storage, origin: 'http://10.0.0.5:3000', session: () => null });
+    expect(await again.getSettings()).toMatchObject({
+      ok: true,
+      value: { ringtone: 'soft', serverUrl: 'http://10.0.0.5:3000' },
+    });
   });
 
   it('needs a signed-in session for the history', async () => {

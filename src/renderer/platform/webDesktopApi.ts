@@ -3,8 +3,16 @@
  * Screen sharing needs no picker (the browser shows its own), history comes from the server, settings live
  * in localStorage, a missed call raises a Notification when allowed, and presence shows in the tab's title
  * and favicon.
+ *
+ * The session token is kept in localStorage, the one persistent store a page has: a browser offers no
+ * equivalent of the OS keyring to a web page, and the API authenticates with a bearer token rather than an
+ * HttpOnly cookie. Its risk: script running in the page (an XSS) could read it. What limits that risk is
+ * the page's strict CSP (its own scripts only, no inline script, no eval, network to its own origin only;
+ * see backend/src/http/routes/web.routes.ts) and the token's lifetime; the desktop app, which can do
+ * better, keeps it in the main process, encrypted at rest.
  */
 import { DEFAULT_SETTINGS, Settings, SettingsPatch } from '../../shared/desktopApi.ts';
+import { readStoredSession, writeStoredSession } from '../app/storedSession.ts';
 import type { CallPresence, DesktopApi, HistoryQuery, Result, Unsubscribe } from '../../shared/desktopApi.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import { errorMessage } from '../signaling/restClient.ts';
@@ -15,7 +23,7 @@ const SETTINGS_KEY = 'callbridge.settings';
 const SEEN_KEY = 'callbridge.historySeenUntil';
 
 export interface WebDesktopApiDeps {
-  storage: Pick<Storage, 'getItem' | 'setItem'>;
+  storage: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
   origin: string;
   /** The signed-in REST client and my user id, or null before sign-in. */
   session: () => { api: RestClient; selfId: string } | null;
@@ -44,7 +52,10 @@ export function createWebDesktopApi(deps: WebDesktopApiDeps): DesktopApi {
     } catch {
       // Corrupt storage falls back to defaults rather than locking the user out.
     }
-    const parsed = SettingsPatch.safeParse(stored ?? {});
+    // The server is the page's origin, never a stored value (older versions stored it with the rest).
+    const { serverUrl: _origin, ...preferences } =
+      typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
+    const parsed = SettingsPatch.omit({ serverUrl: true }).safeParse(preferences);
     return {
       ...DEFAULT_SETTINGS,
       ...(parsed.success ? parsed.data : {}),
@@ -107,8 +118,10 @@ export function createWebDesktopApi(deps: WebDesktopApiDeps): DesktopApi {
         const issue = parsed.error.issues[0];
         return fail('bad_request', `${issue?.path.join('.') || 'settings'}: ${issue?.message ?? 'invalid'}`);
       }
-      const next = Settings.parse({ ...readSettings(), ...parsed.data, serverUrl: deps.origin });
-      deps.storage.setItem(SETTINGS_KEY, JSON.stringify(next));
+      const { serverUrl: _ignored, ...preferences } = parsed.data;
+      const next = Settings.parse({ ...readSettings(), ...preferences, serverUrl: deps.origin });
+      const { serverUrl: _origin, serverUrlLocked: _locked, ...stored } = next;
+      deps.storage.setItem(SETTINGS_KEY, JSON.stringify(stored));
       return ok(next);
     },
 
@@ -127,5 +140,15 @@ export function createWebDesktopApi(deps: WebDesktopApiDeps): DesktopApi {
       return ok(undefined);
     },
     onShellAction: () => noop,
+
+    loadSession: async () => ok(readStoredSession(deps.storage)),
+    async saveSession(session) {
+      writeStoredSession(deps.storage, session);
+      return ok({ persisted: true as const });
+    },
+    async clearSession() {
+      writeStoredSession(deps.storage, null);
+      return ok(undefined);
+    },
   };
 }

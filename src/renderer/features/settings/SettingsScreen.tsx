@@ -1,8 +1,12 @@
 import { useState } from 'react';
 import type { Settings } from '../../../shared/desktopApi.ts';
+import { ServerUrl } from '../../../shared/serverUrl.ts';
 import { useAppStore, useRuntime } from '../../app/context.ts';
 import { DeviceSettings } from '../in-call/DeviceMenu.tsx';
 import { startRingtone } from '../incoming/ringtone.ts';
+import { policyUnreadableMessage } from './policyNotice.ts';
+
+const LOCKED_HINT = 'Set by your administrator';
 
 const RINGTONES: { value: Settings['ringtone']; label: string }[] = [
   { value: 'classic', label: 'Classic' },
@@ -14,24 +18,27 @@ function Toggle({
   label,
   hint,
   checked,
+  locked = false,
   onChange,
 }: {
   label: string;
   hint: string;
   checked: boolean;
+  locked?: boolean;
   onChange: (v: boolean) => void;
 }) {
   return (
     <label className="toggle-row">
       <span className="row-text">
         <strong>{label}</strong>
-        <span className="muted">{hint}</span>
+        <span className="muted">{locked ? LOCKED_HINT : hint}</span>
       </span>
       <input
         type="checkbox"
         role="switch"
         className="switch"
         checked={checked}
+        disabled={locked}
         onChange={(e) => onChange(e.target.checked)}
       />
     </label>
@@ -42,12 +49,27 @@ export function SettingsScreen() {
   const runtime = useRuntime();
   const settings = useAppStore((s) => s.settings);
   const isDesktop = runtime.desktop.platform === 'electron';
+  const inCall = useAppStore((s) => s.call.current !== null);
   const [serverUrl, setServerUrl] = useState(settings?.serverUrl ?? '');
+  const [serverError, setServerError] = useState<string | null>(null);
   const [notificationPermission, setNotificationPermission] = useState(() =>
     typeof Notification === 'undefined' ? 'unsupported' : Notification.permission,
   );
   if (!settings) return null;
   const update = (patch: Parameters<typeof runtime.updateSettings>[0]) => void runtime.updateSettings(patch);
+  const locked = new Set<string>(settings.policy?.lockedKeys ?? []);
+  const isLocked = (key: keyof Settings) => locked.has(key);
+
+  async function saveServer() {
+    const parsed = ServerUrl.safeParse(serverUrl);
+    if (!parsed.success) return setServerError(parsed.error.issues[0]?.message ?? 'Invalid server address');
+    setServerError(null);
+    if (parsed.data === settings?.serverUrl) return;
+    const leave = window.confirm(
+      `Switch to ${parsed.data}? You will be signed out and can sign in on the new server.`,
+    );
+    if (leave) setServerError(await runtime.switchServer(parsed.data));
+  }
 
   function preview(kind: Settings['ringtone']) {
     if (kind === 'none') return;
@@ -63,6 +85,11 @@ export function SettingsScreen() {
           <p className="muted">Devices, ringing and notifications.</p>
         </div>
       </header>
+      {settings.policy?.status === 'unreadable' && (
+        <p className="form-error" role="alert" data-testid="policy-unreadable">
+          {policyUnreadableMessage}
+        </p>
+      )}
 
       <div className="card">
         <h2 className="card-title">Devices</h2>
@@ -76,6 +103,7 @@ export function SettingsScreen() {
           <div className="inline">
             <select
               value={settings.ringtone}
+              disabled={isLocked('ringtone')}
               onChange={(e) => update({ ringtone: e.target.value as Settings['ringtone'] })}
             >
               {RINGTONES.map((r) => (
@@ -98,12 +126,14 @@ export function SettingsScreen() {
           label="Do not disturb"
           hint="Calls still show up but do not ring."
           checked={settings.doNotDisturb}
+          locked={isLocked('doNotDisturb')}
           onChange={(v) => update({ doNotDisturb: v })}
         />
         <Toggle
           label="Missed call notifications"
           hint="Tell me when I miss a call."
           checked={settings.notifyMissedCalls}
+          locked={isLocked('notifyMissedCalls')}
           onChange={(v) => update({ notifyMissedCalls: v })}
         />
         {!isDesktop && notificationPermission === 'default' && (
@@ -127,12 +157,14 @@ export function SettingsScreen() {
             label="Hide CallBridge from screen shares"
             hint="Your own calls window stays out of what you (or other apps) capture."
             checked={settings.hideWindowsFromCapture ?? false}
+            locked={isLocked('hideWindowsFromCapture')}
             onChange={(v) => update({ hideWindowsFromCapture: v })}
           />
           <Toggle
             label="Start at login"
             hint="Be reachable as soon as you sign in to your computer."
             checked={settings.launchAtLogin}
+            locked={isLocked('launchAtLogin')}
             onChange={(v) => update({ launchAtLogin: v })}
           />
           <label className="field">
@@ -148,17 +180,26 @@ export function SettingsScreen() {
                 <button
                   className="btn btn-ghost"
                   type="button"
-                  disabled={serverUrl === settings.serverUrl}
-                  onClick={() => update({ serverUrl })}
+                  disabled={serverUrl.trim() === (settings.serverUrl ?? '') || inCall}
+                  onClick={() => void saveServer()}
                 >
-                  Save
+                  Switch
                 </button>
               )}
             </div>
+            {serverError && (
+              <small className="form-error" role="alert">
+                {serverError}
+              </small>
+            )}
             {settings.serverUrlLocked ? (
-              <small>Set by your organisation</small>
+              <small>{LOCKED_HINT}</small>
             ) : (
-              <small>Takes effect at the next sign-in.</small>
+              <small>
+                {inCall
+                  ? 'The server can be changed once the call has ended.'
+                  : 'Switching servers signs you out.'}
+              </small>
             )}
           </label>
         </div>

@@ -1,16 +1,12 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { z } from 'zod';
 import { LoginRequest, RegisterRequest } from '../../../shared/protocol.ts';
+import { ServerUrl } from '../../../shared/serverUrl.ts';
 import { useAppStore, useRuntime } from '../../app/context.ts';
 import type { AuthForm } from '../../app/runtime.ts';
+import { policyUnreadableMessage } from '../settings/policyNotice.ts';
 
 type Mode = 'login' | 'register';
-
-const ServerUrl = z.url({
-  protocol: /^https?$/,
-  error: 'Enter the server address, like https://calls.example.com',
-});
 
 /** The first problem with the form, phrased for a person, before anything goes over the network. */
 function validate(mode: Mode, fields: { name: string; email: string; password: string }): AuthForm | string {
@@ -28,25 +24,45 @@ function validate(mode: Mode, fields: { name: string; email: string; password: s
   return 'Choose a password of at least 8 characters';
 }
 
+/**
+ * Signing in. On the desktop the server comes first: the page may connect only to the configured server
+ * (its CSP says so), so a new server is saved before anything is sent to it, and the app reloads under the
+ * new server's CSP before the user types a password.
+ */
 export function SignInScreen() {
   const runtime = useRuntime();
   const settings = useAppStore((s) => s.settings);
   const isDesktop = runtime.desktop.platform === 'electron';
+  const configuredServer = runtime.serverUrl();
+  const serverLocked = settings?.serverUrlLocked === true;
   const [mode, setMode] = useState<Mode>('login');
-  const [serverUrl, setServerUrl] = useState(() => runtime.serverUrl() ?? '');
+  const [choosingServer, setChoosingServer] = useState(isDesktop && !configuredServer && !serverLocked);
+  const [serverUrl, setServerUrl] = useState(configuredServer ?? '');
   const [fields, setFields] = useState({ name: '', email: '', password: '' });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const policyProblem = settings?.policy?.status === 'unreadable' ? policyUnreadableMessage : null;
+
+  async function chooseServer() {
+    const url = ServerUrl.safeParse(serverUrl);
+    if (!url.success) return setError(url.error.issues[0]?.message ?? 'Invalid server address');
+    setError(null);
+    if (url.data === configuredServer) return setChoosingServer(false);
+    setBusy(true);
+    // Saving it reloads the app (main does it) under a CSP that allows this server.
+    const failure = await runtime.switchServer(url.data);
+    setBusy(false);
+    if (failure) setError(failure);
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const url = ServerUrl.safeParse(serverUrl.trim());
-    if (!url.success) return setError(url.error.issues[0]?.message ?? 'Invalid server address');
+    if (choosingServer) return chooseServer();
     const form = validate(mode, fields);
     if (typeof form === 'string') return setError(form);
     setBusy(true);
     setError(null);
-    const failure = await runtime.authenticate(form, url.data);
+    const failure = await runtime.authenticate(form);
     setBusy(false);
     if (failure) setError(failure);
   }
@@ -62,74 +78,111 @@ export function SignInScreen() {
           CallBridge
         </div>
         <p className="signin-tagline">Voice and video calls on your own server.</p>
-        <div className="segmented" role="tablist">
-          {(['login', 'register'] as const).map((m) => (
-            <button
-              key={m}
-              type="button"
-              role="tab"
-              aria-selected={mode === m}
-              className={mode === m ? 'active' : ''}
-              onClick={() => {
-                setMode(m);
-                setError(null);
-              }}
-            >
-              {m === 'login' ? 'Sign in' : 'Create account'}
-            </button>
-          ))}
-        </div>
         {isDesktop && (
           <label className="field">
             <span>Server</span>
-            <input
-              type="url"
-              value={serverUrl}
-              onChange={(e) => setServerUrl(e.target.value)}
-              readOnly={settings?.serverUrlLocked}
-              placeholder="https://calls.example.com"
-              autoComplete="url"
-            />
-            {settings?.serverUrlLocked && <small>Set by your organisation</small>}
+            <div className="inline">
+              <input
+                type="url"
+                value={serverUrl}
+                onChange={(e) => setServerUrl(e.target.value)}
+                readOnly={!choosingServer}
+                placeholder="https://calls.example.com"
+                autoComplete="url"
+                autoFocus={choosingServer}
+              />
+              {!choosingServer && !serverLocked && (
+                <button
+                  className="btn btn-ghost"
+                  type="button"
+                  onClick={() => {
+                    setChoosingServer(true);
+                    setError(null);
+                  }}
+                >
+                  Change
+                </button>
+              )}
+            </div>
+            {serverLocked && !policyProblem && <small>Set by your organisation</small>}
+            {choosingServer && (
+              <small>Your server’s address: https://, or http:// for one on this computer.</small>
+            )}
           </label>
         )}
-        {mode === 'register' && (
-          <label className="field">
-            <span>Name</span>
-            <input
-              value={fields.name}
-              onChange={set('name')}
-              autoComplete="name"
-              placeholder="Ada Lovelace"
-            />
-          </label>
+        {policyProblem && (
+          <p className="form-error" role="alert">
+            {policyProblem}
+          </p>
         )}
-        <label className="field">
-          <span>Email</span>
-          <input
-            type="email"
-            value={fields.email}
-            onChange={set('email')}
-            autoComplete="email"
-            placeholder="you@example.com"
-          />
-        </label>
-        <label className="field">
-          <span>Password</span>
-          <input
-            type="password"
-            value={fields.password}
-            onChange={set('password')}
-            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
-          />
-        </label>
+        {!choosingServer && (
+          <>
+            <div className="segmented" role="tablist">
+              {(['login', 'register'] as const).map((m) => (
+                <button
+                  key={m}
+                  type="button"
+                  role="tab"
+                  aria-selected={mode === m}
+                  className={mode === m ? 'active' : ''}
+                  onClick={() => {
+                    setMode(m);
+                    setError(null);
+                  }}
+                >
+                  {m === 'login' ? 'Sign in' : 'Create account'}
+                </button>
+              ))}
+            </div>
+            {mode === 'register' && (
+              <label className="field">
+                <span>Name</span>
+                <input
+                  value={fields.name}
+                  onChange={set('name')}
+                  autoComplete="name"
+                  placeholder="Ada Lovelace"
+                />
+              </label>
+            )}
+            <label className="field">
+              <span>Email</span>
+              <input
+                type="email"
+                value={fields.email}
+                onChange={set('email')}
+                autoComplete="email"
+                placeholder="you@example.com"
+              />
+            </label>
+            <label className="field">
+              <span>Password</span>
+              <input
+                type="password"
+                value={fields.password}
+                onChange={set('password')}
+                autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+              />
+            </label>
+          </>
+        )}
         {error && (
           <p className="form-error" role="alert">
             {error}
           </p>
         )}
-        <button className="btn btn-primary btn-block" type="submit" disabled={busy}>
-          {busy ? 'Please wait…' : mode === 'login' ? 'Sign in' : 'Create account'}
+        <button
+          className="btn btn-primary btn-block"
+          type="submit"
+          disabled={busy || (isDesktop && !choosingServer && !configuredServer)}
+        >
+          {busy
+            ? 'Please wait…'
+            : choosingServer
+              ? 'Continue'
+              : mode === 'login'
+                ? 'Sign in'
+                : 'Create account'}
         </button>
       </form>
     </main>
