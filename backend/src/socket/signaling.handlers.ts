@@ -73,5 +73,7 @@ export function registerSignalingHandlers(socket: SignalingSocket, deps: Signali
     const room = await relayRoom(deps.relayDirectory, sender, callId, targetUserId);
     deps.io.to(room).emit('call:ice-candidate', { callId, fromUserId: userId, candidate });
   });
-  handle('call:quality-report', QualityReportPayload, (report) => deps.media.reportQuality(userId, report));
+  handle('call:quality-report', QualityReportPayload, (report) =>
+    deps.media.reportQuality(userId, deviceId, report),
+  );
 }

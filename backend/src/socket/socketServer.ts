@@ -3,8 +3,10 @@
  * allowlist, token + device handshake, and the Redis streams adapter when several nodes share the work.
  */
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { MAX_SOCKET_MESSAGE_BYTES, SocketHandshakeAuth } from '../../../src/shared/protocol.ts';
+import type { AccountCheck } from '../auth/accounts.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
@@ -16,6 +18,7 @@ import type { SfuSessions } from '../sfu/sfuSessions.ts';
 import { registerSfuHandlers, type SfuHandlerDeps } from './sfu.handlers.ts';
 import { registerSignalingHandlers } from './signaling.handlers.ts';
 import { deviceRoom, userRoom, type SignalingServer, type SocketData } from './socketTypes.ts';
+import { guardClientEvents } from './validatedEvent.ts';
 
 export interface SocketServerOptions {
   origins: OriginPolicy;
@@ -37,6 +40,7 @@ export interface SocketHandlerDeps {
   /** Null without an SFU configured: the sfu events are then not handled (clients get no ack). */
   sfu: SfuSocketDeps | null;
   tokens: TokenService;
+  accounts: AccountCheck;
   media: CallMediaService;
   presence: PresenceService;
   rateLimits: RateLimits;
@@ -90,8 +94,11 @@ export async function connectedDeviceOwners(
   return sockets.map((s) => s.data);
 }
 
-/** The error a client sees as `connect_error`: message 'unauthorized' or 'bad_request', details in `data`. */
-function handshakeError(code: 'unauthorized' | 'bad_request', message: string): Error {
+/**
+ * The error a client sees as `connect_error`: message 'unauthorized', 'bad_request' or 'unavailable' (try
+ * again), details in `data`.
+ */
+function handshakeError(code: 'unauthorized' | 'bad_request' | 'unavailable', message: string): Error {
   return Object.assign(new Error(code), { data: { code, message } });
 }
 
@@ -107,13 +114,21 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
     }
     const userId = await deps.tokens.verify(auth.data.token).catch(() => null);
     if (userId === null) return next(handshakeError('unauthorized', 'a valid token is required'));
-    socket.data = { userId, deviceId: auth.data.deviceId };
+    const exists = await deps.accounts.exists(userId).catch((err: unknown) => {
+      deps.logger.error({ err, userId }, 'account lookup on handshake failed');
+      return null;
+    });
+    if (exists === null) return next(handshakeError('unavailable', 'try again shortly'));
+    if (!exists) return next(handshakeError('unauthorized', 'this account no longer exists'));
+    // A client without a device id (one written from the spec) is a device of its own per connection.
+    socket.data = { userId, deviceId: auth.data.deviceId ?? `conn-${randomUUID()}` };
     next();
   });
 
   io.on('connection', (socket) => {
     const { userId, deviceId } = socket.data;
     if (!socket.recovered) void socket.join([userRoom(userId), deviceRoom(deviceId)]);
+    guardClientEvents(socket, { accounts: deps.accounts, logger: deps.logger });
     registerSignalingHandlers(socket, {
       io,
       relayDirectory: deps.relayDirectory,
