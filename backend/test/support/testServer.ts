@@ -13,7 +13,9 @@ import type {
   UserDto,
 } from '../../../src/shared/protocol.ts';
 import { loadConfig } from '../../src/config.ts';
+import type { Db, Queryable } from '../../src/db/db.ts';
 import { embeddedDatabaseDir, openPgliteDb } from '../../src/db/pglite.db.ts';
+import { openPostgresDb } from '../../src/db/postgres.db.ts';
 import { startServer } from '../../src/server.ts';
 import { migratedTemplate } from './pgliteTemplate.ts';
 
@@ -34,6 +36,8 @@ export const TEST_SERVER_ENV: Readonly<Record<string, string>> = {
 
 export interface TestServer {
   url: string;
+  /** The server's own database connection, for tests that act as an admin would (e.g. delete a user). */
+  db: Queryable;
   close(): Promise<void>;
 }
 
@@ -42,18 +46,21 @@ export async function startTestServer(
   overrides: Record<string, string | undefined> = {},
 ): Promise<TestServer> {
   const config = loadConfig({ ...TEST_SERVER_ENV, ...overrides });
-  const { dataDir } = config;
-  const embedded = config.databaseUrl === null;
-  const server = await startServer(
-    config,
-    embedded
-      ? {
-          openDb: async () =>
-            openPgliteDb(dataDir === null ? null : embeddedDatabaseDir(dataDir), await migratedTemplate()),
-        }
-      : {},
-  );
-  return { url: server.url, close: () => server.close() };
+  const { dataDir, databaseUrl } = config;
+  let db: Db | undefined;
+  const server = await startServer(config, {
+    openDb: async () => {
+      db =
+        databaseUrl === null
+          ? await openPgliteDb(
+              dataDir === null ? null : embeddedDatabaseDir(dataDir),
+              await migratedTemplate(),
+            )
+          : openPostgresDb(databaseUrl, () => undefined);
+      return db;
+    },
+  });
+  return { url: server.url, db: db!, close: () => server.close() };
 }
 
 export interface ApiResult<T = unknown> {
