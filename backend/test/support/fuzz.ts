@@ -91,7 +91,13 @@ export function nastyObject(valid: Record<string, fc.Arbitrary<unknown>>): fc.Ar
     }),
   );
   const mutated = fc
-    .tuple(fc.record(valid), fc.array(mutation, { maxLength: 2 }))
+    .tuple(
+      fc.record(valid),
+      fc.oneof(
+        { weight: 2, arbitrary: fc.constant([]) },
+        { weight: 3, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }) },
+      ),
+    )
     .map(([object, mutations]) => {
       const result: Record<string, unknown> = { ...object };
       for (const m of mutations) {

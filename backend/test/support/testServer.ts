@@ -117,15 +117,18 @@ export async function createConversation(
   return res.body.conversation;
 }
 
-/** A connected socket (WebSocket transport, no automatic reconnection); rejects with the connect_error. */
+/**
+ * A connected socket (WebSocket transport, no automatic reconnection); rejects with the connect_error.
+ * `deviceId` null connects as a client written from the spec does, with the token only.
+ */
 export function connectClient(
   url: string,
   token: string,
-  deviceId = `dev-${randomUUID()}`,
+  deviceId: string | null = `dev-${randomUUID()}`,
 ): Promise<TestSocket> {
   const socket: TestSocket = io(url, {
     transports: ['websocket'],
-    auth: { token, deviceId },
+    auth: deviceId === null ? { token } : { token, deviceId },
     reconnection: false,
     forceNew: true,
   });
