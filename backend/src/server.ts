@@ -275,7 +275,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
               everyMs: 0,
               run: createDeviceLivenessSweep(
                 db,
-                (deviceIds) => connectedDeviceOwners(io, deviceIds, LIVENESS_PROBE_TIMEOUT_MS),
+                (devices) => connectedDeviceOwners(io, devices, LIVENESS_PROBE_TIMEOUT_MS),
                 logger,
               ),
             },

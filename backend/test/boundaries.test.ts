@@ -288,6 +288,34 @@ describe.each(databaseTargets())('boundaries on $name', (target) => {
     expect(await qualityOfBob()).toBe('good');
   });
 
+  it("another user's socket claiming a device id never hears that device's signaling", async () => {
+    const [alice, bob, mallory] = await Promise.all(
+      ['Alice', 'Bob', 'Mallory'].map((n) => registerUser(url, n)),
+    );
+    const conversation = await createConversation(url, alice!.token, [bob!.user.id]);
+    const callId = await initiate(alice!.token, conversation, { deviceId: 'alice-laptop' });
+    await api(url, 'POST', `/api/calls/${callId}/answer`, {
+      token: bob!.token,
+      body: { deviceId: 'bob-laptop' },
+    });
+    const bobSocket = await connect(bob!.token, 'bob-laptop');
+    const impostor = await connect(mallory!.token, 'bob-laptop');
+    const aliceSocket = await connect(alice!.token, 'alice-laptop');
+    const overheard: unknown[] = [];
+    impostor.on('call:offer', (e) => overheard.push(e));
+
+    const offer = nextEvent(bobSocket, 'call:offer');
+    expect(
+      await emitRaw(aliceSocket, 'call:offer', { callId, targetUserId: bob!.user.id, offer: OFFER }),
+    ).toEqual({
+      ok: true,
+    });
+    await offer;
+    // A round trip on the impostor's own connection: anything sent to it before has arrived by now.
+    await emitRaw(impostor, 'call:unknown');
+    expect(overheard).toEqual([]);
+  });
+
   it('acknowledges every event that asks for it: no payload, extra arguments, no handler', async () => {
     const { token } = await registerUser(url, 'Erin');
     const socket = await connect(token);

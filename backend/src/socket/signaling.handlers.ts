@@ -49,7 +49,7 @@ async function relayRoom(
   const targetDevice = devices.get(targetUserId);
   if (targetDevice === undefined)
     throw new AppError('forbidden', 'the target is not in the call', 'targetUserId');
-  return targetDevice === null ? userRoom(targetUserId) : deviceRoom(targetDevice);
+  return targetDevice === null ? userRoom(targetUserId) : deviceRoom(targetUserId, targetDevice);
 }
 
 export function registerSignalingHandlers(socket: SignalingSocket, deps: SignalingDeps): void {

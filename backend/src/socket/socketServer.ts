@@ -82,15 +82,16 @@ export function createSocketServer(options: SocketServerOptions): SignalingServe
 
 /**
  * Who is connected to these devices across the cluster (see deviceLiveness.service.ts). The adapter asks
- * every node subscribed in Redis and rejects after `timeoutMs` if one stays silent. `deviceIds` must not be empty: no
+ * every node subscribed in Redis and rejects after `timeoutMs` if one stays silent. `devices` must not be empty: no
  * rooms would mean every socket.
  */
 export async function connectedDeviceOwners(
   io: SignalingServer,
-  deviceIds: readonly string[],
+  devices: readonly SocketData[],
   timeoutMs: number,
 ): Promise<SocketData[]> {
-  const sockets = await io.timeout(timeoutMs).in(deviceIds.map(deviceRoom)).fetchSockets();
+  const rooms = devices.map((d) => deviceRoom(d.userId, d.deviceId));
+  const sockets = await io.timeout(timeoutMs).in(rooms).fetchSockets();
   return sockets.map((s) => s.data);
 }
 
@@ -127,7 +128,7 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
 
   io.on('connection', (socket) => {
     const { userId, deviceId } = socket.data;
-    if (!socket.recovered) void socket.join([userRoom(userId), deviceRoom(deviceId)]);
+    if (!socket.recovered) void socket.join([userRoom(userId), deviceRoom(userId, deviceId)]);
     guardClientEvents(socket, { accounts: deps.accounts, logger: deps.logger });
     registerSignalingHandlers(socket, {
       io,
@@ -166,7 +167,7 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
       if (sfu !== null) {
         // Janus handles live on the node of the device's socket: the last one here takes them along.
         void io.local
-          .in(deviceRoom(deviceId))
+          .in(deviceRoom(userId, deviceId))
           .fetchSockets()
           .then(
             (left) => {
@@ -179,7 +180,7 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
       deps.track(
         deps.presence
           .deviceDisconnected(userId, deviceId, {
-            device: () => stillOnline(deviceRoom(deviceId)),
+            device: () => stillOnline(deviceRoom(userId, deviceId)),
             user: () => stillOnline(userRoom(userId)),
           })
           .catch((err: unknown) =>
