@@ -423,8 +423,8 @@ export const PeerQualitySample = z.object({
 export type PeerQualitySample = z.infer<typeof PeerQualitySample>;
 
 // ---------------------------------------------------------------------------------------------------------
-// Socket.io (spec: "WebSocket Events"). Transport: WebSocket only. Handshake: `auth: { token, deviceId }`.
-// Every client->server event takes an acknowledgement callback answering SocketAck.
+// Socket.io (spec: "WebSocket Events"). Transport: WebSocket only. Handshake: `auth: { token, deviceId? }`.
+// Every client->server event may take an acknowledgement callback; it is always answered with a SocketAck.
 // ---------------------------------------------------------------------------------------------------------
 
 export const SessionDescription = z.object({
