@@ -5,7 +5,6 @@
  * PostgreSQL cannot store, Fastify's and Node's own errors, and 200 concurrent call actions.
  */
 import { randomUUID } from 'node:crypto';
-import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CALL_STATUSES,
@@ -23,6 +22,7 @@ import {
   connectClient,
   createConversation,
   nextEvent,
+  refusedHandshake,
   registerUser,
   startTestServer,
   type TestServer,
@@ -40,20 +40,6 @@ type Emit = (event: string, ...args: unknown[]) => void;
 
 function emitRaw(socket: TestSocket, event: string, ...args: unknown[]): Promise<SocketAck> {
   return new Promise((resolve) => (socket.emit as Emit)(event, ...args, resolve));
-}
-
-function refusedHandshake(url: string, auth: Record<string, unknown>): Promise<Error & { data?: unknown }> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, auth });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.close();
-      reject(new Error('connected although it should have been refused'));
-    });
-    socket.once('connect_error', (err) => {
-      socket.close();
-      resolve(err);
-    });
-  });
 }
 
 describe.each(databaseTargets())('boundaries on $name', (target) => {
@@ -244,7 +230,7 @@ describe.each(databaseTargets())('boundaries on $name', (target) => {
       error: { code: 'unauthorized', message: 'this account no longer exists' },
     });
     expect(await closed).toBe('io server disconnect');
-    expect(await refusedHandshake(url, { token: dave.token })).toMatchObject({
+    expect(await refusedHandshake(url, { auth: { token: dave.token } })).toMatchObject({
       message: 'unauthorized',
       data: { code: 'unauthorized', message: 'this account no longer exists' },
     });
@@ -256,7 +242,7 @@ describe.each(databaseTargets())('boundaries on $name', (target) => {
       const rest = await api(url, 'GET', '/api/calls/turn-credentials', { token });
       expect(rest.status).toBe(401);
       expect(StrictErrorBody.parse(rest.body).error.code).toBe('unauthorized');
-      expect((await refusedHandshake(url, { token })).message).toBe('unauthorized');
+      expect((await refusedHandshake(url, { auth: { token } })).message).toBe('unauthorized');
     }
   });
 

@@ -141,6 +141,24 @@ export function connectClient(
   });
 }
 
+/** The connect_error of a handshake that must be refused; rejects if the socket connects. */
+export function refusedHandshake(
+  url: string,
+  options: Parameters<typeof io>[1],
+): Promise<Error & { data?: unknown }> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...options });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.close();
+      reject(new Error('connected although it should have been refused'));
+    });
+    socket.once('connect_error', (err) => {
+      socket.close();
+      resolve(err);
+    });
+  });
+}
+
 /**
  * Resolves with the next `name` event whose payload satisfies `predicate`. Register it before triggering the
  * action that emits the event.
