@@ -3,18 +3,20 @@
  * to the same HTTP server by server.ts.
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AccountCheck } from './auth/accounts.ts';
 import type { PasswordHasher } from './auth/passwords.ts';
 import type { TokenService } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
-import { createOriginPolicy, type OriginPolicy } from './http/originPolicy.ts';
 import {
-  authenticate,
-  registerCors,
+  answerClientError,
+  answerFrameworkError,
+  answerUnsupportedExpectations,
   registerErrorHandling,
-  registerSecurityHeaders,
   sendNotFound,
-} from './http/plugins.ts';
+} from './http/errorAnswers.ts';
+import { createOriginPolicy, type OriginPolicy } from './http/originPolicy.ts';
+import { authenticate, registerBodyParsers, registerCors, registerSecurityHeaders } from './http/plugins.ts';
 import { authRoutes } from './http/routes/auth.routes.ts';
 import { callsRoutes } from './http/routes/calls.routes.ts';
 import { conversationsRoutes } from './http/routes/conversations.routes.ts';
@@ -31,6 +33,8 @@ export interface AppDeps {
   logger: Logger;
   db: Db;
   tokens: TokenService;
+  /** Whether a token's user still exists (shared with the socket handshake). */
+  accounts: AccountCheck;
   passwords: PasswordHasher;
   rateLimits: RateLimits;
   calls: CallService;
@@ -55,8 +59,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     trustProxy: deps.trustProxy ?? false,
     // Request ids are generated here, never taken from a client header, so log lines cannot be forged.
     requestIdHeader: false,
+    // Errors that Fastify and Node's HTTP parser would answer in their own shape (see errorAnswers.ts).
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
+    http: { requireHostHeader: false },
   });
+  answerUnsupportedExpectations(app.server);
   registerErrorHandling(app, deps.logger);
+  registerBodyParsers(app);
   registerCors(app, deps.origins ?? createOriginPolicy(deps.config.corsOrigins));
   registerSecurityHeaders(app);
 
@@ -73,7 +83,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     authPerIp: deps.rateLimits.authPerIp,
   });
   await app.register(async (protectedScope) => {
-    protectedScope.addHook('preHandler', authenticate(deps.tokens, deps.rateLimits.restPerUser));
+    protectedScope.addHook(
+      'preHandler',
+      authenticate(deps.tokens, deps.accounts, deps.rateLimits.restPerUser),
+    );
     usersRoutes(protectedScope, deps.db);
     conversationsRoutes(protectedScope, deps.db);
     callsRoutes(protectedScope, {

@@ -4,6 +4,7 @@
  */
 import { createClient } from 'redis';
 import { buildApp } from './app.ts';
+import { createAccountCheck } from './auth/accounts.ts';
 import { createPasswordHasher } from './auth/passwords.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { ConfigError, loadConfig, selfOrigins, type Config } from './config.ts';
@@ -13,6 +14,7 @@ import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { embeddedDatabaseDir, openPgliteDb } from './db/pglite.db.ts';
 import { openPostgresDb } from './db/postgres.db.ts';
+import { userExists } from './db/users.repo.ts';
 import { cleanupExpiredTurnCredentials } from './db/turnCredentials.repo.ts';
 import { createOriginPolicy } from './http/originPolicy.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -54,6 +56,8 @@ const TURN_CLEANUP_INTERVAL_MS = 60_000;
 const LIVENESS_PROBE_TIMEOUT_MS = 3_000;
 /** Cached relay permissions per call; invalidated on every change, the TTL is only a safety net. */
 const RELAY_DIRECTORY_LIMITS = { ttlMs: 10_000, maxEntries: 50_000 };
+/** Whether a token's user exists, per node: a deleted account is refused everywhere within ttlMs. */
+const ACCOUNT_CACHE_LIMITS = { ttlMs: 5_000, maxEntries: 50_000 };
 
 /**
  * Destroys rooms left on an instance by calls that ended while no node could destroy them (a crash). Run
@@ -204,6 +208,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const sfuFailover = janusPool === null ? null : startSfuFailover({ db, pool: janusPool, calls, logger });
   const callMedia = createCallMediaService(db, notifier);
   const tokens = createTokenService(config.jwtSecret, config.jwtTtlSeconds);
+  const accounts = createAccountCheck((userId) => userExists(db, userId), ACCOUNT_CACHE_LIMITS);
 
   let ready = false;
   let shuttingDown = false;
@@ -212,6 +217,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     relayDirectory,
     sfu,
     tokens,
+    accounts,
     media: callMedia,
     presence: createPresenceService(db, notifier),
     rateLimits,
@@ -228,6 +234,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
     db,
     tokens,
+    accounts,
     passwords: createPasswordHasher(config.scryptLog2Cost),
     rateLimits,
     calls,
@@ -268,7 +275,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
               everyMs: 0,
               run: createDeviceLivenessSweep(
                 db,
-                (deviceIds) => connectedDeviceOwners(io, deviceIds, LIVENESS_PROBE_TIMEOUT_MS),
+                (devices) => connectedDeviceOwners(io, devices, LIVENESS_PROBE_TIMEOUT_MS),
                 logger,
               ),
             },

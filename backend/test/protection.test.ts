@@ -16,24 +16,17 @@ import type {
 } from '../../src/shared/protocol.ts';
 import { DESKTOP_APP_ORIGIN } from '../src/config.ts';
 import { databaseTargets } from './support/databases.ts';
-import { api, connectClient, registerUser, startTestServer, type TestServer } from './support/testServer.ts';
+import {
+  api,
+  connectClient,
+  refusedHandshake,
+  registerUser,
+  startTestServer,
+  type TestServer,
+} from './support/testServer.ts';
 
 const JWT_SECRET = 'protection-test-secret-protection-test';
 const TURN_SECRET = 'protection-turn-secret';
-
-function handshakeError(url: string, options: Parameters<typeof io>[1]): Promise<Error & { data?: unknown }> {
-  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...options });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => {
-      socket.close();
-      reject(new Error('connected although it should have been refused'));
-    });
-    socket.once('connect_error', (err) => {
-      socket.close();
-      resolve(err);
-    });
-  });
-}
 
 describe.each(databaseTargets())('protection on $name', (target) => {
   let server: TestServer;
@@ -141,13 +134,13 @@ describe.each(databaseTargets())('protection on $name', (target) => {
 
   it('refuses a socket without a valid token or device id; never reads the token from the query', async () => {
     const { token } = await registerUser(url, 'Finn');
-    const noToken = await handshakeError(url, { auth: { deviceId: 'device-0001' } });
+    const noToken = await refusedHandshake(url, { auth: { deviceId: 'device-0001' } });
     expect(noToken.message).toBe('unauthorized');
-    const badToken = await handshakeError(url, { auth: { token: 'nope', deviceId: 'device-0001' } });
+    const badToken = await refusedHandshake(url, { auth: { token: 'nope', deviceId: 'device-0001' } });
     expect(badToken).toMatchObject({ message: 'unauthorized', data: { code: 'unauthorized' } });
-    const inQuery = await handshakeError(url, { query: { token }, auth: { deviceId: 'device-0001' } });
+    const inQuery = await refusedHandshake(url, { query: { token }, auth: { deviceId: 'device-0001' } });
     expect(inQuery.message).toBe('unauthorized');
-    const badDevice = await handshakeError(url, { auth: { token, deviceId: 'bad device!' } });
+    const badDevice = await refusedHandshake(url, { auth: { token, deviceId: 'bad device!' } });
     expect(badDevice).toMatchObject({
       message: 'bad_request',
       data: { message: 'auth.deviceId is invalid' },
@@ -158,7 +151,7 @@ describe.each(databaseTargets())('protection on $name', (target) => {
   it('refuses a socket from a browser origin that is not allowed; the desktop app and non-browsers pass', async () => {
     const { token } = await registerUser(url, 'Gail');
     const auth = { token, deviceId: 'device-0002' };
-    const refused = await handshakeError(url, { auth, extraHeaders: { origin: 'https://evil.example' } });
+    const refused = await refusedHandshake(url, { auth, extraHeaders: { origin: 'https://evil.example' } });
     expect(refused.message).toMatch(/websocket error/i);
 
     for (const origin of [DESKTOP_APP_ORIGIN, url]) {

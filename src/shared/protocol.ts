@@ -75,6 +75,18 @@ export const MAX_SOCKET_MESSAGE_BYTES = 100 * 1024;
 export const Uuid = z.uuid();
 export const IsoDateTime = z.iso.datetime({ offset: true });
 
+/**
+ * Every free-text field on the wire. PostgreSQL's text types refuse NUL (error 22021), and a lone UTF-16
+ * surrogate has no UTF-8 form (the drivers would silently store U+FFFD instead), so both are refused here,
+ * before anything reaches a query or a peer, with the field named in the 400.
+ */
+// NUL is the point here. In 'u' mode only an unpaired surrogate matches \p{Cs}.
+// eslint-disable-next-line no-control-regex
+const UNSTORABLE_CHARACTER = /[\u0000\p{Cs}]/u;
+export const Text = z
+  .string()
+  .refine((value) => !UNSTORABLE_CHARACTER.test(value), 'must not contain NUL or unpaired UTF-16 surrogates');
+
 /** Identifies one signed-in client (a desktop install or a browser tab) so a user's devices can be told apart. */
 export const DeviceId = z
   .string()
@@ -132,11 +144,12 @@ export type UserDto = z.infer<typeof UserDto>;
 
 export const RegisterRequest = z.object({
   email: z.email().max(254),
-  password: z.string().min(8).max(256),
-  name: z.string().trim().min(1).max(100),
+  password: Text.min(8).max(256),
+  name: Text.trim().min(1).max(100),
 });
 export type RegisterRequest = z.infer<typeof RegisterRequest>;
 
+// The password is only hashed, never stored or queried: it accepts whatever registration ever accepted.
 export const LoginRequest = z.object({ email: z.email().max(254), password: z.string().min(1).max(256) });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
@@ -150,7 +163,7 @@ export type MeResponse = z.infer<typeof MeResponse>;
 
 /** GET /api/users?query=&limit= : everyone but me, by name or email. */
 export const ListUsersQuery = z.object({
-  query: z.string().max(100).optional(),
+  query: Text.max(100).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 export const ListUsersResponse = z.object({ users: z.array(UserDto) });
@@ -171,7 +184,7 @@ export const CreateConversationRequest = z.object({
     .array(Uuid)
     .min(1)
     .max(MAX_CONVERSATION_MEMBERS - 1),
-  title: z.string().trim().min(1).max(100).optional(),
+  title: Text.trim().min(1).max(100).optional(),
 });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
 export const ConversationResponse = z.object({ conversation: ConversationDto });
@@ -327,7 +340,7 @@ export type ActiveCallResponse = z.infer<typeof ActiveCallResponse>;
 
 /** GET /api/calls?cursor=&limit=&filter= : my call history, newest first. */
 export const ListCallsQuery = z.object({
-  cursor: z.string().max(200).optional(),
+  cursor: Text.max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
   filter: z.enum(['all', 'missed']).default('all'),
 });
@@ -410,23 +423,23 @@ export const PeerQualitySample = z.object({
 export type PeerQualitySample = z.infer<typeof PeerQualitySample>;
 
 // ---------------------------------------------------------------------------------------------------------
-// Socket.io (spec: "WebSocket Events"). Transport: WebSocket only. Handshake: `auth: { token, deviceId }`.
-// Every client->server event takes an acknowledgement callback answering SocketAck.
+// Socket.io (spec: "WebSocket Events"). Transport: WebSocket only. Handshake: `auth: { token, deviceId? }`.
+// Every client->server event may take an acknowledgement callback; it is always answered with a SocketAck.
 // ---------------------------------------------------------------------------------------------------------
 
 export const SessionDescription = z.object({
   type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
-  sdp: z.string().max(MAX_SDP_BYTES),
+  sdp: Text.max(MAX_SDP_BYTES),
 });
 export type SessionDescription = z.infer<typeof SessionDescription>;
 
 /** RTCIceCandidateInit; null marks end-of-candidates. */
 export const IceCandidate = z
   .object({
-    candidate: z.string().max(2048),
-    sdpMid: z.string().max(64).nullable().optional(),
+    candidate: Text.max(2048),
+    sdpMid: Text.max(64).nullable().optional(),
     sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
-    usernameFragment: z.string().max(256).nullable().optional(),
+    usernameFragment: Text.max(256).nullable().optional(),
   })
   .nullable();
 export type IceCandidate = z.infer<typeof IceCandidate>;
@@ -437,7 +450,10 @@ const AnswerDescription = SessionDescription.refine(
   'answer.type must be "answer"',
 );
 
-export const SocketHandshakeAuth = z.object({ token: z.string().min(1).max(4096), deviceId: DeviceId });
+export const SocketHandshakeAuth = z.object({
+  token: z.string().min(1).max(4096),
+  deviceId: DeviceId.optional(),
+});
 export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
 
 // Client -> server payloads
@@ -607,7 +623,7 @@ export const SfuPublishPayload = z.object({
   offer: OfferDescription,
   /** What each of the offer's m-lines carries, by mid. */
   sources: z
-    .array(z.object({ mid: z.string().max(64), source: SfuSource }))
+    .array(z.object({ mid: Text.max(64), source: SfuSource }))
     .min(1)
     .max(8),
 });

@@ -1,4 +1,5 @@
 import { jwtVerify, SignJWT, errors } from 'jose';
+import { Uuid } from '../../../src/shared/protocol.ts';
 
 const ISSUER = 'callbridge';
 const AUDIENCE = 'callbridge-client';
@@ -6,7 +7,10 @@ const ALGORITHM = 'HS256';
 
 export interface TokenService {
   issue(userId: string): Promise<string>;
-  /** The user id of a valid token, or null for a missing, malformed, forged or expired one. */
+  /**
+   * The user id of a valid token, or null for a missing, malformed, forged or expired one, or one whose
+   * subject is not a user id at all. Whether that user still exists is for AccountCheck to say.
+   */
   verify(token: string): Promise<string | null>;
 }
 
@@ -29,7 +33,8 @@ export function createTokenService(secret: string, ttlSeconds: number): TokenSer
           audience: AUDIENCE,
           algorithms: [ALGORITHM],
         });
-        return typeof payload.sub === 'string' ? payload.sub : null;
+        const subject = Uuid.safeParse(payload.sub);
+        return subject.success ? subject.data : null;
       } catch (err) {
         if (err instanceof errors.JOSEError) return null;
         throw err;

@@ -47,6 +47,10 @@ export async function findUserById(q: Queryable, id: string): Promise<UserDto | 
   return row ? toDto(row) : null;
 }
 
+export async function userExists(q: Queryable, id: string): Promise<boolean> {
+  return (await q.query('SELECT 1 FROM users WHERE id = $1', [id])).length > 0;
+}
+
 export async function countExistingUsers(q: Queryable, ids: readonly string[]): Promise<number> {
   const [row] = await q.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM users WHERE id = ANY($1::uuid[])',

@@ -1,9 +1,8 @@
-/** Cross-cutting HTTP behaviour: authentication, CORS, error and not-found answers, security headers. */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ErrorResponse } from '../../../src/shared/protocol.ts';
+/** Cross-cutting HTTP behaviour: authentication, request bodies, CORS, security headers. */
+import { errorCodes, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { AccountCheck } from '../auth/accounts.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import { AppError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
 import type { RateLimiter } from '../rateLimits.ts';
 import type { OriginPolicy } from './originPolicy.ts';
 
@@ -16,12 +15,13 @@ declare module 'fastify' {
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
 
-/** preHandler of protected routes: a valid bearer token, then the user's rate limit. */
-export function authenticate(tokens: TokenService, restPerUser: RateLimiter) {
+/** preHandler of protected routes: a valid bearer token of an existing account, then the user's rate limit. */
+export function authenticate(tokens: TokenService, accounts: AccountCheck, restPerUser: RateLimiter) {
   return async (request: FastifyRequest): Promise<void> => {
     const match = BEARER.exec(request.headers.authorization ?? '');
     const userId = match?.[1] === undefined ? null : await tokens.verify(match[1]);
     if (userId === null) throw new AppError('unauthorized', 'a valid bearer token is required');
+    if (!(await accounts.exists(userId))) throw new AppError('unauthorized', 'this account no longer exists');
     if (!(await restPerUser.tryConsume(userId))) throw new AppError('rate_limited', 'too many requests');
     request.userId = userId;
   };
@@ -34,25 +34,22 @@ export function rateLimitByIp(limiter: RateLimiter) {
   };
 }
 
-function sendError(reply: FastifyReply, status: number, error: ErrorResponse['error']): FastifyReply {
-  return reply.code(status).send({ error });
-}
-
-export function registerErrorHandling(app: FastifyInstance, logger: Logger): void {
-  app.setErrorHandler((err: FastifyError | AppError, request, reply) => {
-    if (err instanceof AppError) return sendError(reply, err.httpStatus, err.toJSON());
-    // Fastify's own 4xx: unparseable JSON, wrong content type, body too large.
-    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-      const message = err.statusCode === 413 ? 'body: too large' : 'body: not valid JSON for this route';
-      return sendError(reply, err.statusCode, { code: 'bad_request', message, field: 'body' });
-    }
-    logger.error({ err, method: request.method, url: request.routeOptions.url }, 'request failed');
-    return sendError(reply, 500, { code: 'internal', message: 'internal error' });
+/**
+ * The API takes JSON bodies only, and an empty body is no body whatever its Content-Type says: the spec's
+ * answer, reject and end have none, and many clients send `Content-Type: application/json` (or curl's form
+ * type) on every POST anyway. Anything else non-empty is a 415.
+ */
+export function registerBodyParsers(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if ((body as string).trim() === '') done(null, undefined);
+    else parseJson(request, body as string, done);
   });
-}
-
-export function sendNotFound(reply: FastifyReply): FastifyReply {
-  return sendError(reply, 404, { code: 'not_found', message: 'no such route' });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    if ((body as Buffer).length === 0) done(null, undefined);
+    else done(new errorCodes.FST_ERR_CTP_INVALID_MEDIA_TYPE(), undefined);
+  });
 }
 
 const CORS_METHODS = 'GET, POST, PATCH, OPTIONS';

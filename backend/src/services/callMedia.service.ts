@@ -21,7 +21,8 @@ import { accumulateReport, parseStoredMediaStats, worstQuality } from './quality
 
 export interface CallMediaService {
   updateMedia(userId: string, callId: string, patch: UpdateMediaRequest): Promise<UpdateMediaResponse>;
-  reportQuality(userId: string, report: QualityReportPayload): Promise<void>;
+  /** Only from the device the participant is in the call on (any of theirs if they joined naming none). */
+  reportQuality(userId: string, deviceId: string, report: QualityReportPayload): Promise<void>;
 }
 
 export function createCallMediaService(db: Db, notifier: CallNotifier): CallMediaService {
@@ -48,8 +49,11 @@ export function createCallMediaService(db: Db, notifier: CallNotifier): CallMedi
       return { success: true, mediaState };
     },
 
-    async reportQuality(userId, report) {
+    async reportQuality(userId, deviceId, report) {
       const me = await requireJoined(report.callId, userId);
+      if (me.device_id !== null && me.device_id !== deviceId) {
+        throw new AppError('forbidden', 'this device is not in the call', 'callId');
+      }
       // Only this participant's own reports write this row, and a client reports every few seconds, so a
       // read-modify-write outside a transaction loses nothing that matters.
       const stats = accumulateReport(parseStoredMediaStats(me.media_stats), report.samples, new Date());

@@ -19,8 +19,12 @@ import { isConversationMember } from '../db/conversations.repo.ts';
 import type { Queryable } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 
-/** The cursor is opaque to clients: base64url of the last row's (created_at with microseconds, id). */
-const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+/**
+ * The cursor is opaque to clients: base64url of the last row's (created_at with microseconds, id). A forged
+ * one must still hold a time PostgreSQL can compare: it has no year 0 (error 22008), and calls are not older
+ * than year 1.
+ */
+const CursorSchema = z.tuple([z.iso.datetime().refine((t) => !t.startsWith('0000')), z.uuid()]);
 
 function encodeCursor(cursor: HistoryCursor): string {
   return Buffer.from(JSON.stringify([cursor.createdAt, cursor.id])).toString('base64url');

@@ -22,7 +22,7 @@ export interface DeviceOwner {
  * The owners of every socket connected to one of these devices, anywhere in the cluster. Rejects when a node
  * does not answer in time: a partial answer would make that node's devices look gone.
  */
-export type ConnectedDevicesProbe = (deviceIds: readonly string[]) => Promise<DeviceOwner[]>;
+export type ConnectedDevicesProbe = (devices: readonly DeviceOwner[]) => Promise<DeviceOwner[]>;
 
 const keyOf = (userId: string, deviceId: string) => JSON.stringify([userId, deviceId]);
 
@@ -44,7 +44,7 @@ export function createDeviceLivenessSweep(
     }
     let connected: Set<string>;
     try {
-      const owners = await probe([...new Set(devices.map((d) => d.device_id))]);
+      const owners = await probe(devices.map((d) => ({ userId: d.user_id, deviceId: d.device_id })));
       connected = new Set(owners.map((o) => keyOf(o.userId, o.deviceId)));
     } catch (err) {
       // A node too busy to answer, or one that died after being counted: the round proves nothing either

@@ -29,10 +29,14 @@ export function createIoNotifier(
     },
     toOtherDevices(userId, exceptDeviceId, event, payload) {
       const devices = io.to(userRoom(userId));
-      emit(exceptDeviceId === null ? devices : devices.except(deviceRoom(exceptDeviceId)), event, payload);
+      emit(
+        exceptDeviceId === null ? devices : devices.except(deviceRoom(userId, exceptDeviceId)),
+        event,
+        payload,
+      );
     },
     toDevice(userId, deviceId, event, payload) {
-      emit(io.to(deviceId === null ? userRoom(userId) : deviceRoom(deviceId)), event, payload);
+      emit(io.to(deviceId === null ? userRoom(userId) : deviceRoom(userId, deviceId)), event, payload);
     },
     callChanged(callId) {
       relayDirectory.invalidate(callId);

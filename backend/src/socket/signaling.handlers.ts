@@ -49,7 +49,7 @@ async function relayRoom(
   const targetDevice = devices.get(targetUserId);
   if (targetDevice === undefined)
     throw new AppError('forbidden', 'the target is not in the call', 'targetUserId');
-  return targetDevice === null ? userRoom(targetUserId) : deviceRoom(targetDevice);
+  return targetDevice === null ? userRoom(targetUserId) : deviceRoom(targetUserId, targetDevice);
 }
 
 export function registerSignalingHandlers(socket: SignalingSocket, deps: SignalingDeps): void {
@@ -73,5 +73,7 @@ export function registerSignalingHandlers(socket: SignalingSocket, deps: Signali
     const room = await relayRoom(deps.relayDirectory, sender, callId, targetUserId);
     deps.io.to(room).emit('call:ice-candidate', { callId, fromUserId: userId, candidate });
   });
-  handle('call:quality-report', QualityReportPayload, (report) => deps.media.reportQuality(userId, report));
+  handle('call:quality-report', QualityReportPayload, (report) =>
+    deps.media.reportQuality(userId, deviceId, report),
+  );
 }

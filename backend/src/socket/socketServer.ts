@@ -3,8 +3,10 @@
  * allowlist, token + device handshake, and the Redis streams adapter when several nodes share the work.
  */
 import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
 import { MAX_SOCKET_MESSAGE_BYTES, SocketHandshakeAuth } from '../../../src/shared/protocol.ts';
+import type { AccountCheck } from '../auth/accounts.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
@@ -16,6 +18,7 @@ import type { SfuSessions } from '../sfu/sfuSessions.ts';
 import { registerSfuHandlers, type SfuHandlerDeps } from './sfu.handlers.ts';
 import { registerSignalingHandlers } from './signaling.handlers.ts';
 import { deviceRoom, userRoom, type SignalingServer, type SocketData } from './socketTypes.ts';
+import { guardClientEvents } from './validatedEvent.ts';
 
 export interface SocketServerOptions {
   origins: OriginPolicy;
@@ -37,6 +40,7 @@ export interface SocketHandlerDeps {
   /** Null without an SFU configured: the sfu events are then not handled (clients get no ack). */
   sfu: SfuSocketDeps | null;
   tokens: TokenService;
+  accounts: AccountCheck;
   media: CallMediaService;
   presence: PresenceService;
   rateLimits: RateLimits;
@@ -78,20 +82,24 @@ export function createSocketServer(options: SocketServerOptions): SignalingServe
 
 /**
  * Who is connected to these devices across the cluster (see deviceLiveness.service.ts). The adapter asks
- * every node subscribed in Redis and rejects after `timeoutMs` if one stays silent. `deviceIds` must not be empty: no
+ * every node subscribed in Redis and rejects after `timeoutMs` if one stays silent. `devices` must not be empty: no
  * rooms would mean every socket.
  */
 export async function connectedDeviceOwners(
   io: SignalingServer,
-  deviceIds: readonly string[],
+  devices: readonly SocketData[],
   timeoutMs: number,
 ): Promise<SocketData[]> {
-  const sockets = await io.timeout(timeoutMs).in(deviceIds.map(deviceRoom)).fetchSockets();
+  const rooms = devices.map((d) => deviceRoom(d.userId, d.deviceId));
+  const sockets = await io.timeout(timeoutMs).in(rooms).fetchSockets();
   return sockets.map((s) => s.data);
 }
 
-/** The error a client sees as `connect_error`: message 'unauthorized' or 'bad_request', details in `data`. */
-function handshakeError(code: 'unauthorized' | 'bad_request', message: string): Error {
+/**
+ * The error a client sees as `connect_error`: message 'unauthorized', 'bad_request' or 'unavailable' (try
+ * again), details in `data`.
+ */
+function handshakeError(code: 'unauthorized' | 'bad_request' | 'unavailable', message: string): Error {
   return Object.assign(new Error(code), { data: { code, message } });
 }
 
@@ -107,13 +115,21 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
     }
     const userId = await deps.tokens.verify(auth.data.token).catch(() => null);
     if (userId === null) return next(handshakeError('unauthorized', 'a valid token is required'));
-    socket.data = { userId, deviceId: auth.data.deviceId };
+    const exists = await deps.accounts.exists(userId).catch((err: unknown) => {
+      deps.logger.error({ err, userId }, 'account lookup on handshake failed');
+      return null;
+    });
+    if (exists === null) return next(handshakeError('unavailable', 'try again shortly'));
+    if (!exists) return next(handshakeError('unauthorized', 'this account no longer exists'));
+    // A client without a device id (one written from the spec) is a device of its own per connection.
+    socket.data = { userId, deviceId: auth.data.deviceId ?? `conn-${randomUUID()}` };
     next();
   });
 
   io.on('connection', (socket) => {
     const { userId, deviceId } = socket.data;
-    if (!socket.recovered) void socket.join([userRoom(userId), deviceRoom(deviceId)]);
+    if (!socket.recovered) void socket.join([userRoom(userId), deviceRoom(userId, deviceId)]);
+    guardClientEvents(socket, { accounts: deps.accounts, logger: deps.logger });
     registerSignalingHandlers(socket, {
       io,
       relayDirectory: deps.relayDirectory,
@@ -151,7 +167,7 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
       if (sfu !== null) {
         // Janus handles live on the node of the device's socket: the last one here takes them along.
         void io.local
-          .in(deviceRoom(deviceId))
+          .in(deviceRoom(userId, deviceId))
           .fetchSockets()
           .then(
             (left) => {
@@ -164,7 +180,7 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
       deps.track(
         deps.presence
           .deviceDisconnected(userId, deviceId, {
-            device: () => stillOnline(deviceRoom(deviceId)),
+            device: () => stillOnline(deviceRoom(userId, deviceId)),
             user: () => stillOnline(userRoom(userId)),
           })
           .catch((err: unknown) =>

@@ -26,4 +26,5 @@ export type SignalingSocket = Socket<
 >;
 
 export const userRoom = (userId: string) => `user:${userId}`;
-export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
+/** Scoped by user: device ids are chosen by clients, so another user's socket may claim the same one. */
+export const deviceRoom = (userId: string, deviceId: string) => `device:${userId}:${deviceId}`;

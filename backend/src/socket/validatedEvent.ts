@@ -2,16 +2,32 @@
  * One client -> server socket event as every handler takes it: rate limited per socket and event type, its
  * payload parsed with the protocol's schema, and answered through the acknowledgement with `{ok: true, ...}`
  * or `{ok: false, error}`. An AppError reaches the client as it is; anything else is logged and answered as
- * 'internal' without details.
+ * 'internal' without details. A client that passed an acknowledgement callback always gets an answer:
+ * for a missing payload or extra arguments too, for an event no handler takes, and for a deleted account.
  */
 import type { z } from 'zod';
 import type { ApiError } from '../../../src/shared/protocol.ts';
+import type { AccountCheck } from '../auth/accounts.ts';
 import { AppError, parseInput } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimits, SocketEventName } from '../rateLimits.ts';
 import type { SignalingSocket } from './socketTypes.ts';
 
-type Ack = (res: { ok: true; [key: string]: unknown } | { ok: false; error: ApiError }) => void;
+type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: ApiError };
+type Ack = (res: AckResponse) => void;
+
+const INTERNAL: ApiError = { code: 'internal', message: 'internal error' };
+
+/**
+ * What socket.io hands a listener: the client's arguments, then the acknowledgement callback if the client
+ * asked for one (a function can only come from socket.io: JSON carries none).
+ */
+function splitArguments(args: readonly unknown[]): { payloads: unknown[]; ack: Ack | null } {
+  const last = args.at(-1);
+  return typeof last === 'function'
+    ? { payloads: args.slice(0, -1), ack: last as Ack }
+    : { payloads: [...args], ack: null };
+}
 
 export function onValidatedEvent<S extends z.ZodType>(
   socket: SignalingSocket,
@@ -20,18 +36,66 @@ export function onValidatedEvent<S extends z.ZodType>(
   schema: S,
   run: (payload: z.output<S>) => Promise<Record<string, unknown> | void>,
 ): void {
-  socket.on(event, async (raw: unknown, ack: unknown) => {
-    const reply = typeof ack === 'function' ? (ack as Ack) : () => undefined;
+  // A spec client may emit without a callback: the event is handled all the same, just not answered.
+  const listener = async (...args: unknown[]) => {
+    const { payloads, ack } = splitArguments(args);
+    const reply = ack ?? (() => undefined);
     try {
       if (!(await deps.rateLimits.socketEvent(event).tryConsume(`${socket.id}:${event}`))) {
         throw new AppError('rate_limited', `too many ${event} messages`);
       }
-      const result = await run(parseInput(schema, raw));
+      if (payloads.length !== 1) {
+        throw new AppError('bad_request', 'payload: send exactly one payload object', 'payload');
+      }
+      const result = await run(parseInput(schema, payloads[0]));
       reply({ ...result, ok: true });
     } catch (err) {
       if (err instanceof AppError) return reply({ ok: false, error: err.toJSON() });
       deps.logger.error({ err, event, userId: socket.data.userId }, 'socket event failed');
-      reply({ ok: false, error: { code: 'internal', message: 'internal error' } });
+      reply({ ok: false, error: INTERNAL });
     }
+  };
+  socket.on(event, listener as never);
+}
+
+const ACCOUNT_GONE: ApiError = { code: 'unauthorized', message: 'this account no longer exists' };
+
+/**
+ * Installed on every connection before its handlers. Events of an account deleted since the handshake are
+ * refused and the socket closed (within AccountCheck's cache time; a socket that resumed its session after
+ * a blip skipped the handshake, so it is checked here too). An event no handler takes (an unknown name, or
+ * the SFU's without an SFU configured) still gets its acknowledgement.
+ */
+export function guardClientEvents(
+  socket: SignalingSocket,
+  deps: { accounts: AccountCheck; logger: Logger },
+): void {
+  const { userId } = socket.data;
+  const closeIfGone = (ack: Ack | null, exists: boolean): boolean => {
+    if (exists) return false;
+    ack?.({ ok: false, error: ACCOUNT_GONE });
+    socket.disconnect(true);
+    return true;
+  };
+  const lookupFailed = (ack: Ack | null) => (err: unknown) => {
+    deps.logger.error({ err, userId }, 'account lookup for a socket failed');
+    ack?.({ ok: false, error: INTERNAL });
+  };
+
+  if (socket.recovered) {
+    deps.accounts.exists(userId).then((exists) => closeIfGone(null, exists), lookupFailed(null));
+  }
+  socket.use(([, ...args], next) => {
+    const { ack } = splitArguments(args);
+    deps.accounts.exists(userId).then((exists) => {
+      if (!closeIfGone(ack, exists)) next();
+    }, lookupFailed(ack));
+  });
+  socket.onAny((event: string, ...args: unknown[]) => {
+    if (socket.listenerCount(event) > 0) return;
+    splitArguments(args).ack?.({
+      ok: false,
+      error: { code: 'bad_request', message: 'this server does not handle this event' },
+    });
   });
 }

@@ -13,7 +13,9 @@ import type {
   UserDto,
 } from '../../../src/shared/protocol.ts';
 import { loadConfig } from '../../src/config.ts';
+import type { Db, Queryable } from '../../src/db/db.ts';
 import { embeddedDatabaseDir, openPgliteDb } from '../../src/db/pglite.db.ts';
+import { openPostgresDb } from '../../src/db/postgres.db.ts';
 import { startServer } from '../../src/server.ts';
 import { migratedTemplate } from './pgliteTemplate.ts';
 
@@ -34,6 +36,8 @@ export const TEST_SERVER_ENV: Readonly<Record<string, string>> = {
 
 export interface TestServer {
   url: string;
+  /** The server's own database connection, for tests that act as an admin would (e.g. delete a user). */
+  db: Queryable;
   close(): Promise<void>;
 }
 
@@ -42,18 +46,21 @@ export async function startTestServer(
   overrides: Record<string, string | undefined> = {},
 ): Promise<TestServer> {
   const config = loadConfig({ ...TEST_SERVER_ENV, ...overrides });
-  const { dataDir } = config;
-  const embedded = config.databaseUrl === null;
-  const server = await startServer(
-    config,
-    embedded
-      ? {
-          openDb: async () =>
-            openPgliteDb(dataDir === null ? null : embeddedDatabaseDir(dataDir), await migratedTemplate()),
-        }
-      : {},
-  );
-  return { url: server.url, close: () => server.close() };
+  const { dataDir, databaseUrl } = config;
+  let db: Db | undefined;
+  const server = await startServer(config, {
+    openDb: async () => {
+      db =
+        databaseUrl === null
+          ? await openPgliteDb(
+              dataDir === null ? null : embeddedDatabaseDir(dataDir),
+              await migratedTemplate(),
+            )
+          : openPostgresDb(databaseUrl, () => undefined);
+      return db;
+    },
+  });
+  return { url: server.url, db: db!, close: () => server.close() };
 }
 
 export interface ApiResult<T = unknown> {
@@ -110,15 +117,18 @@ export async function createConversation(
   return res.body.conversation;
 }
 
-/** A connected socket (WebSocket transport, no automatic reconnection); rejects with the connect_error. */
+/**
+ * A connected socket (WebSocket transport, no automatic reconnection); rejects with the connect_error.
+ * `deviceId` null connects as a client written from the spec does, with the token only.
+ */
 export function connectClient(
   url: string,
   token: string,
-  deviceId = `dev-${randomUUID()}`,
+  deviceId: string | null = `dev-${randomUUID()}`,
 ): Promise<TestSocket> {
   const socket: TestSocket = io(url, {
     transports: ['websocket'],
-    auth: { token, deviceId },
+    auth: deviceId === null ? { token } : { token, deviceId },
     reconnection: false,
     forceNew: true,
   });
@@ -127,6 +137,24 @@ export function connectClient(
     socket.once('connect_error', (err) => {
       socket.close();
       reject(err);
+    });
+  });
+}
+
+/** The connect_error of a handshake that must be refused; rejects if the socket connects. */
+export function refusedHandshake(
+  url: string,
+  options: Parameters<typeof io>[1],
+): Promise<Error & { data?: unknown }> {
+  const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...options });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => {
+      socket.close();
+      reject(new Error('connected although it should have been refused'));
+    });
+    socket.once('connect_error', (err) => {
+      socket.close();
+      resolve(err);
     });
   });
 }
