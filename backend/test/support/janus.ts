@@ -33,7 +33,7 @@ export function isJanusInstalled(): boolean {
 }
 
 export async function startJanus(
-  options: { adminKey?: string; wsPort?: number; debugLevel?: number } = {},
+  options: { adminKey?: string; wsPort?: number; debugLevel?: number; sessionTimeoutSeconds?: number } = {},
 ): Promise<RunningJanus> {
   if (!isJanusInstalled()) {
     throw new Error('Janus is not installed: `janus` is not on PATH (apt-get install janus)');
@@ -49,6 +49,7 @@ export async function startJanus(
     rtpPortRange: { min: rtpMin, max: rtpMin + 99 },
     serverName: 'callbridge-test',
     debugLevel: options.debugLevel ?? 3,
+    sessionTimeoutSeconds: options.sessionTimeoutSeconds,
   });
 
   const url = `ws://${HOST}:${wsPort}`;
