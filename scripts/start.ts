@@ -127,15 +127,18 @@ async function startService(options: {
 const SFU_LIMITATION = 'group calls are limited to 3 people';
 const TURN_LIMITATION = 'calls have no relay (TURN) for people behind strict NATs or firewalls';
 
+/** What a service that is not installed means for the user, and how to add it. */
+function notInstalled(name: string, limitation: string, aptPackage: string, docs: string): LocalService {
+  return {
+    env: {},
+    summary: `${name} is not installed, so ${limitation}; to add it: apt-get install ${aptPackage}, then npm start again (it starts one; ${docs}).`,
+  };
+}
+
 /** A local Janus (`npm run sfu`) for group calls, unless JANUS_URLS names one already. */
 async function startLocalSfu(): Promise<LocalService | null> {
   if (process.env.JANUS_URLS) return null;
-  if (!isInstalled('janus')) {
-    return {
-      env: {},
-      summary: `Janus is not installed, so ${SFU_LIMITATION}; to lift that: apt-get install janus, then npm start again (it starts one; docs/sfu.md).`,
-    };
-  }
+  if (!isInstalled('janus')) return notInstalled('Janus', SFU_LIMITATION, 'janus', 'docs/sfu.md');
   const url = `ws://127.0.0.1:${await findFreePort('127.0.0.1')}`;
   return startService({
     name: 'Janus',
@@ -169,12 +172,7 @@ function turnListenIp(): string {
 /** A local coturn (`npm run turn`) with the backend's TURN secret, unless TURN_SERVER_HOST names one. */
 async function startLocalTurn(): Promise<LocalService | null> {
   if (process.env.TURN_SERVER_HOST) return null;
-  if (!isInstalled('turnserver')) {
-    return {
-      env: {},
-      summary: `coturn is not installed, so ${TURN_LIMITATION}; to add it: apt-get install coturn, then npm start again (it starts one; docs/turn.md).`,
-    };
-  }
+  if (!isInstalled('turnserver')) return notInstalled('coturn', TURN_LIMITATION, 'coturn', 'docs/turn.md');
   const host = turnListenIp();
   const port = await findFreePort(host, { udp: true });
   // Both processes derive the credentials from this secret: with nothing kept on disk, it is made here.
