@@ -126,9 +126,12 @@ export class JanusError extends Error {
 const SUBPROTOCOL = 'janus-protocol';
 const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** Janus drops a session after session_timeout without a request (60 s in the generated config). */
+/**
+ * Janus drops a session after session_timeout without a request (60 s in the generated config). A Janus that
+ * does not acknowledge a keepalive within 10 s is stalled, not just busy: its calls move to another instance.
+ */
 const DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
-const DEFAULT_KEEPALIVE_TIMEOUT_MS = 5000;
+const DEFAULT_KEEPALIVE_TIMEOUT_MS = 10_000;
 
 /** Fields of the envelope, not of the event they carry. */
 const ENVELOPE_KEYS = new Set(['janus', 'session_id', 'sender', 'transaction']);
@@ -265,9 +268,14 @@ class Connection implements JanusConnection {
     const transaction = String(++this.nextTransaction);
     const request = String(body.janus);
     return new Promise((resolve, reject) => {
+      // The answer may be waiting unread after this process itself stalled (a busy machine): the timeout
+      // counts only once the I/O already received is processed, which happens before setImmediate runs.
       const timer = setTimeout(() => {
-        this.pending.delete(transaction);
-        reject(new Error(`Janus did not answer ${request} within ${timeoutMs} ms`));
+        setImmediate(() => {
+          if (this.pending.get(transaction)?.timer !== timer) return;
+          this.pending.delete(transaction);
+          reject(new Error(`Janus did not answer ${request} within ${timeoutMs} ms`));
+        });
       }, timeoutMs);
       this.pending.set(transaction, { request, sessionId, handleId, resolve, reject, timer });
       const text = JSON.stringify({
@@ -329,7 +337,6 @@ class Connection implements JanusConnection {
         };
         break;
       case 'success':
-      case 'server_info':
         outcome = isPluginMessage ? pluginOutcome(message) : { ok: message };
         break;
       case 'event':
