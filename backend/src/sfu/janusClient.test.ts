@@ -189,6 +189,20 @@ describe.skipIf(!janusInstalled && !janusRequired)(suite, () => {
     expect((await keptHandle.message({ request: 'list' })).plugindata?.data.videoroom).toBe('success');
   });
 
+  it('counts an answer that arrived while this process itself was stalled, instead of timing it out', async () => {
+    const janus = await start();
+    const session = await (await connect(janus, { requestTimeoutMs: 300 })).createSession();
+    const handle = await attachVideoRoom(session);
+    const answer = handle.message({ request: 'list' });
+    // Blocks this event loop well past the timeout while Janus answers: when it runs again, the timer is due
+    // and the answer is waiting to be read.
+    const blockedUntil = Date.now() + 2000;
+    while (Date.now() < blockedUntil) {
+      // busy
+    }
+    expect((await answer).plugindata?.data.videoroom).toBe('success');
+  });
+
   it('ends the session of a stalled Janus when a keepalive goes unanswered, failing what waits on it', async () => {
     const janus = await start();
     const connection = await connect(janus, { keepaliveIntervalMs: 300, keepaliveTimeoutMs: 500 });
