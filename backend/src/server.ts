@@ -26,7 +26,7 @@ import { createDeviceLivenessSweep } from './services/deviceLiveness.service.ts'
 import { createPresenceService } from './services/presence.service.ts';
 import { isOpen } from './services/callStateMachine.ts';
 import { createRelayDirectory } from './services/relayDirectory.ts';
-import { createJanusPool, loadJanode, type JanusPool } from './sfu/janusPool.ts';
+import { createJanusPool, type JanusPool } from './sfu/janusPool.ts';
 import { createJanusRooms, type JanusRooms } from './sfu/janusRooms.ts';
 import { startSfuFailover } from './sfu/sfuFailover.ts';
 import { formatRoomRef, parseRoomRef } from './sfu/sfuRoomRef.ts';
@@ -113,9 +113,6 @@ export interface StartOptions {
 
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  // With JANUS_URLS set, a janode that cannot load (its native addon unbuilt) stops the start with that reason,
-  // rather than a node that runs but reports every Janus instance down.
-  if (config.janus !== null) await loadJanode();
   // Redis first: it fails fast on a bad REDIS_URL, before the slower database start.
   const redis = config.redisUrl === null ? null : await connectRedis(config.redisUrl, logger);
   const db = await (options.openDb ?? (() => openDb(config, logger)))().catch(async (err: unknown) => {
@@ -144,7 +141,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const io = createSocketServer({ origins, redis, redisPrefix: config.redisPrefix });
   const relayDirectory = createRelayDirectory((callId) => joinedDevices(db, callId), RELAY_DIRECTORY_LIMITS);
 
-  // Group calls on the SFU, only with JANUS_URLS set (janode is imported then, not before).
+  // Group calls on the SFU, only with JANUS_URLS set.
   let janusPool: JanusPool | null = null;
   let janusRooms: JanusRooms | null = null;
   let sfuSessions: SfuSessions | null = null;

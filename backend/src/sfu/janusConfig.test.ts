@@ -80,12 +80,16 @@ describe('renderJanusConfig', () => {
 
   it('sets the session timeout the pool keeps alive against', () => {
     expect(item(files['janus.jcfg'], 'session_timeout')).toBe('60');
+    const short = renderJanusConfig('/c', { ...OPTIONS, sessionTimeoutSeconds: 2 })['janus.jcfg'];
+    expect(item(short, 'session_timeout')).toBe('2');
   });
 
   it('refuses values that would break or weaken the config', () => {
     expect(() => renderJanusConfig('/c', { ...OPTIONS, adminKey: 'short' })).toThrow(/adminKey/);
     expect(() => renderJanusConfig('/c', { ...OPTIONS, adminKey: 'a"b'.repeat(8) })).toThrow(/quotes/);
     expect(() => renderJanusConfig('/c', { ...OPTIONS, wsPort: 0 })).toThrow(/wsPort/);
+    // 0 would mean "never": sessions of a crashed backend would live on in Janus.
+    expect(() => renderJanusConfig('/c', { ...OPTIONS, sessionTimeoutSeconds: 0 })).toThrow(/sessionTimeout/);
     expect(() => renderJanusConfig('/c', { ...OPTIONS, rtpPortRange: { min: 30_000, max: 20_000 } })).toThrow(
       /rtpPortRange/,
     );

@@ -35,11 +35,13 @@ export interface JanusConfigOptions {
   serverName?: string;
   /** Janus log verbosity, 0 (none) to 7 (everything); 4 = info. */
   debugLevel?: number;
+  /** Seconds without a request after which Janus drops a session (tests shorten it). */
+  sessionTimeoutSeconds?: number;
   /** Folder holding Janus's plugins/, transports/, events/ and loggers/ (see findJanusLibDir). */
   libDir?: string;
 }
 
-/** Seconds without a keepalive after which Janus drops a session (janode sends one every 30 s). */
+/** Seconds without a keepalive after which Janus drops a session (the backend sends one every 10 s). */
 export const JANUS_SESSION_TIMEOUT_SECONDS = 60;
 
 const DEFAULT_WS_INTERFACE = '127.0.0.1';
@@ -132,6 +134,10 @@ export function renderJanusConfig(
   if (!Number.isInteger(debugLevel) || debugLevel < 0 || debugLevel > 7) {
     throw new Error('debugLevel must be an integer from 0 to 7');
   }
+  const sessionTimeoutSeconds = options.sessionTimeoutSeconds ?? JANUS_SESSION_TIMEOUT_SECONDS;
+  if (!Number.isInteger(sessionTimeoutSeconds) || sessionTimeoutSeconds < 1) {
+    throw new Error('sessionTimeoutSeconds must be a positive integer');
+  }
 
   const disabled = (kind: ModuleKind): string =>
     quote(
@@ -159,7 +165,7 @@ export function renderJanusConfig(
     `  debug_level = ${debugLevel}`,
     '  debug_timestamps = true',
     `  server_name = ${quote(options.serverName ?? 'callbridge-sfu')}`,
-    `  session_timeout = ${JANUS_SESSION_TIMEOUT_SECONDS}`,
+    `  session_timeout = ${sessionTimeoutSeconds}`,
     // A backend that lost its connection creates new sessions; nothing reclaims old ones.
     '  reclaim_session_timeout = 0',
     '  hide_dependencies = true',

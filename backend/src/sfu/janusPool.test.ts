@@ -34,8 +34,8 @@ describe.skipIf(!janusInstalled && !janusRequired)(suite, () => {
     januses.push(janus);
     return janus;
   };
-  const pool = (urls: string[]) => {
-    const created = createJanusPool({ urls, logger, reconnectDelayMs: 100 });
+  const pool = (urls: string[], client?: Parameters<typeof createJanusPool>[0]['client']) => {
+    const created = createJanusPool({ urls, logger, reconnectDelayMs: 100, client });
     pools.push(created);
     return created;
   };
@@ -89,6 +89,36 @@ describe.skipIf(!janusInstalled && !janusRequired)(suite, () => {
     const newSession = await janusPool.session(a.url);
     expect(newSession).not.toBe(firstSession);
     const handle = await attachVideoRoom(newSession);
+    expect((await handle.message({ request: 'list' })).plugindata?.data.videoroom).toBe('success');
+  });
+
+  it('reports a stalled instance down when its keepalive goes unanswered, and up again once it resumes', async () => {
+    const a = await start();
+    const janusPool = pool([a.url], {
+      keepaliveIntervalMs: 300,
+      keepaliveTimeoutMs: 500,
+      connectTimeoutMs: 500,
+    });
+    const downs: string[] = [];
+    const ups: string[] = [];
+    janusPool.onInstanceDown((url) => downs.push(url));
+    janusPool.onInstanceUp((url) => ups.push(url));
+    const firstSession = await janusPool.session(a.url);
+
+    // A stalled Janus keeps its TCP connection open: only the unanswered keepalive gives it away.
+    process.kill(a.pid, 'SIGSTOP');
+    try {
+      await waitFor(() => downs.length > 0, 'the down report', 5000);
+      expect(janusPool.healthy()).toEqual([]);
+      await sleep(1500); // reconnect attempts time out meanwhile: still one report
+      expect(downs).toEqual([a.url]);
+    } finally {
+      process.kill(a.pid, 'SIGCONT');
+    }
+    await waitFor(() => janusPool.healthy().length === 1, 'the instance back up');
+    expect(downs).toEqual([a.url]);
+    const handle = await attachVideoRoom(await janusPool.session(a.url));
+    expect(await janusPool.session(a.url)).not.toBe(firstSession);
     expect((await handle.message({ request: 'list' })).plugindata?.data.videoroom).toBe('success');
   });
 

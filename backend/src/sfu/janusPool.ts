@@ -1,112 +1,34 @@
 /**
- * Connections from this backend node to the configured Janus instances (JANUS_URLS), one janode connection
- * and one Janus session per instance, shared by the management handle (janusRooms.ts) and the per-participant
- * handles (sfuSessions.ts).
+ * Connections from this backend node to the configured Janus instances (JANUS_URLS), one WebSocket and one
+ * Janus session per instance (janusClient.ts), shared by the management handle (janusRooms.ts) and the
+ * per-participant handles (sfuSessions.ts).
  *
- * An instance that fails (connection closed, keepalive lost, session destroyed) is reported down once and
- * reconnected in the background with exponential backoff; it is reported up again when a new session is
- * ready. The handles of a lost session are gone with it (Janus destroys them), so callers rebuild on "up"
- * or move their rooms elsewhere on "down".
- *
- * janode is imported lazily, only when JANUS_URLS is set: it pulls in a native module (unix-dgram, for its
- * Unix-socket transport) that is not built on every machine, and a backend without an SFU must not need it.
+ * An instance that fails (connection closed, keepalive not acknowledged, session timed out) is reported down
+ * once and reconnected in the background with exponential backoff; it is reported up again when a new session
+ * is ready. The handles of a lost session are gone with it (Janus destroys them, and each one hears that it
+ * was detached), so callers rebuild on "up" or move their rooms elsewhere on "down".
  */
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import {
+  connectJanus,
+  JANUS_EVENT,
+  type JanusClientOptions,
+  type JanusConnection,
+  type JanusSession,
+} from './janusClient.ts';
 
-/** Data janode attaches to its events (plugin events, handle events). Parse it before use. */
-export type JanusEventData = Record<string, unknown>;
-export type JanusEventListener = (data: JanusEventData) => void;
-
-export interface JanusJsep {
-  type: 'offer' | 'answer';
-  sdp: string;
-  [key: string]: unknown;
-}
-
-/** The part of a janode EventEmitter this code uses. */
-interface JanusEmitter {
-  on(event: string, listener: JanusEventListener): unknown;
-  once(event: string, listener: JanusEventListener): unknown;
-  off(event: string, listener: JanusEventListener): unknown;
-}
-
-/** A raw Janus response to a plugin message: the plugin's answer is in plugindata.data. */
-export interface JanusResponse {
-  janus: string;
-  plugindata?: { plugin: string; data: Record<string, unknown> };
-  jsep?: JanusJsep;
-  [key: string]: unknown;
-}
-
-/** A janode plugin handle (generic part). Errors reject with an Error whose message starts with the code. */
-export interface JanusHandle extends JanusEmitter {
-  readonly id: number;
-  message(body: Record<string, unknown>, jsep?: JanusJsep): Promise<JanusResponse>;
-  trickle(candidate: unknown): Promise<unknown>;
-  trickleComplete(): Promise<unknown>;
-  hangup(): Promise<unknown>;
-  detach(): Promise<void>;
-}
-
-/**
- * A janode VideoRoom handle (janode/src/plugins/videoroom-plugin.js). Parameters and results are janode's
- * (snake_case, as in the Janus docs); only the methods CallBridge uses are listed.
- */
-export interface VideoRoomHandle extends JanusHandle {
-  feed: number | string | null;
-  room: number | string | null;
-  joinPublisher(params: Record<string, unknown>): Promise<JanusEventData>;
-  joinConfigurePublisher(params: Record<string, unknown>): Promise<JanusEventData>;
-  configure(params: Record<string, unknown>): Promise<JanusEventData>;
-  publish(params: Record<string, unknown>): Promise<JanusEventData>;
-  unpublish(): Promise<JanusEventData>;
-  joinSubscriber(params: Record<string, unknown>): Promise<JanusEventData>;
-  start(params: { jsep: JanusJsep; e2ee?: boolean }): Promise<JanusEventData>;
-  update(params: { subscribe?: unknown[]; unsubscribe?: unknown[] }): Promise<JanusEventData>;
-  pause(): Promise<JanusEventData>;
-  leave(): Promise<JanusEventData>;
-}
-
-/** A janode plugin descriptor, as passed to session.attach. */
-export interface JanusPluginDescriptor {
-  id: string;
-  EVENT: Record<string, string>;
-}
-
-/** A janode session on one Janus instance. */
-export interface JanusSession extends JanusEmitter {
-  readonly id: number;
-  attach(plugin: JanusPluginDescriptor): Promise<JanusHandle>;
-  destroy(): Promise<void>;
-}
-
-interface JanodeConnection extends JanusEmitter {
-  create(keepaliveIntervalSeconds?: number): Promise<JanusSession>;
-  close(): Promise<void>;
-}
-
-/** What the lazily imported janode modules provide. */
-export interface JanodeModules {
-  Janode: {
-    connect(config: Record<string, unknown>): Promise<JanodeConnection>;
-    EVENT: Record<
-      | 'CONNECTION_CLOSED'
-      | 'CONNECTION_ERROR'
-      | 'SESSION_DESTROYED'
-      | 'HANDLE_DETACHED'
-      | 'HANDLE_HANGUP'
-      | 'HANDLE_ICE_FAILED'
-      | 'HANDLE_MEDIA'
-      | 'HANDLE_WEBRTCUP'
-      | 'HANDLE_SLOWLINK',
-      string
-    >;
-    Logger: { setLevel(level: string): unknown };
-  };
-  /** janode/plugins/videoroom; its EVENT maps VIDEOROOM_* names to janode event names. */
-  VideoRoomPlugin: JanusPluginDescriptor;
-}
+// The pool hands out sessions; what its users do with them (handles, events) is typed here too.
+export {
+  JANUS_EVENT,
+  type JanusEventData,
+  type JanusEventListener,
+  type JanusHandle,
+  type JanusJsep,
+  type JanusResponse,
+  type JanusSession,
+} from './janusClient.ts';
+export { attachVideoRoom, VIDEOROOM_EVENT, type VideoRoomHandle } from './videoRoomHandle.ts';
 
 export interface JanusPool {
   /** The configured instances, in configuration order. */
@@ -130,57 +52,21 @@ export interface JanusPoolOptions {
   logger: Logger;
   /** First retry delay after a failure; doubles per failed attempt up to MAX_RECONNECT_DELAY_MS. */
   reconnectDelayMs?: number;
+  /** Timeouts and keepalive timing of each connection (tests shorten them). */
+  client?: Omit<JanusClientOptions, 'logger'>;
 }
 
 const DEFAULT_RECONNECT_DELAY_MS = 1000;
 const MAX_RECONNECT_DELAY_MS = 30_000;
-/** janode's default; Janus drops a session after session_timeout (60 s in the generated config). */
-const KEEPALIVE_INTERVAL_SECONDS = 30;
 /** How long session() waits for a connection attempt in progress before calling the instance unavailable. */
 const CONNECT_WAIT_MS = 10_000;
-
-let janodeModules: Promise<JanodeModules> | null = null;
-
-/**
- * janode and its VideoRoom plugin, imported on first use. janode's own console logging is silenced (the pool
- * logs through pino) unless the process runs with janode's `--janode-log=<level>` flag.
- */
-export function loadJanode(): Promise<JanodeModules> {
-  janodeModules ??= importJanode().catch((error: unknown) => {
-    janodeModules = null;
-    throw new Error(
-      `JANUS_URLS is set but the janode library cannot be loaded (${(error as Error).message}); ` +
-        'run `npm install` (janode builds the native module unix-dgram)',
-      { cause: error },
-    );
-  });
-  return janodeModules;
-}
-
-async function importJanode(): Promise<JanodeModules> {
-  // Specifiers in variables: janode ships no type declarations, so the modules are typed by JanodeModules.
-  const janodeSpecifier = 'janode';
-  const videoRoomSpecifier = 'janode/plugins/videoroom';
-  const [janode, videoRoom] = await Promise.all([
-    import(janodeSpecifier) as Promise<{ default: JanodeModules['Janode'] }>,
-    import(videoRoomSpecifier) as Promise<{ default: JanodeModules['VideoRoomPlugin'] }>,
-  ]);
-  if (!process.argv.some((arg) => arg.startsWith('--janode-log'))) janode.default.Logger.setLevel('none');
-  return { Janode: janode.default, VideoRoomPlugin: videoRoom.default };
-}
-
-/** Attaches a VideoRoom handle in `session`. */
-export async function attachVideoRoom(session: JanusSession): Promise<VideoRoomHandle> {
-  const { VideoRoomPlugin } = await loadJanode();
-  return (await session.attach(VideoRoomPlugin)) as VideoRoomHandle;
-}
 
 type InstanceState = 'connecting' | 'up' | 'down';
 
 interface Instance {
   url: string;
   state: InstanceState;
-  connection: JanodeConnection | null;
+  connection: JanusConnection | null;
   session: JanusSession | null;
   /** The attempt in progress, if any (session() waits for it). */
   attempt: Promise<void> | null;
@@ -224,7 +110,7 @@ export function createJanusPool(options: JanusPoolOptions): JanusPool {
     const connection = instance.connection;
     instance.connection = null;
     instance.session = null;
-    if (connection) void connection.close().catch(() => undefined);
+    if (connection) void connection.close();
     if (closed) return;
     const wasDown = instance.state === 'down';
     instance.state = 'down';
@@ -255,40 +141,28 @@ export function createJanusPool(options: JanusPoolOptions): JanusPool {
       .finally(() => (instance.attempt = null));
   };
 
-  let loadFailureLogged = false;
   const openSession = async (instance: Instance): Promise<void> => {
-    const { Janode } = await loadJanode().catch((error: unknown) => {
-      if (!loadFailureLogged) logger.error({ err: error }, 'janus pool cannot start');
-      loadFailureLogged = true;
-      throw error;
-    });
     // One attempt per call: the pool owns retries (with backoff and the down/up reporting).
-    const connection = await Janode.connect({
-      address: [{ url: instance.url }],
-      retry_time_secs: 0,
-      max_retries: 0,
-    });
+    const connection = await connectJanus(instance.url, { ...options.client, logger });
     if (closed) {
-      await connection.close().catch(() => undefined);
+      await connection.close();
       return;
     }
-    const lost = (reason: string) => (): void => {
-      if (instance.connection === connection) markDown(instance, reason);
-    };
-    connection.once(Janode.EVENT.CONNECTION_ERROR, lost('connection lost'));
-    connection.once(Janode.EVENT.CONNECTION_CLOSED, lost('connection closed'));
+    connection.onClose((reason) => {
+      if (instance.connection === connection) markDown(instance, `connection closed: ${reason}`);
+    });
     instance.connection = connection;
 
-    const session = await connection.create(KEEPALIVE_INTERVAL_SECONDS);
+    const session = await connection.createSession();
     if (instance.connection !== connection) return; // lost while creating the session
     if (closed) {
-      await connection.close().catch(() => undefined);
+      await connection.close();
       return;
     }
-    // A session destroyed without its connection closing: a failed keepalive (Janus stalled) or a session
-    // timeout. Its handles are gone, so the instance counts as failed and gets a fresh connection.
-    session.once(Janode.EVENT.SESSION_DESTROYED, () => {
-      if (instance.session === session) markDown(instance, 'session destroyed');
+    // A session that ends while its connection stays open: a keepalive that went unanswered (Janus stalled)
+    // or a session timeout. Its handles are gone, so the instance counts as failed and gets a fresh connection.
+    session.once(JANUS_EVENT.SESSION_DESTROYED, (data) => {
+      if (instance.session === session) markDown(instance, `session ended: ${String(data.reason)}`);
     });
     instance.session = session;
     instance.state = 'up';
@@ -346,7 +220,7 @@ export function createJanusPool(options: JanusPoolOptions): JanusPool {
           // Destroying the session tells Janus to drop its handles (and their rooms' participants) now,
           // instead of after session_timeout.
           await session?.destroy().catch(() => undefined);
-          await connection?.close().catch(() => undefined);
+          await connection?.close();
         }),
       );
     },

@@ -14,6 +14,7 @@ import { createHmac, randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { MAX_CALL_PARTICIPANTS } from '../../../src/shared/protocol.ts';
 import type { Logger } from '../logger.ts';
+import { JanusError } from './janusClient.ts';
 import { attachVideoRoom, type JanusPool, type JanusSession, type VideoRoomHandle } from './janusPool.ts';
 
 export interface JanusRoom {
@@ -191,11 +192,7 @@ export function roomSecret(adminKey: string, roomId: number): string {
   return createHmac('sha256', adminKey).update(`room:${roomId}`).digest('base64url');
 }
 
-/** The VideoRoom error code janode puts in a rejected request ("426 No such room (123)"), if any. */
+/** The Janus or VideoRoom error code of a rejected request (426 = no such room), if any. */
 export function janusErrorCode(error: unknown): number | null {
-  if (!(error instanceof Error)) return null;
-  const code = (error as { _code?: unknown })._code;
-  if (typeof code === 'number') return code;
-  const match = /^(\d{3}) /.exec(error.message);
-  return match ? Number(match[1]) : null;
+  return error instanceof JanusError ? error.code : null;
 }

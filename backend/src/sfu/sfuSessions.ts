@@ -29,7 +29,8 @@ import type { Logger } from '../logger.ts';
 import type { CallNotifier } from '../services/notifier.ts';
 import {
   attachVideoRoom,
-  loadJanode,
+  JANUS_EVENT,
+  VIDEOROOM_EVENT,
   type JanusEventData,
   type JanusJsep,
   type JanusPool,
@@ -293,19 +294,17 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
     void janus(handle.detach()).catch(() => undefined);
   }
 
-  async function listen(session: Session, handle: VideoRoomHandle, role: SfuConnection): Promise<void> {
-    const { Janode, VideoRoomPlugin } = await loadJanode();
+  function listen(session: Session, handle: VideoRoomHandle, role: SfuConnection): void {
     const removers: (() => void)[] = [];
     session.unlisten.set(handle, () => {
       for (const remove of removers.splice(0)) remove();
     });
-    const on = (event: string | undefined, listener: (data: JanusEventData) => void) => {
-      if (event === undefined) return;
+    const on = (event: string, listener: (data: JanusEventData) => void) => {
       handle.on(event, listener);
       removers.push(() => handle.off(event, listener));
     };
-    const EVENT = VideoRoomPlugin.EVENT;
-    on(Janode.EVENT.HANDLE_DETACHED, () => {
+    const EVENT = VIDEOROOM_EVENT;
+    on(JANUS_EVENT.HANDLE_DETACHED, () => {
       if (role === 'publisher') void drop(session, 'publisher handle detached');
       else if (session.subscriber === handle) restartSubscription(session);
     });
@@ -313,12 +312,12 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
     if (role === 'subscriber') {
       // The subscriber PeerConnection is gone (closed by the client, ICE or DTLS failure): a new
       // subscription (a fresh offer) is the way back.
-      on(Janode.EVENT.HANDLE_HANGUP, () => {
+      on(JANUS_EVENT.HANDLE_HANGUP, () => {
         if (session.subscriber === handle) restartSubscription(session);
       });
       return;
     }
-    on(Janode.EVENT.HANDLE_HANGUP, () => {
+    on(JANUS_EVENT.HANDLE_HANGUP, () => {
       session.published = false;
     });
     on(EVENT.VIDEOROOM_PUB_LIST, (data) => {
@@ -372,7 +371,7 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
         throw new AppError('conflict', 'the media session ended');
       }
       session.publisher = handle;
-      await listen(session, handle, 'publisher');
+      listen(session, handle, 'publisher');
       const joined = await janus(
         handle.joinPublisher({ room: session.room.roomId, display: session.participant.userId }),
       );
@@ -454,7 +453,7 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
         return;
       }
       session.subscriber = handle;
-      await listen(session, handle, 'subscriber');
+      listen(session, handle, 'subscriber');
       // autoupdate off: every renegotiation is one this queue asked for, so none can overtake an answer.
       response = SubscriptionAnswer.parse(
         await janus(handle.joinSubscriber({ room: session.room.roomId, streams: wanted, autoupdate: false })),

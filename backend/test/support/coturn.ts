@@ -9,9 +9,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { acceptsTcp, findFreePort } from '../../scripts/ports.ts';
 import { deriveLocalCoturnConfig, readProductionCoturnConfig } from '../../src/turn/coturnConfig.ts';
 import { startTestDaemon } from './daemon.ts';
 
@@ -36,7 +36,7 @@ export async function startCoturn(options: { secret: string; realm?: string }): 
   }
   const realm = options.realm ?? 'callbridge.test';
   const workDir = await mkdtemp(join(tmpdir(), 'callbridge-coturn-'));
-  const port = await findFreeUdpAndTcpPort();
+  const port = await findFreePort(HOST, { udp: true });
   const configPath = join(workDir, 'turnserver.conf');
   const config = deriveLocalCoturnConfig(await readProductionCoturnConfig(), {
     listenIp: HOST,
@@ -66,37 +66,10 @@ async function answersStunAndTcp(port: number): Promise<boolean> {
   const client = await TurnClient.open({ address: HOST, port });
   try {
     await client.binding(250);
-    await acceptsTcp(port);
-    return true;
+    return await acceptsTcp(HOST, port);
   } finally {
     client.close();
   }
-}
-
-function acceptsTcp(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, HOST, () => {
-      socket.destroy();
-      resolve();
-    });
-    socket.once('error', reject);
-  });
-}
-
-async function findFreeUdpAndTcpPort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const udp = createSocket('udp4');
-    await new Promise<void>((resolve) => udp.bind(0, HOST, resolve));
-    const { port } = udp.address();
-    const tcpFree = await new Promise<boolean>((resolve) => {
-      const server = createServer();
-      server.once('error', () => resolve(false));
-      server.listen(port, HOST, () => server.close(() => resolve(true)));
-    });
-    await new Promise<void>((resolve) => udp.close(resolve));
-    if (tcpFree) return port;
-  }
-  throw new Error('no port free for both UDP and TCP on 127.0.0.1');
 }
 
 // ---------------------------------------------------------------------------------------------------------

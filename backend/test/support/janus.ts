@@ -6,9 +6,9 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findFreePort } from '../../scripts/ports.ts';
 import { writeJanusConfig } from '../../src/sfu/janusConfig.ts';
 import { startTestDaemon } from './daemon.ts';
 
@@ -33,13 +33,13 @@ export function isJanusInstalled(): boolean {
 }
 
 export async function startJanus(
-  options: { adminKey?: string; wsPort?: number; debugLevel?: number } = {},
+  options: { adminKey?: string; wsPort?: number; debugLevel?: number; sessionTimeoutSeconds?: number } = {},
 ): Promise<RunningJanus> {
   if (!isJanusInstalled()) {
     throw new Error('Janus is not installed: `janus` is not on PATH (apt-get install janus)');
   }
   const adminKey = options.adminKey ?? randomBytes(24).toString('base64url');
-  const wsPort = options.wsPort ?? (await findFreeTcpPort());
+  const wsPort = options.wsPort ?? (await findFreePort(HOST));
   const workDir = await mkdtemp(join(tmpdir(), 'callbridge-janus-'));
   // A random block of UDP ports per instance: parallel test files each run their own Janus.
   const rtpMin = 20_000 + randomInt(0, 400) * 100;
@@ -49,6 +49,7 @@ export async function startJanus(
     rtpPortRange: { min: rtpMin, max: rtpMin + 99 },
     serverName: 'callbridge-test',
     debugLevel: options.debugLevel ?? 3,
+    sessionTimeoutSeconds: options.sessionTimeoutSeconds,
   });
 
   const url = `ws://${HOST}:${wsPort}`;
@@ -76,16 +77,5 @@ function answersInfo(url: string): Promise<boolean> {
     ws.addEventListener('open', () => ws.send(JSON.stringify({ janus: 'info', transaction: 'ready' })));
     ws.addEventListener('message', (event) => done(String(event.data).includes('"server_info"')));
     ws.addEventListener('error', () => done(false));
-  });
-}
-
-function findFreeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
   });
 }
