@@ -5,8 +5,8 @@
  */
 import { afterEach, expect, test, vi } from 'vitest';
 import { CallEngine } from './index.ts';
-import type { PeerState } from './index.ts';
 import { LoopbackSignaling } from './testSupport/loopbackSignaling.ts';
+import { nextPeerState } from './testSupport/peerStates.ts';
 
 const MEDIA_TIMEOUT = { timeout: 30_000, interval: 200 };
 /** Long enough for a connected pair to have sent audio and video many times over, had it sent any. */
@@ -36,17 +36,6 @@ function setup() {
   return { signaling, callId, callerId, calleeId, device };
 }
 
-function reachState(engine: CallEngine, userId: string, wanted: PeerState): Promise<void> {
-  return new Promise((resolve) => {
-    const off = engine.on('peer-state', (id, state) => {
-      if (id === userId && state === wanted) {
-        off();
-        resolve();
-      }
-    });
-  });
-}
-
 async function expectReceivingMedia(engine: CallEngine, fromUserId: string): Promise<void> {
   await vi.waitFor(async () => {
     const stats = await engine.getPeerStats(fromUserId);
@@ -62,8 +51,8 @@ test('a ringing callee connects to the offer that came with the ring, no media f
   const caller = device(callerId, 'caller-desk');
   const callee = device(calleeId, 'callee-desk');
   const connected = Promise.all([
-    reachState(caller, calleeId, 'connected'),
-    reachState(callee, callerId, 'connected'),
+    nextPeerState(caller, calleeId, 'connected'),
+    nextPeerState(callee, callerId, 'connected'),
   ]);
   // The caller sees its own camera while ringing; the callee's device only rings.
   await caller.initializeLocalStream(true, true);
@@ -94,8 +83,8 @@ test('two ringing devices each get a connection of their own; the one that answe
   const phone = device(calleeId, 'callee-phone');
   const desk = device(calleeId, 'callee-desk');
   const ringingDevicesConnected = Promise.all([
-    reachState(phone, callerId, 'connected'),
-    reachState(desk, callerId, 'connected'),
+    nextPeerState(phone, callerId, 'connected'),
+    nextPeerState(desk, callerId, 'connected'),
   ]);
   await caller.initializeLocalStream(true, true);
   phone.holdOutgoing({ audio: true, video: true });
