@@ -354,6 +354,14 @@ describe('CallController', () => {
       expect(t.store.getState().call.current?.phase).toBe('active');
     });
 
+    it('an offer that outran the ring is answered once the ring arrives', () => {
+      const t = setup();
+      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      expect(t.engines).toHaveLength(0);
+      t.server('call:incoming', ringMe());
+      expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
+    });
+
     it('the call screen shows at once what the connection did while ringing: connected, the relay refused', async () => {
       const t = setup();
       t.server('call:incoming', ringMe());

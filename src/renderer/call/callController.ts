@@ -122,6 +122,10 @@ export class CallController {
       signaling.on('call:incoming', (e) => {
         this.#iceServers.warm();
         this.#dispatch({ type: 'incoming-received', event: e });
+        // The caller's offer may have outrun the ring (another server node relayed it).
+        if (this.#pendingSignals.get(e.callId)?.some((signal) => signal.kind === 'offer')) {
+          this.#preconnect(e.callId);
+        }
         void this.#resolveGlare();
       }),
       signaling.on('call:offer', (e) => this.#onSignal({ kind: 'offer', event: e })),
