@@ -3,10 +3,13 @@
  * signaling and server events, the engine for media, the store for what the UI shows, and the DesktopApi for
  * presence, missed-call notices and local history.
  *
- * Who connects to whom: the caller only waits; whoever joins (answers, or rejoins after a reload) calls
- * connectToPeer toward every participant already joined, and those participants' engines accept the unknown
- * peer's offer. On `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation
- * settles the glare).
+ * Who connects to whom, as the spec has it: the caller offers to the callee with the ring, and the callee
+ * answers. Every ringing device of the callee takes that offer, connects, and sends nothing until the user
+ * answers (instant answer: answering only starts the senders); the caller sends nothing to a callee until
+ * they answered either. A callee never offers to the caller: one whose device got no offer while it rang
+ * gets it once it answered (call:participant-joined names the device). In a group call the initiator offers
+ * to each participant who answers, and whoever joins offers to the other participants already in it. On
+ * `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation settles the glare).
  *
  * Group calls: when the server moves the call to the media server (`call:topology` 'sfu', also sent after
  * the answer of a device that rejoins such a call) the engine publishes to the room and subscribes to it
@@ -33,6 +36,7 @@ import type {
   CallEngineErrorEvent,
   CallEngineOptions,
   IceServersInfo,
+  PeerState,
   RemoteTileView,
 } from '../webrtc/index.ts';
 import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
@@ -71,6 +75,8 @@ type SignalEvent =
 
 /** Signaling that arrives before this client's engine exists (a peer re-offers while we reload) waits here. */
 const MAX_PENDING_SIGNALS = 200;
+/** Engine errors of a device that rings, kept for the call's screen; a few say all there is to say. */
+const MAX_HELD_ENGINE_ERRORS = 20;
 
 const END_TEXT: Record<EndReason, (title: string) => string> = {
   'ended-by-user': (title) => `Call with ${title} ended`,
@@ -91,6 +97,11 @@ export class CallController {
   #engineSubscriptions: (() => void)[] = [];
   #pendingSignals = new Map<string, SignalEvent[]>();
   #speaker: SpeakerState = noSpeaker;
+  /** What the engine of a device that rings reported before the call was entered, shown once it is. */
+  #whileRinging: { states: Map<string, PeerState>; errors: CallEngineErrorEvent[] } = {
+    states: new Map(),
+    errors: [],
+  };
   #starting = false;
   #subscriptions: (() => void)[] = [];
 
@@ -111,6 +122,10 @@ export class CallController {
       signaling.on('call:incoming', (e) => {
         this.#iceServers.warm();
         this.#dispatch({ type: 'incoming-received', event: e });
+        // The caller's offer may have outrun the ring (another server node relayed it).
+        if (this.#pendingSignals.get(e.callId)?.some((signal) => signal.kind === 'offer')) {
+          this.#preconnect(e.callId);
+        }
         void this.#resolveGlare();
       }),
       signaling.on('call:offer', (e) => this.#onSignal({ kind: 'offer', event: e })),
@@ -128,9 +143,11 @@ export class CallController {
         const call = this.#current(e.callId);
         if (!call) return;
         this.#dispatch({ type: 'participant-joined', event: e });
-        // On the media server nobody offers to anyone: the engine only learns whom to expect.
-        if (this.#engine?.route.topology === 'sfu' && this.#engineCallId === e.callId) {
-          this.#engine.connectToPeer(e.userId);
+        // On the media server nobody offers to anyone: the engine only learns whom to expect. On the mesh the
+        // initiator's connection to the device that answered carries the call from now on (or is made now).
+        if (this.#engine && this.#engineCallId === e.callId) {
+          if (this.#engine.route.topology === 'sfu') this.#engine.connectToPeer(e.userId);
+          else if (call.initiatedBy === this.#deps.selfId) this.#engine.peerAnswered(e.userId, e.deviceId);
         }
         // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
         if (call.participants.length > 1) this.#toast('info', `${e.userName} joined`);
@@ -182,6 +199,7 @@ export class CallController {
       signaling.on('call:handled-elsewhere', (e) => {
         if (store.getState().call.incoming?.callId !== e.callId) return;
         this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
+        this.#dropPreconnection(e.callId);
         this.#toast(
           'info',
           e.action === 'answered' ? 'Answered on another device' : 'Declined on another device',
@@ -260,7 +278,10 @@ export class CallController {
     void this.#sync(response.callId);
     this.#createEngine(response.callId);
     if (!withVideo) this.#patchMedia(response.callId, { videoEnabled: false });
-    await this.#acquireMedia(true, withVideo);
+    const media = this.#acquireMedia(true, withVideo);
+    // After the capture started: the offer is negotiated as sending what it captures.
+    this.#connectPeers(response.callId, response.participants, this.#deps.selfId);
+    await media;
   }
 
   async answer(withVideo: boolean): Promise<void> {
@@ -289,6 +310,7 @@ export class CallController {
     const incoming = this.#deps.store.getState().call.incoming;
     if (!incoming) return;
     this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
+    this.#dropPreconnection(incoming.callId);
     try {
       await this.#deps.api.rejectCall(incoming.callId);
     } catch (error) {
@@ -453,16 +475,24 @@ export class CallController {
   // Flow internals
   // ---------------------------------------------------------------------------------------------------------
 
-  /** Answers (or re-answers) the call, then connects to everyone already in it. */
+  /** Answers (or re-answers) the call, then connects to those in it it should offer to (see the top). */
   async #join(callId: string, local: MediaState, answer: boolean): Promise<void> {
     const answered = answer ? this.#deps.api.answerCall(callId, { deviceId: this.#deps.deviceId }) : null;
-    this.#createEngine(callId, answered ?? undefined);
+    const preconnected = this.#engine !== null && this.#engineCallId === callId;
+    // Instant answer: the connection made while ringing starts sending at once, without a new offer.
+    if (preconnected) {
+      this.#engine?.releaseOutgoing();
+      this.#showWhatHappenedWhileRinging();
+    } else {
+      this.#createEngine(callId, answered ?? undefined);
+    }
     const media = this.#acquireMedia(local.audioEnabled, local.videoEnabled);
-    // Those known to be in the call (the caller, at least) are connected at once, while the server records
-    // the answer and the devices open: the connection is created, offered and gathering meanwhile, and what
-    // it says goes out once the answer is in (see createSignalingPort). The fresh snapshot below then adds
-    // anyone who joined meanwhile; connectToPeer ignores a peer it already has a connection to.
-    this.#connectToJoined(callId, this.#current(callId)?.participants ?? []);
+    // Those known to be in the call are connected at once, while the server records the answer and the
+    // devices open: the connection is created, offered and gathering meanwhile, and what it says goes out
+    // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
+    // meanwhile; connectToPeer ignores a peer it already has a connection to.
+    const call = this.#current(callId);
+    if (call) this.#connectPeers(callId, call.participants, call.initiatedBy);
     const [outcome] = await Promise.allSettled([answered, media]);
     if (outcome.status === 'rejected') {
       const call = this.#current(callId);
@@ -473,14 +503,51 @@ export class CallController {
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
     const snapshot = await this.#sync(callId);
-    if (snapshot) this.#connectToJoined(callId, snapshot.participants);
+    if (snapshot) this.#connectPeers(callId, snapshot.participants, snapshot.initiatedBy);
   }
 
-  #connectToJoined(callId: string, participants: readonly { userId: string; status: string }[]): void {
-    if (!this.#engine || this.#engineCallId !== callId) return;
-    for (const p of participants) {
-      if (p.userId !== this.#deps.selfId && p.status === 'joined') this.#engine.connectToPeer(p.userId);
+  /**
+   * The offers this client makes (see the top): the initiator to everyone joined and, in a 1:1 call, to the
+   * callee still ringing; anyone else to those joined except the initiator, who offers to them.
+   */
+  #connectPeers(
+    callId: string,
+    participants: readonly { userId: string; status: string }[],
+    initiatedBy: string,
+  ): void {
+    const engine = this.#engine;
+    if (!engine || this.#engineCallId !== callId) return;
+    const { selfId } = this.#deps;
+    const others = participants.filter((p) => p.userId !== selfId);
+    const initiator = initiatedBy === selfId;
+    for (const p of others) {
+      const ringing = p.status === 'invited' || p.status === 'ringing';
+      if (p.status === 'joined' && (initiator || p.userId !== initiatedBy)) engine.connectToPeer(p.userId);
+      else if (ringing && initiator && others.length === 1) engine.connectToPeer(p.userId, { ringing: true });
     }
+  }
+
+  /**
+   * The caller's offer reached this ringing device: it is answered and connected now, sending nothing until
+   * the user answers (see #join). Not while in another call: the offer then waits for the answer.
+   */
+  #preconnect(callId: string): void {
+    const { current, incoming } = this.#deps.store.getState().call;
+    if (current || this.#engine || incoming?.callId !== callId) return;
+    this.#createEngine(callId, undefined, { audio: true, video: incoming.type !== 'audio' });
+  }
+
+  /** The connection is up already (or failed, or the relay refused us): the call's screen says so at once. */
+  #showWhatHappenedWhileRinging(): void {
+    const { states, errors } = this.#whileRinging;
+    this.#whileRinging = { states: new Map(), errors: [] };
+    for (const [userId, state] of states) this.#dispatch({ type: 'peer-state-changed', userId, state });
+    for (const error of errors) this.#onEngineError(error);
+  }
+
+  /** Answered elsewhere, declined, missed or cancelled: the connection made while ringing goes. */
+  #dropPreconnection(callId: string): void {
+    if (this.#engineCallId === callId && !this.#current(callId)) this.#teardownEngine();
   }
 
   /**
@@ -502,6 +569,7 @@ export class CallController {
     if (!sameConversation && !samePerson) return false;
     if (current.callId < incoming.callId) {
       this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
+      this.#dropPreconnection(incoming.callId);
       return false;
     }
     await this.answer(current.local.videoEnabled);
@@ -547,6 +615,7 @@ export class CallController {
     if (queue.length >= MAX_PENDING_SIGNALS) return;
     queue.push(signal);
     this.#pendingSignals.set(callId, queue);
+    if (signal.kind === 'offer') this.#preconnect(callId);
   }
 
   async #deliver(engine: CallEngine, signal: SignalEvent): Promise<void> {
@@ -567,6 +636,7 @@ export class CallController {
       if (e.reason === 'missed' || e.reason === 'cancelled') this.#announceMissed(state.incoming);
       else this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
     }
+    this.#dropPreconnection(e.callId);
     this.#pendingSignals.delete(e.callId);
     const call = this.#current(e.callId);
     if (call) {
@@ -584,6 +654,7 @@ export class CallController {
   #announceMissed(incoming: IncomingCall): void {
     const { callId, type } = incoming;
     this.#dispatch({ type: 'incoming-cleared', callId });
+    this.#dropPreconnection(callId);
     void this.#deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
     this.#toast('warning', `Missed ${type} call from ${incoming.callerName}`);
     const at = new Date(this.#now()).toISOString();
@@ -634,8 +705,15 @@ export class CallController {
     };
   }
 
-  /** `answered`: the pending answer of this call, which the engine's signaling waits for (see #join). */
-  #createEngine(callId: string, answered?: Promise<unknown>): void {
+  /**
+   * `answered`: the pending answer of this call, which the engine's signaling waits for (see #join).
+   * `held`: a ringing device's engine, which sends nothing until answered (see #preconnect).
+   */
+  #createEngine(
+    callId: string,
+    answered?: Promise<unknown>,
+    held?: { audio: boolean; video: boolean },
+  ): void {
     this.#teardownEngine();
     const { signaling, media, selfId } = this.#deps;
     let firstFetch = true;
@@ -651,7 +729,8 @@ export class CallController {
       },
       ...(this.#deps.iceTransportPolicy ? { iceTransportPolicy: this.#deps.iceTransportPolicy } : {}),
       onQualityReport: (samples) => {
-        if (samples.length === 0) return;
+        // A device that rings is connected but not in the call yet: it has nothing to report.
+        if (samples.length === 0 || !this.#current(callId)) return;
         void signaling.send('call:quality-report', { callId, samples }).then((ack) => {
           if (!ack.ok) console.warn(`calls: quality report refused (${ack.error.message})`);
         });
@@ -664,9 +743,10 @@ export class CallController {
     this.#engineSubscriptions = [
       engine.on('local-stream', (stream) => media.set(LOCAL_MEDIA, stream)),
       engine.on('remote-stream', (userId, stream) => media.set(userId, stream)),
-      engine.on('peer-state', (userId, state) =>
-        this.#dispatch({ type: 'peer-state-changed', userId, state }),
-      ),
+      engine.on('peer-state', (userId, state) => {
+        if (this.#current(callId)) this.#dispatch({ type: 'peer-state-changed', userId, state });
+        else this.#whileRinging.states.set(userId, state);
+      }),
       engine.on('quality', (userId, sample) => this.#dispatch({ type: 'quality-sampled', userId, sample })),
       engine.on('audio-level', (levels) => {
         const next = nextSpeaker(this.#speaker, levels, this.#now());
@@ -682,8 +762,12 @@ export class CallController {
         this.#dispatch({ type: 'local-media-changed', patch: { screenSharing: active } });
         this.#patchMedia(callId, { screenSharing: active });
       }),
-      engine.on('error', (e) => this.#onEngineError(e)),
+      engine.on('error', (e) => {
+        if (this.#current(callId)) this.#onEngineError(e);
+        else if (this.#whileRinging.errors.length < MAX_HELD_ENGINE_ERRORS) this.#whileRinging.errors.push(e);
+      }),
     ];
+    if (held) engine.holdOutgoing(held);
     const pending = this.#pendingSignals.get(callId) ?? [];
     this.#pendingSignals.delete(callId);
     for (const signal of pending) void this.#deliver(engine, signal);
@@ -745,6 +829,7 @@ export class CallController {
   }
 
   #teardownEngine(): void {
+    this.#whileRinging = { states: new Map(), errors: [] };
     for (const unsubscribe of this.#engineSubscriptions.splice(0)) unsubscribe();
     this.#engine?.cleanup();
     this.#engine = null;

@@ -10,13 +10,20 @@ import { elapsedSeconds, formatDuration } from './formatDuration.ts';
 import { GRID_GAP, planStage, STRIP_HEIGHT } from './gridLayout.ts';
 import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from './hooks.ts';
 import { OffstageStrip } from './OffstageStrip.tsx';
+import { ringingStatus } from './ringingStatus.ts';
 import './groupCall.css';
 import { LocalPreview, RemoteTile } from './Tiles.tsx';
 import { useCallShortcuts, useEscape } from './useCallShortcuts.ts';
 
 function CallStatus({ call }: { call: CurrentCall }) {
   const now = useNow();
-  if (call.phase === 'ringing') return <span className="call-status">Calling…</span>;
+  if (call.phase === 'ringing') {
+    return (
+      <span className="call-status" data-testid="ringing-status">
+        {ringingStatus(call)}
+      </span>
+    );
+  }
   if (call.phase === 'joining' || call.startedAt === null)
     return <span className="call-status">Connecting…</span>;
   return (
