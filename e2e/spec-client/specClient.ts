@@ -102,7 +102,14 @@ export class SpecClient {
   }
 
   static async connect(options: SpecClientOptions): Promise<SpecClient> {
-    const socket = io(options.url, { auth: { token: options.token }, reconnection: false, forceNew: true });
+    // WebSocket only: the spec names no transport, and this server (docs/backend.md) refuses long-polling,
+    // socket.io-client's default first step ("xhr poll error").
+    const socket = io(options.url, {
+      auth: { token: options.token },
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve);
       socket.once('connect_error', (error) => {
