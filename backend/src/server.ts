@@ -9,7 +9,13 @@ import { createPasswordHasher } from './auth/passwords.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { ConfigError, loadConfig, selfOrigins, type Config } from './config.ts';
 import { Uuid } from '../../src/shared/protocol.ts';
-import { findCall, findSfuCallsOfDevice, joinedDevices, markAllJoinedDisconnected } from './db/calls.repo.ts';
+import {
+  findCall,
+  findSfuCallsOfDevice,
+  joinedDevices,
+  markAllJoinedDisconnected,
+  signalingParticipants,
+} from './db/calls.repo.ts';
 import type { Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import { embeddedDatabaseDir, openPgliteDb } from './db/pglite.db.ts';
@@ -139,7 +145,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     keyPrefix: config.redisPrefix,
   });
   const io = createSocketServer({ origins, redis, redisPrefix: config.redisPrefix });
-  const relayDirectory = createRelayDirectory((callId) => joinedDevices(db, callId), RELAY_DIRECTORY_LIMITS);
+  const relayDirectory = createRelayDirectory(
+    (callId) => signalingParticipants(db, callId),
+    RELAY_DIRECTORY_LIMITS,
+  );
 
   // Group calls on the SFU, only with JANUS_URLS set.
   let janusPool: JanusPool | null = null;

@@ -1,6 +1,7 @@
 /**
- * Socket signaling with real clients: the relay between joined participants only, server-stamped sender,
- * validation of payloads, a user's two devices, a device reconnecting mid-call, quality reports.
+ * Socket signaling with real clients: the relay between participants only (joined ones on their device,
+ * ringing ones on every device), server-stamped sender and device, validation of payloads, a user's two
+ * devices, a device reconnecting mid-call, quality reports.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { SocketAck } from '../../src/shared/protocol.ts';
@@ -42,7 +43,12 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
     const offer = nextEvent(bob.socket, 'call:offer');
     const spoofed = { callId, targetUserId: bob.user.id, offer: OFFER, fromUserId: bob.user.id };
     expect(await alice.socket.emitWithAck('call:offer', spoofed)).toEqual({ ok: true });
-    expect(await offer).toEqual({ callId, fromUserId: alice.user.id, offer: OFFER });
+    expect(await offer).toEqual({
+      callId,
+      fromUserId: alice.user.id,
+      fromDeviceId: alice.deviceId,
+      offer: OFFER,
+    });
 
     const reply = nextEvent(alice.socket, 'call:answer');
     expect(
@@ -50,7 +56,12 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
     ).toEqual({
       ok: true,
     });
-    expect(await reply).toEqual({ callId, fromUserId: bob.user.id, answer: ANSWER });
+    expect(await reply).toEqual({
+      callId,
+      fromUserId: bob.user.id,
+      fromDeviceId: bob.deviceId,
+      answer: ANSWER,
+    });
 
     const candidates: unknown[] = [];
     const both = new Promise<void>((resolve) => {
@@ -71,12 +82,12 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
     });
     await both;
     expect(candidates).toEqual([
-      { callId, fromUserId: alice.user.id, candidate: CANDIDATE },
-      { callId, fromUserId: alice.user.id, candidate: null },
+      { callId, fromUserId: alice.user.id, fromDeviceId: alice.deviceId, candidate: CANDIDATE },
+      { callId, fromUserId: alice.user.id, fromDeviceId: alice.deviceId, candidate: null },
     ]);
   });
 
-  it('refuses to relay to or from anyone who is not a joined participant', async () => {
+  it('refuses to relay to or from anyone who is not a participant', async () => {
     const { alice, bob, callId } = await activeCall();
     const [mallory] = await people('Mallory');
     const malloryHeard = vi.fn();
@@ -112,6 +123,92 @@ describe.each(databaseTargets())('signaling on $name', (target) => {
       offer: OFFER,
     });
     expect(afterEnd).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it("relays the caller's offer to every ringing device of the callee, and each device's answer back", async () => {
+    const [alice, bob, mallory] = await people('Alice', 'Bob', 'Mallory');
+    const phoneId = `phone-${bob!.deviceId}`;
+    const phone = await connectClient(server.url, bob!.token, phoneId);
+    // A client written from the spec names no device: the server gives its connection one.
+    const specClient = await connectClient(server.url, bob!.token, null);
+    server.closeAfterSuite({ ...bob!, socket: phone });
+    server.closeAfterSuite({ ...bob!, socket: specClient });
+    const rang = [nextEvent(phone, 'call:incoming'), nextEvent(specClient, 'call:incoming')];
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await Promise.all(rang);
+    const malloryHeard = vi.fn();
+    mallory!.socket.onAny(malloryHeard);
+
+    const offers = [bob!.socket, phone, specClient].map((s) => nextEvent(s, 'call:offer'));
+    const sent = { callId, targetUserId: bob!.user.id, offer: OFFER };
+    expect(await alice!.socket.emitWithAck('call:offer', sent)).toEqual({ ok: true });
+    const expected = { callId, fromUserId: alice!.user.id, fromDeviceId: alice!.deviceId, offer: OFFER };
+    expect(await Promise.all(offers)).toEqual([expected, expected, expected]);
+
+    // Each ringing device answers and trickles before Bob picks up; Alice tells them apart by the device.
+    const fromPhone = nextEvent(alice!.socket, 'call:answer');
+    const reply = { callId, targetUserId: alice!.user.id, answer: ANSWER };
+    expect(await phone.emitWithAck('call:answer', reply)).toEqual({ ok: true });
+    expect(await fromPhone).toEqual({
+      callId,
+      fromUserId: bob!.user.id,
+      fromDeviceId: phoneId,
+      answer: ANSWER,
+    });
+    const fromSpecClient = nextEvent(alice!.socket, 'call:ice-candidate');
+    const trickle = { callId, targetUserId: alice!.user.id, candidate: CANDIDATE };
+    expect(await specClient.emitWithAck('call:ice-candidate', trickle)).toEqual({ ok: true });
+    expect((await fromSpecClient).fromDeviceId).toMatch(/^conn-[0-9a-f-]{36}$/);
+
+    // An offer for one device reaches that device only.
+    const phoneOnly = nextEvent(phone, 'call:offer');
+    const othersHeard = vi.fn();
+    bob!.socket.on('call:offer', othersHeard);
+    specClient.on('call:offer', othersHeard);
+    await alice!.socket.emitWithAck('call:offer', { ...sent, targetDeviceId: phoneId });
+    expect(await phoneOnly).toEqual(expected);
+    await Promise.all([flush(bob!.socket), flush(specClient), flush(mallory!.socket)]);
+    expect(othersHeard).not.toHaveBeenCalled();
+    expect(malloryHeard).not.toHaveBeenCalled();
+  });
+
+  it('stops relaying to and from the devices that rang once the callee answered on one or declined', async () => {
+    const [alice, bob, carol] = await people('Alice', 'Bob', 'Carol');
+    const phoneId = `phone-${bob!.deviceId}`;
+    const phone = await connectClient(server.url, bob!.token, phoneId);
+    server.closeAfterSuite({ ...bob!, socket: phone });
+    const answered = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, answered);
+    const fromPhone = await phone.emitWithAck('call:answer', {
+      callId: answered,
+      targetUserId: alice!.user.id,
+      answer: ANSWER,
+    });
+    expect(fromPhone).toMatchObject({ ok: false, error: { code: 'forbidden', field: 'callId' } });
+    const toPhone = await alice!.socket.emitWithAck('call:offer', {
+      callId: answered,
+      targetUserId: bob!.user.id,
+      targetDeviceId: phoneId,
+      offer: OFFER,
+    });
+    expect(toPhone).toMatchObject({ ok: false, error: { code: 'forbidden', field: 'targetDeviceId' } });
+
+    const declined = await ring(server.url, alice!, await conversationOf(server.url, alice!, [carol!]), [
+      carol!,
+    ]);
+    await callAction(server.url, carol!, declined, 'reject');
+    const toCarol = await alice!.socket.emitWithAck('call:offer', {
+      callId: declined,
+      targetUserId: carol!.user.id,
+      offer: OFFER,
+    });
+    expect(toCarol).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    const fromCarol = await carol!.socket.emitWithAck('call:answer', {
+      callId: declined,
+      targetUserId: alice!.user.id,
+      answer: ANSWER,
+    });
+    expect(fromCarol).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
 
   it('refuses malformed payloads with the field named', async () => {

@@ -456,20 +456,33 @@ export const SocketHandshakeAuth = z.object({
 });
 export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
 
-// Client -> server payloads
+// Client -> server payloads. Signaling reaches the target's device in the call once they joined; before
+// that, every device of theirs that rings (the caller offers with the ring, see docs/calls.md).
+/**
+ * Extra: one device of the target, as its signaling's `fromDeviceId` named it. A caller whose offer several
+ * ringing devices answered offers to each extra device on its own.
+ */
+const TargetDevice = { targetDeviceId: DeviceId.optional() };
 export const OfferPayload = z.object({
   callId: Uuid,
   targetUserId: Uuid,
   offer: OfferDescription,
+  ...TargetDevice,
 });
 export type OfferPayload = z.infer<typeof OfferPayload>;
 export const AnswerPayload = z.object({
   callId: Uuid,
   targetUserId: Uuid,
   answer: AnswerDescription,
+  ...TargetDevice,
 });
 export type AnswerPayload = z.infer<typeof AnswerPayload>;
-export const IceCandidatePayload = z.object({ callId: Uuid, targetUserId: Uuid, candidate: IceCandidate });
+export const IceCandidatePayload = z.object({
+  callId: Uuid,
+  targetUserId: Uuid,
+  candidate: IceCandidate,
+  ...TargetDevice,
+});
 export type IceCandidatePayload = z.infer<typeof IceCandidatePayload>;
 /** Per-peer stats, sent about every 10 s (the client samples every 3 s and reports the latest). */
 export const QualityReportPayload = z.object({
@@ -502,17 +515,21 @@ export interface CallIncomingEvent {
   initiatedBy: string;
   participants: ParticipantDto[];
 }
-export interface OfferEvent {
+/** Extra on relayed signaling: the sender's device (its handshake's deviceId, or the server's `conn-…`). */
+interface FromDevice {
+  fromDeviceId?: string;
+}
+export interface OfferEvent extends FromDevice {
   callId: string;
   fromUserId: string;
   offer: SessionDescription;
 }
-export interface AnswerEvent {
+export interface AnswerEvent extends FromDevice {
   callId: string;
   fromUserId: string;
   answer: SessionDescription;
 }
-export interface IceCandidateEvent {
+export interface IceCandidateEvent extends FromDevice {
   callId: string;
   fromUserId: string;
   candidate: IceCandidate;
@@ -528,6 +545,8 @@ export interface ParticipantJoinedEvent {
   userId: string;
   userName: string;
   userIdentifier: string;
+  /** Extra: the device they answered on, when it named one: the caller keeps its connection to that device. */
+  deviceId?: string;
 }
 export interface ParticipantLeftEvent {
   callId: string;

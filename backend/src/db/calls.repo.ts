@@ -452,6 +452,23 @@ export async function participantIdsWithStatus(
 }
 
 /** For the relay: every joined participant of the call, with the device each joined on. */
+/**
+ * Who may signal in a call: its joined participants (with the device they joined on) and, while the call is
+ * open, those still invited or ringing, whose ringing devices take the caller's offer before they answer.
+ */
+export async function signalingParticipants(
+  q: Queryable,
+  callId: string,
+): Promise<Map<string, { deviceId: string | null; joined: boolean }>> {
+  const rows = await q.query<{ user_id: string; device_id: string | null; status: string }>(
+    `SELECT p.user_id, p.device_id, p.status FROM call_participants p JOIN calls c ON c.id = p.call_id
+      WHERE p.call_id = $1 AND (p.status = 'joined'
+        OR (p.status IN ('invited', 'ringing') AND c.status IN ('initiated', 'ringing', 'active')))`,
+    [callId],
+  );
+  return new Map(rows.map((r) => [r.user_id, { deviceId: r.device_id, joined: r.status === 'joined' }]));
+}
+
 export async function joinedDevices(q: Queryable, callId: string): Promise<Map<string, string | null>> {
   const rows = await q.query<{ user_id: string; device_id: string | null }>(
     `SELECT user_id, device_id FROM call_participants WHERE call_id = $1 AND status = 'joined'`,

@@ -341,6 +341,7 @@ export function createCallService(
           userId,
           userName: self.user_name,
           userIdentifier: self.user_email,
+          ...(deviceId === null ? {} : { deviceId }),
         });
       }
       outbox.toOtherDevices(userId, deviceId, 'call:handled-elsewhere', { callId, action: 'answered' });

@@ -23,7 +23,6 @@ import {
   type SfuViewPayload,
 } from '../../../src/shared/protocol.ts';
 import { sdpFingerprint } from '../../../src/shared/sdp.ts';
-import type { JoinedDevices } from '../services/relayDirectory.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { CallNotifier } from '../services/notifier.ts';
@@ -38,6 +37,9 @@ import {
 } from './janusPool.ts';
 import { janusErrorCode } from './janusRooms.ts';
 import { formatRoomRef, type SfuRoomRef } from './sfuRoomRef.ts';
+
+/** Who joined the call, and on which device (null: one that answered without naming a device). */
+type JoinedDevices = ReadonlyMap<string, string | null>;
 
 /** Where the call stands now, read after each committed change of it. */
 export interface SfuCallState {

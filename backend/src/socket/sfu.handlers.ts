@@ -40,12 +40,14 @@ export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDep
 
   /** The sender as a participant of the call; throws unless this device is the one they joined on. */
   async function participantOf(callId: string): Promise<SfuParticipant> {
-    let devices = await deps.relayDirectory.joinedDevices(callId, false);
+    let participants = await deps.relayDirectory.participants(callId, false);
     // Never refuse on a cached answer: it may predate the join this message follows.
-    if (!devices.has(userId)) devices = await deps.relayDirectory.joinedDevices(callId, true);
-    const joinedOn = devices.get(userId);
-    if (joinedOn === undefined) throw new AppError('forbidden', 'you are not in this call', 'callId');
-    if (joinedOn !== null && joinedOn !== deviceId) {
+    if (participants.get(userId)?.joined !== true) {
+      participants = await deps.relayDirectory.participants(callId, true);
+    }
+    const me = participants.get(userId);
+    if (me?.joined !== true) throw new AppError('forbidden', 'you are not in this call', 'callId');
+    if (me.deviceId !== null && me.deviceId !== deviceId) {
       throw new AppError('forbidden', 'this device is not in the call', 'callId');
     }
     return { callId, userId, deviceId };

@@ -1,7 +1,7 @@
 /**
  * Client -> server socket events. Every payload is validated, rate limited per socket and event type, and
- * answered through its acknowledgement; offers, answers and ICE candidates are relayed only between joined
- * participants of the same call, to the device the target joined on, with `fromUserId` stamped here.
+ * answered through its acknowledgement; offers, answers and ICE candidates are relayed only between
+ * participants of the same call (see relayRoom), with `fromUserId` and `fromDeviceId` stamped here.
  */
 import type { z } from 'zod';
 import {
@@ -26,30 +26,38 @@ export interface SignalingDeps {
   logger: Logger;
 }
 
-/** The room of the target's joined device; throws unless sender and target are both in the call. */
+/**
+ * Where a message of `sender` for `targetUserId` goes; throws unless both are participants of the call.
+ * A joined participant signals from, and is reached on, the device they joined on. One still ringing signals
+ * from any of their devices (each ringing device answers the caller's offer while it rings) and is reached on
+ * all of them, or on the one `targetDeviceId` names.
+ */
 async function relayRoom(
   directory: RelayDirectory,
   sender: { userId: string; deviceId: string },
   callId: string,
-  targetUserId: string,
+  target: { userId: string; deviceId: string | undefined },
 ): Promise<string> {
-  if (targetUserId === sender.userId) {
+  if (target.userId === sender.userId) {
     throw new AppError('bad_request', 'targetUserId: cannot signal yourself', 'targetUserId');
   }
-  let devices = await directory.joinedDevices(callId, false);
-  if (!devices.has(sender.userId) || !devices.has(targetUserId)) {
-    // Never refuse on a cached answer: it may predate the join this message follows.
-    devices = await directory.joinedDevices(callId, true);
+  let participants = await directory.participants(callId, false);
+  if (!participants.has(sender.userId) || !participants.has(target.userId)) {
+    // Never refuse on a cached answer: it may predate the join or invitation this message follows.
+    participants = await directory.participants(callId, true);
   }
-  const senderDevice = devices.get(sender.userId);
-  // The same user's other devices are not in the call, even though the user is.
-  if (senderDevice === undefined || (senderDevice !== null && senderDevice !== sender.deviceId)) {
+  const from = participants.get(sender.userId);
+  // The same user's other devices are not in the call once one of them joined, even though the user is.
+  if (from === undefined || (from.joined && from.deviceId !== null && from.deviceId !== sender.deviceId)) {
     throw new AppError('forbidden', 'this device is not in the call', 'callId');
   }
-  const targetDevice = devices.get(targetUserId);
-  if (targetDevice === undefined)
-    throw new AppError('forbidden', 'the target is not in the call', 'targetUserId');
-  return targetDevice === null ? userRoom(targetUserId) : deviceRoom(targetUserId, targetDevice);
+  const to = participants.get(target.userId);
+  if (to === undefined) throw new AppError('forbidden', 'the target is not in the call', 'targetUserId');
+  const device = to.joined ? to.deviceId : (target.deviceId ?? null);
+  if (to.joined && target.deviceId !== undefined && to.deviceId !== null && to.deviceId !== target.deviceId) {
+    throw new AppError('forbidden', 'that device of the target is not in the call', 'targetDeviceId');
+  }
+  return device === null ? userRoom(target.userId) : deviceRoom(target.userId, device);
 }
 
 export function registerSignalingHandlers(socket: SignalingSocket, deps: SignalingDeps): void {
@@ -61,18 +69,26 @@ export function registerSignalingHandlers(socket: SignalingSocket, deps: Signali
   ) => onValidatedEvent(socket, deps, event, schema, run);
 
   const sender = { userId, deviceId };
-  handle('call:offer', OfferPayload, async ({ callId, targetUserId, offer }) => {
-    const room = await relayRoom(deps.relayDirectory, sender, callId, targetUserId);
-    deps.io.to(room).emit('call:offer', { callId, fromUserId: userId, offer });
+  const stamp = { fromUserId: userId, fromDeviceId: deviceId };
+  handle('call:offer', OfferPayload, async ({ callId, targetUserId, targetDeviceId, offer }) => {
+    const to = { userId: targetUserId, deviceId: targetDeviceId };
+    const room = await relayRoom(deps.relayDirectory, sender, callId, to);
+    deps.io.to(room).emit('call:offer', { callId, ...stamp, offer });
   });
-  handle('call:answer', AnswerPayload, async ({ callId, targetUserId, answer }) => {
-    const room = await relayRoom(deps.relayDirectory, sender, callId, targetUserId);
-    deps.io.to(room).emit('call:answer', { callId, fromUserId: userId, answer });
+  handle('call:answer', AnswerPayload, async ({ callId, targetUserId, targetDeviceId, answer }) => {
+    const to = { userId: targetUserId, deviceId: targetDeviceId };
+    const room = await relayRoom(deps.relayDirectory, sender, callId, to);
+    deps.io.to(room).emit('call:answer', { callId, ...stamp, answer });
   });
-  handle('call:ice-candidate', IceCandidatePayload, async ({ callId, targetUserId, candidate }) => {
-    const room = await relayRoom(deps.relayDirectory, sender, callId, targetUserId);
-    deps.io.to(room).emit('call:ice-candidate', { callId, fromUserId: userId, candidate });
-  });
+  handle(
+    'call:ice-candidate',
+    IceCandidatePayload,
+    async ({ callId, targetUserId, targetDeviceId, candidate }) => {
+      const to = { userId: targetUserId, deviceId: targetDeviceId };
+      const room = await relayRoom(deps.relayDirectory, sender, callId, to);
+      deps.io.to(room).emit('call:ice-candidate', { callId, ...stamp, candidate });
+    },
+  );
   handle('call:quality-report', QualityReportPayload, (report) =>
     deps.media.reportQuality(userId, deviceId, report),
   );
