@@ -16,6 +16,7 @@ import { MediaRegistry } from './mediaRegistry.ts';
 import { BOB, CAROL, CONVERSATION, ME, participantDto } from '../store/testFixtures.ts';
 
 const CALL = '10000000-0000-4000-8000-000000000005';
+const OTHER_CALL = '10000000-0000-4000-8000-000000000007';
 const DEVICE = 'device-under-test';
 const STARTED = '2025-01-10T14:30:00.000Z';
 
@@ -65,11 +66,16 @@ class FakeEngine {
   }
   readonly #connected = new Set<string>();
   /** Like the real engine, a second connect to the same peer is a no-op. */
-  connectToPeer = (userId: string) => {
+  connectToPeer = (userId: string, options: { ringing?: boolean } = {}) => {
     if (this.#connected.has(userId)) return;
     this.#connected.add(userId);
-    this.log.push(`connect ${userId}`);
+    this.log.push(`connect ${userId}${options.ringing ? ' ringing' : ''}`);
   };
+  peerAnswered = (userId: string, deviceId?: string) =>
+    void this.log.push(`answered ${userId} on ${deviceId ?? 'unknown device'}`);
+  holdOutgoing = (kinds: { audio: boolean; video: boolean }) =>
+    void this.log.push(`hold audio=${kinds.audio} video=${kinds.video}`);
+  releaseOutgoing = () => void this.log.push('release');
   handleOffer = async (e: { fromUserId: string }) => void this.log.push(`offer from ${e.fromUserId}`);
   handleAnswer = async (e: { fromUserId: string }) => void this.log.push(`answer from ${e.fromUserId}`);
   handleIceCandidate = async (e: { fromUserId: string }) =>
@@ -188,7 +194,7 @@ const ringMe = (
 });
 
 describe('CallController', () => {
-  it('answers with this device, then connects to everyone already in the call (and not to itself)', async () => {
+  it('answers with this device, then offers to those in the call but the caller, who offers to it', async () => {
     const group = [
       participantDto(BOB, 'Bob', 'joined'),
       participantDto(CAROL, 'Carol', 'joined'),
@@ -207,7 +213,7 @@ describe('CallController', () => {
     await t.controller.answer(true);
 
     expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE });
-    expect(t.engine().log).toEqual(['media audio=true video=true', `connect ${BOB}`, `connect ${CAROL}`]);
+    expect(t.engine().log).toEqual(['media audio=true video=true', `connect ${CAROL}`]);
     expect(t.store.getState().call.current).toMatchObject({
       phase: 'active',
       startedAt: STARTED,
@@ -232,11 +238,12 @@ describe('CallController', () => {
 
     expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE });
     expect(t.engine().log).toContain(`offer from ${BOB}`);
-    expect(t.engine().log).toContain(`connect ${BOB}`);
+    // Bob started the call: he offers anew when he hears that this device reconnected.
+    expect(t.engine().log).not.toContain(`connect ${BOB}`);
     expect(t.store.getState().call.current?.phase).toBe('active');
   });
 
-  it('after a reload, the caller of a call still ringing waits instead of answering it', async () => {
+  it('after a reload, the caller of a call still ringing offers to the callee again instead of answering', async () => {
     const ringing = callDto({
       status: 'ringing',
       initiatedBy: ME,
@@ -247,7 +254,7 @@ describe('CallController', () => {
     await t.controller.resumeActiveCall();
     expect(t.api.answerCall).not.toHaveBeenCalled();
     expect(t.store.getState().call.current).toMatchObject({ phase: 'ringing', direction: 'outgoing' });
-    expect(t.engine().log).toEqual(['media audio=true video=true']);
+    expect(t.engine().log).toEqual(['media audio=true video=true', `connect ${BOB} ringing`]);
   });
 
   it('after a reload, shows a call that still rings for me instead of joining it', async () => {
@@ -307,12 +314,60 @@ describe('CallController', () => {
     expect(t.recorded).toEqual([expect.objectContaining({ status: 'missed', unseen: true })]);
   });
 
-  it('stops ringing when the call is answered on another device', () => {
+  it('stops ringing when the call is answered on another device, dropping the connection made while ringing', () => {
     const t = setup();
     t.server('call:incoming', ringMe());
+    t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
     t.server('call:handled-elsewhere', { callId: CALL, action: 'answered' });
     expect(t.store.getState().call.incoming).toBeNull();
     expect(t.toasts()).toEqual(['Answered on another device']);
+    expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`, 'cleanup']);
+  });
+
+  describe('roles as the spec has them, and instant answer', () => {
+    it('the caller offers to the callee with the ring, and hands the call to the device that answered', async () => {
+      const t = setup({ getCall: callDto({ status: 'ringing', initiatedBy: ME, startedAt: null }) });
+      await t.controller.startCall(CONVERSATION, 'video', 'Bob');
+      expect(t.engine().log).toEqual(['media audio=true video=true', `connect ${BOB} ringing`]);
+      t.server('call:participant-joined', {
+        callId: CALL,
+        userId: BOB,
+        userName: 'Bob',
+        userIdentifier: 'bob@x',
+        deviceId: 'bob-phone-1',
+      });
+      expect(t.engine().log.at(-1)).toBe(`answered ${BOB} on bob-phone-1`);
+    });
+
+    it("a ringing device answers the caller's offer at once, sending nothing, and answering only releases it", async () => {
+      const t = setup();
+      t.server('call:incoming', ringMe());
+      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      expect(t.engines).toHaveLength(1);
+      expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
+      expect(t.store.getState().call.current).toBeNull();
+
+      await t.controller.answer(false);
+      expect(t.engines).toHaveLength(1);
+      // No connect toward Bob: he started the call and his offer is answered already.
+      expect(t.engine().log.slice(2)).toEqual(['release', 'media audio=true video=false']);
+      expect(t.store.getState().call.current?.phase).toBe('active');
+    });
+
+    it('declining drops the connection made while ringing; a ring while in a call makes none', async () => {
+      const t = setup();
+      t.server('call:incoming', ringMe());
+      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      await t.controller.decline();
+      expect(t.engine().log.at(-1)).toBe('cleanup');
+
+      t.server('call:incoming', ringMe());
+      await t.controller.answer(true);
+      const engines = t.engines.length;
+      t.server('call:incoming', ringMe(undefined, OTHER_CALL));
+      t.server('call:offer', { callId: OTHER_CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      expect(t.engines).toHaveLength(engines);
+    });
   });
 
   describe('glare (both call each other at once)', () => {

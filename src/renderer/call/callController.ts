@@ -3,10 +3,13 @@
  * signaling and server events, the engine for media, the store for what the UI shows, and the DesktopApi for
  * presence, missed-call notices and local history.
  *
- * Who connects to whom: the caller only waits; whoever joins (answers, or rejoins after a reload) calls
- * connectToPeer toward every participant already joined, and those participants' engines accept the unknown
- * peer's offer. On `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation
- * settles the glare).
+ * Who connects to whom, as the spec has it: the caller offers to the callee with the ring, and the callee
+ * answers. Every ringing device of the callee takes that offer, connects, and sends nothing until the user
+ * answers (instant answer: answering only starts the senders); the caller sends nothing to a callee until
+ * they answered either. A callee never offers to the caller: one whose device got no offer while it rang
+ * gets it once it answered (call:participant-joined names the device). In a group call the initiator offers
+ * to each participant who answers, and whoever joins offers to the other participants already in it. On
+ * `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation settles the glare).
  *
  * Group calls: when the server moves the call to the media server (`call:topology` 'sfu', also sent after
  * the answer of a device that rejoins such a call) the engine publishes to the room and subscribes to it
@@ -128,9 +131,11 @@ export class CallController {
         const call = this.#current(e.callId);
         if (!call) return;
         this.#dispatch({ type: 'participant-joined', event: e });
-        // On the media server nobody offers to anyone: the engine only learns whom to expect.
-        if (this.#engine?.route.topology === 'sfu' && this.#engineCallId === e.callId) {
-          this.#engine.connectToPeer(e.userId);
+        // On the media server nobody offers to anyone: the engine only learns whom to expect. On the mesh the
+        // initiator's connection to the device that answered carries the call from now on (or is made now).
+        if (this.#engine && this.#engineCallId === e.callId) {
+          if (this.#engine.route.topology === 'sfu') this.#engine.connectToPeer(e.userId);
+          else if (call.initiatedBy === this.#deps.selfId) this.#engine.peerAnswered(e.userId, e.deviceId);
         }
         // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
         if (call.participants.length > 1) this.#toast('info', `${e.userName} joined`);
@@ -182,6 +187,7 @@ export class CallController {
       signaling.on('call:handled-elsewhere', (e) => {
         if (store.getState().call.incoming?.callId !== e.callId) return;
         this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
+        this.#dropPreconnection(e.callId);
         this.#toast(
           'info',
           e.action === 'answered' ? 'Answered on another device' : 'Declined on another device',
@@ -260,7 +266,10 @@ export class CallController {
     void this.#sync(response.callId);
     this.#createEngine(response.callId);
     if (!withVideo) this.#patchMedia(response.callId, { videoEnabled: false });
-    await this.#acquireMedia(true, withVideo);
+    const media = this.#acquireMedia(true, withVideo);
+    // After the capture started: the offer is negotiated as sending what it captures.
+    this.#connectPeers(response.callId, response.participants, this.#deps.selfId);
+    await media;
   }
 
   async answer(withVideo: boolean): Promise<void> {
@@ -289,6 +298,7 @@ export class CallController {
     const incoming = this.#deps.store.getState().call.incoming;
     if (!incoming) return;
     this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
+    this.#dropPreconnection(incoming.callId);
     try {
       await this.#deps.api.rejectCall(incoming.callId);
     } catch (error) {
@@ -453,16 +463,20 @@ export class CallController {
   // Flow internals
   // ---------------------------------------------------------------------------------------------------------
 
-  /** Answers (or re-answers) the call, then connects to everyone already in it. */
+  /** Answers (or re-answers) the call, then connects to those in it it should offer to (see the top). */
   async #join(callId: string, local: MediaState, answer: boolean): Promise<void> {
     const answered = answer ? this.#deps.api.answerCall(callId, { deviceId: this.#deps.deviceId }) : null;
-    this.#createEngine(callId, answered ?? undefined);
+    const preconnected = this.#engine !== null && this.#engineCallId === callId;
+    // Instant answer: the connection made while ringing starts sending at once, without a new offer.
+    if (preconnected) this.#engine?.releaseOutgoing();
+    else this.#createEngine(callId, answered ?? undefined);
     const media = this.#acquireMedia(local.audioEnabled, local.videoEnabled);
-    // Those known to be in the call (the caller, at least) are connected at once, while the server records
-    // the answer and the devices open: the connection is created, offered and gathering meanwhile, and what
-    // it says goes out once the answer is in (see createSignalingPort). The fresh snapshot below then adds
-    // anyone who joined meanwhile; connectToPeer ignores a peer it already has a connection to.
-    this.#connectToJoined(callId, this.#current(callId)?.participants ?? []);
+    // Those known to be in the call are connected at once, while the server records the answer and the
+    // devices open: the connection is created, offered and gathering meanwhile, and what it says goes out
+    // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
+    // meanwhile; connectToPeer ignores a peer it already has a connection to.
+    const call = this.#current(callId);
+    if (call) this.#connectPeers(callId, call.participants, call.initiatedBy);
     const [outcome] = await Promise.allSettled([answered, media]);
     if (outcome.status === 'rejected') {
       const call = this.#current(callId);
@@ -473,14 +487,43 @@ export class CallController {
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
     const snapshot = await this.#sync(callId);
-    if (snapshot) this.#connectToJoined(callId, snapshot.participants);
+    if (snapshot) this.#connectPeers(callId, snapshot.participants, snapshot.initiatedBy);
   }
 
-  #connectToJoined(callId: string, participants: readonly { userId: string; status: string }[]): void {
-    if (!this.#engine || this.#engineCallId !== callId) return;
-    for (const p of participants) {
-      if (p.userId !== this.#deps.selfId && p.status === 'joined') this.#engine.connectToPeer(p.userId);
+  /**
+   * The offers this client makes (see the top): the initiator to everyone joined and, in a 1:1 call, to the
+   * callee still ringing; anyone else to those joined except the initiator, who offers to them.
+   */
+  #connectPeers(
+    callId: string,
+    participants: readonly { userId: string; status: string }[],
+    initiatedBy: string,
+  ): void {
+    const engine = this.#engine;
+    if (!engine || this.#engineCallId !== callId) return;
+    const { selfId } = this.#deps;
+    const others = participants.filter((p) => p.userId !== selfId);
+    const initiator = initiatedBy === selfId;
+    for (const p of others) {
+      const ringing = p.status === 'invited' || p.status === 'ringing';
+      if (p.status === 'joined' && (initiator || p.userId !== initiatedBy)) engine.connectToPeer(p.userId);
+      else if (ringing && initiator && others.length === 1) engine.connectToPeer(p.userId, { ringing: true });
     }
+  }
+
+  /**
+   * The caller's offer reached this ringing device: it is answered and connected now, sending nothing until
+   * the user answers (see #join). Not while in another call: the offer then waits for the answer.
+   */
+  #preconnect(callId: string): void {
+    const { current, incoming } = this.#deps.store.getState().call;
+    if (current || this.#engine || incoming?.callId !== callId) return;
+    this.#createEngine(callId, undefined, { audio: true, video: incoming.type !== 'audio' });
+  }
+
+  /** Answered elsewhere, declined, missed or cancelled: the connection made while ringing goes. */
+  #dropPreconnection(callId: string): void {
+    if (this.#engineCallId === callId && !this.#current(callId)) this.#teardownEngine();
   }
 
   /**
@@ -502,6 +545,7 @@ export class CallController {
     if (!sameConversation && !samePerson) return false;
     if (current.callId < incoming.callId) {
       this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
+      this.#dropPreconnection(incoming.callId);
       return false;
     }
     await this.answer(current.local.videoEnabled);
@@ -547,6 +591,7 @@ export class CallController {
     if (queue.length >= MAX_PENDING_SIGNALS) return;
     queue.push(signal);
     this.#pendingSignals.set(callId, queue);
+    if (signal.kind === 'offer') this.#preconnect(callId);
   }
 
   async #deliver(engine: CallEngine, signal: SignalEvent): Promise<void> {
@@ -567,6 +612,7 @@ export class CallController {
       if (e.reason === 'missed' || e.reason === 'cancelled') this.#announceMissed(state.incoming);
       else this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
     }
+    this.#dropPreconnection(e.callId);
     this.#pendingSignals.delete(e.callId);
     const call = this.#current(e.callId);
     if (call) {
@@ -584,6 +630,7 @@ export class CallController {
   #announceMissed(incoming: IncomingCall): void {
     const { callId, type } = incoming;
     this.#dispatch({ type: 'incoming-cleared', callId });
+    this.#dropPreconnection(callId);
     void this.#deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
     this.#toast('warning', `Missed ${type} call from ${incoming.callerName}`);
     const at = new Date(this.#now()).toISOString();
@@ -634,8 +681,15 @@ export class CallController {
     };
   }
 
-  /** `answered`: the pending answer of this call, which the engine's signaling waits for (see #join). */
-  #createEngine(callId: string, answered?: Promise<unknown>): void {
+  /**
+   * `answered`: the pending answer of this call, which the engine's signaling waits for (see #join).
+   * `held`: a ringing device's engine, which sends nothing until answered (see #preconnect).
+   */
+  #createEngine(
+    callId: string,
+    answered?: Promise<unknown>,
+    held?: { audio: boolean; video: boolean },
+  ): void {
     this.#teardownEngine();
     const { signaling, media, selfId } = this.#deps;
     let firstFetch = true;
@@ -651,7 +705,8 @@ export class CallController {
       },
       ...(this.#deps.iceTransportPolicy ? { iceTransportPolicy: this.#deps.iceTransportPolicy } : {}),
       onQualityReport: (samples) => {
-        if (samples.length === 0) return;
+        // A device that rings is connected but not in the call yet: it has nothing to report.
+        if (samples.length === 0 || !this.#current(callId)) return;
         void signaling.send('call:quality-report', { callId, samples }).then((ack) => {
           if (!ack.ok) console.warn(`calls: quality report refused (${ack.error.message})`);
         });
@@ -684,6 +739,7 @@ export class CallController {
       }),
       engine.on('error', (e) => this.#onEngineError(e)),
     ];
+    if (held) engine.holdOutgoing(held);
     const pending = this.#pendingSignals.get(callId) ?? [];
     this.#pendingSignals.delete(callId);
     for (const signal of pending) void this.#deliver(engine, signal);

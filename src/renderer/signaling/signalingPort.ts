@@ -69,12 +69,10 @@ export function createSignalingPort(client: SignalingClient, heldUntil?: Promise
         }),
     );
   return {
-    sendOffer: ({ callId, targetUserId, offer }) =>
-      send('call:offer', { callId, targetUserId, offer: toWireDescription(offer) }),
-    sendAnswer: ({ callId, targetUserId, answer }) =>
-      send('call:answer', { callId, targetUserId, answer: toWireDescription(answer) }),
-    sendIceCandidate: ({ callId, targetUserId, candidate }) =>
-      send('call:ice-candidate', { callId, targetUserId, candidate: toWireCandidate(candidate) }),
+    sendOffer: ({ offer, ...to }) => send('call:offer', { ...to, offer: toWireDescription(offer) }),
+    sendAnswer: ({ answer, ...to }) => send('call:answer', { ...to, answer: toWireDescription(answer) }),
+    sendIceCandidate: ({ candidate, ...to }) =>
+      send('call:ice-candidate', { ...to, candidate: toWireCandidate(candidate) }),
     sfuPublish: ({ callId, epoch, offer, sources }) =>
       new Promise((resolve, reject) =>
         whenOpen(

@@ -23,7 +23,7 @@ import {
   parseTopologyEvent,
 } from './inboundSignals.ts';
 import { LocalMedia } from './localMedia.ts';
-import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
+import { NO_OUTGOING_MEDIA, withheld } from './mediaTransport.ts';
 import type { MediaTransport, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { MeshTransport } from './meshTransport.ts';
 import { watchNetworkChanges } from './networkWatcher.ts';
@@ -90,6 +90,8 @@ export class CallEngine {
   private mediaOperations: Promise<unknown> = Promise.resolve();
   private receiveVideo = true;
   private starting = NOTHING_STARTING;
+  /** While our device rings, what the connections are negotiated to send once we answer (see holdOutgoing). */
+  private held: { audio: boolean; video: boolean } | null = null;
   /**
    * TURN refusals earn one refetch of the credentials; a refusal of the refetched ones is reported.
    * `retriedCredentials` is the key (turnCredentialsKey) of what the refetch returned.
@@ -170,30 +172,59 @@ export class CallEngine {
     });
   }
 
-  /** On the SFU this only says whom to expect: the room's subscription brings their media. */
-  connectToPeer(userId: string): void {
+  /**
+   * On the SFU this only says whom to expect: the room's subscription brings their media. `ringing`: they
+   * have not answered yet, so we offer now and send them nothing until `peerAnswered` (instant answer).
+   */
+  connectToPeer(userId: string, options: { ringing?: boolean } = {}): void {
     if (this.closed || userId === this.options.selfUserId) return;
     if (this.sfu) this.sfu.connect(userId);
-    else this.mesh?.connect(userId);
+    else this.mesh?.connect(userId, options);
+  }
+
+  /**
+   * The participant answered (call:participant-joined), on `deviceId` if the server named it: the connection
+   * to that device carries them and starts sending; without one it is offered now.
+   */
+  peerAnswered(userId: string, deviceId?: string): void {
+    if (this.closed || userId === this.options.selfUserId) return;
+    if (this.sfu) this.sfu.connect(userId);
+    else this.mesh?.peerAnswered(userId, deviceId);
+  }
+
+  /**
+   * While our own device rings: connections take the caller's offer and connect, negotiated as sending
+   * `kinds`, but no media leaves until `releaseOutgoing` (the user answered).
+   */
+  holdOutgoing(kinds: { audio: boolean; video: boolean }): void {
+    this.held = kinds;
+    this.receiveVideo = kinds.video;
+    void this.publishOutgoing();
+  }
+
+  releaseOutgoing(): void {
+    if (this.held === null) return;
+    this.held = null;
+    void this.publishOutgoing();
   }
 
   /** Rejects with a TypeError naming the field when the event is malformed; signals of other calls are ignored. */
   async handleOffer(e: OfferEvent): Promise<void> {
-    const { callId, fromUserId, offer } = parseOfferEvent(e);
+    const { callId, fromUserId, fromDeviceId, offer } = parseOfferEvent(e);
     const mesh = this.meshFor(callId, fromUserId);
-    await mesh?.handleSignal(fromUserId, { kind: 'description', description: offer });
+    await mesh?.handleSignal(fromUserId, { kind: 'description', description: offer, fromDeviceId });
   }
 
   async handleAnswer(e: AnswerEvent): Promise<void> {
-    const { callId, fromUserId, answer } = parseAnswerEvent(e);
+    const { callId, fromUserId, fromDeviceId, answer } = parseAnswerEvent(e);
     const mesh = this.meshFor(callId, fromUserId);
-    await mesh?.handleSignal(fromUserId, { kind: 'description', description: answer });
+    await mesh?.handleSignal(fromUserId, { kind: 'description', description: answer, fromDeviceId });
   }
 
   async handleIceCandidate(e: IceCandidateEvent): Promise<void> {
-    const { callId, fromUserId, candidate } = parseIceCandidateEvent(e);
+    const { callId, fromUserId, fromDeviceId, candidate } = parseIceCandidateEvent(e);
     const mesh = this.meshFor(callId, fromUserId);
-    await mesh?.handleSignal(fromUserId, { kind: 'candidate', candidate });
+    await mesh?.handleSignal(fromUserId, { kind: 'candidate', candidate, fromDeviceId });
   }
 
   /**
@@ -495,7 +526,7 @@ export class CallEngine {
   }
 
   private outgoingMedia(): OutgoingMedia {
-    return {
+    const media: OutgoingMedia = {
       stream: this.media.stream,
       audio: this.media.microphone,
       video: this.media.screen ?? this.media.camera,
@@ -505,6 +536,7 @@ export class CallEngine {
       receiveVideo: this.receiveVideo,
       starting: this.starting,
     };
+    return this.held === null ? media : withheld(media, this.held);
   }
 
   private async publishOutgoing(): Promise<void> {

@@ -20,7 +20,11 @@ import type {
  * an RTCPeerConnection, so a malformed message is refused with the field named and changes nothing.
  */
 const sdp = SessionDescription.shape.sdp;
-const envelope = { callId: z.string().min(1), fromUserId: z.string().min(1) };
+const envelope = {
+  callId: z.string().min(1),
+  fromUserId: z.string().min(1),
+  fromDeviceId: z.string().min(1).max(128).optional(),
+};
 
 const OfferEventSchema = z.object({
   ...envelope,

@@ -39,9 +39,11 @@ export interface MediaTransport {
   close(): void;
 }
 
-export type InboundSignal =
+/** `fromDeviceId`: the sender's device as the server stamped it (absent from servers without the extension). */
+export type InboundSignal = { fromDeviceId?: string | undefined } & (
   | { kind: 'description'; description: { type: 'offer' | 'answer'; sdp: string } }
-  | { kind: 'candidate'; candidate: RTCIceCandidateInit | null };
+  | { kind: 'candidate'; candidate: RTCIceCandidateInit | null }
+);
 
 /** What this client sends, the same for every session of the call. */
 export interface OutgoingMedia {
@@ -73,6 +75,25 @@ export const NO_OUTGOING_MEDIA: OutgoingMedia = {
   receiveVideo: true,
   starting: { audio: false, video: false },
 };
+
+/**
+ * What a connection sends before the call is answered (instant answer): nothing, on m-lines already negotiated
+ * as sending what we will send, so that answering is a replaceTrack on each sender, with no new offer.
+ */
+export function withheld(media: OutgoingMedia, kinds: { audio: boolean; video: boolean }): OutgoingMedia {
+  return {
+    ...media,
+    audio: null,
+    video: null,
+    camera: null,
+    screen: null,
+    videoIsScreen: false,
+    starting: {
+      audio: kinds.audio || media.audio !== null || media.starting.audio,
+      video: kinds.video || media.video !== null || media.starting.video,
+    },
+  };
+}
 
 export interface TransportObserver {
   remoteStream(userId: string, stream: MediaStream): void;

@@ -6,14 +6,18 @@ import type {
   OutgoingMedia,
   TransportObserver,
 } from './mediaTransport.ts';
-import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
+import { NO_OUTGOING_MEDIA, withheld } from './mediaTransport.ts';
 import { PeerSession } from './peerSession.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
 import type { SignalingPort } from './types.ts';
 
+const NOTHING = { audio: false, video: false };
+
 /** Candidates held for a participant whose offer has not arrived yet; bounded like a session's own queue. */
 const MAX_EARLY_CANDIDATES_PER_PEER = 200;
+/** Ringing devices of one participant we pre-connect to besides the first one that answered our offer. */
+const MAX_EXTRA_DEVICES_PER_PEER = 4;
 
 export interface MeshTransportOptions {
   callId: string;
@@ -24,52 +28,123 @@ export interface MeshTransportOptions {
   observer: TransportObserver;
 }
 
-/** Full mesh: one PeerSession (RTCPeerConnection) per remote participant. */
+interface HeldCandidate {
+  device: string | null;
+  candidate: RTCIceCandidateInit | null;
+}
+
+/**
+ * Full mesh: one PeerSession (RTCPeerConnection) per remote participant, the one that speaks for them.
+ *
+ * Roles as the spec has them: the caller offers to each callee with the ring (`connect(…, { ringing })`),
+ * and every device of theirs that rings answers. The first answer binds the session to its device; each
+ * further ringing device that answers gets an offer of its own (an extra session, silent to the observer).
+ * While a peer rings nothing is sent to them (see `withheld`); once they answer (`peerAnswered`) the session
+ * of the device they answered on speaks for them and sends, and the others close.
+ */
 export class MeshTransport implements MediaTransport {
   private readonly options: MeshTransportOptions;
   private readonly sessions = new Map<string, PeerSession>();
-  /** Candidates that raced ahead of their offer, for participants we have no session with yet. */
-  private readonly earlyCandidates = new Map<string, (RTCIceCandidateInit | null)[]>();
+  /** Pre-connections to more ringing devices of a participant, by device. */
+  private readonly extras = new Map<string, Map<string, PeerSession>>();
+  /** Participants still ringing: connections to them send nothing yet. */
+  private readonly ringing = new Set<string>();
+  /** Offers we made to a participant while they rang; a peer that offers instead is answered (see handleSignal). */
+  private readonly preconnections = new WeakSet<PeerSession>();
+  /** Candidates that raced ahead of their description, for a session that cannot take them yet. */
+  private readonly earlyCandidates = new Map<string, HeldCandidate[]>();
   private outgoing: OutgoingMedia = NO_OUTGOING_MEDIA;
 
   constructor(options: MeshTransportOptions) {
     this.options = options;
   }
 
-  connect(userId: string): void {
+  /** `ringing`: the participant has not answered yet; we offer at once and send nothing until they do. */
+  connect(userId: string, options: { ringing?: boolean } = {}): void {
+    if (options.ringing) this.ringing.add(userId);
     const session = this.sessions.get(userId);
     if (session && session.state !== 'failed') return;
-    this.openSession(userId, 'offerer');
+    const opened = this.openSession(userId, 'offerer', null);
+    if (options.ringing) this.preconnections.add(opened);
+  }
+
+  /**
+   * The participant answered, on `device` when the server named it: the connection to that device speaks
+   * for them from now on and starts sending. Without one (they never answered our offer from there) it is
+   * offered now; a session still waiting for the answer to our offer keeps waiting.
+   */
+  peerAnswered(userId: string, device?: string): void {
+    this.ringing.delete(userId);
+    const extras = this.extras.get(userId);
+    this.extras.delete(userId);
+    const chosen = device === undefined ? undefined : extras?.get(device);
+    for (const extra of extras?.values() ?? []) if (extra !== chosen) extra.close();
+    const session = this.sessions.get(userId);
+    if (chosen) {
+      session?.close();
+      this.sessions.set(userId, chosen);
+      this.announce(userId, chosen);
+    } else if (
+      !session ||
+      session.state === 'failed' ||
+      (device !== undefined && session.device !== null && session.device !== device)
+    ) {
+      this.openSession(userId, 'offerer', device ?? null);
+    }
+    void this.sessions.get(userId)?.syncOutgoing();
   }
 
   handleSignal(fromUserId: string, signal: InboundSignal): Promise<void> {
-    let session = this.sessions.get(fromUserId);
+    const device = signal.fromDeviceId ?? null;
+    const session =
+      (device === null ? undefined : this.extras.get(fromUserId)?.get(device)) ??
+      this.sessions.get(fromUserId);
+    // An unbound session (our offer went to every ringing device) takes only the answering device's candidates.
+    const takes = (s: PeerSession) => device === null || s.device === device;
     if (signal.kind === 'candidate') {
-      if (session) return session.handleCandidate(signal.candidate);
-      this.holdEarlyCandidate(fromUserId, signal.candidate);
+      if (session && takes(session)) return session.handleCandidate(signal.candidate);
+      this.holdEarlyCandidate(fromUserId, device, signal.candidate);
       return Promise.resolve();
     }
     const { description } = signal;
     if (description.type === 'answer') {
       // An answer for a session we no longer have (the participant was removed) has nothing to apply to.
-      return session ? session.handleDescription(description) : Promise.resolve();
+      if (!session) return Promise.resolve();
+      if (session.device === null && device !== null) {
+        session.device = device;
+        const applied = session.handleDescription(description);
+        this.takeEarlyCandidates(fromUserId, device).forEach((c) => void session.handleCandidate(c));
+        return applied;
+      }
+      if (takes(session)) return session.handleDescription(description);
+      // Another of their ringing devices answered our offer too: it gets an offer of its own.
+      if (this.ringing.has(fromUserId) && device !== null) this.openExtra(fromUserId, device);
+      return Promise.resolve();
     }
     const fromNewConnection =
       session !== undefined &&
-      session.remoteFingerprint !== null &&
-      sdpFingerprint(description.sdp) !== session.remoteFingerprint;
+      ((session.remoteFingerprint !== null &&
+        sdpFingerprint(description.sdp) !== session.remoteFingerprint) ||
+        (device !== null && session.device !== null && session.device !== device) ||
+        // A peer that offers instead of answering the offer we made while they rang (a client that offers
+        // once the call is active): theirs is answered, ours dropped, whoever is the polite one.
+        (session.remoteFingerprint === null && this.preconnections.has(session)));
     // A participant who reloaded offers from a brand-new connection, possibly before we heard that they
     // reconnected; that offer can only be answered by a fresh session.
-    if (!session || fromNewConnection) session = this.openSession(fromUserId, 'answerer');
-    return session.handleDescription(description);
+    const target = !session || fromNewConnection ? this.openSession(fromUserId, 'answerer', device) : session;
+    if (target.device === null && device !== null) target.device = device;
+    return target.handleDescription(description);
   }
 
   reset(userId: string): void {
-    this.openSession(userId, 'offerer');
+    this.closeExtras(userId);
+    this.openSession(userId, 'offerer', null);
   }
 
   disconnect(userId: string): void {
     this.earlyCandidates.delete(userId);
+    this.ringing.delete(userId);
+    this.closeExtras(userId);
     const session = this.sessions.get(userId);
     if (!session) return;
     this.sessions.delete(userId);
@@ -83,7 +158,7 @@ export class MeshTransport implements MediaTransport {
 
   async setOutgoing(media: OutgoingMedia): Promise<void> {
     this.outgoing = media;
-    await Promise.all([...this.sessions.values()].map((s) => s.syncOutgoing()));
+    await Promise.all(this.allSessions().map((s) => s.syncOutgoing()));
   }
 
   setSendProfile(userId: string, profile: VideoProfileName): void {
@@ -91,11 +166,11 @@ export class MeshTransport implements MediaTransport {
   }
 
   updateIceServers(servers: RTCIceServer[]): void {
-    for (const session of this.sessions.values()) session.setIceServers(servers);
+    for (const session of this.allSessions()) session.setIceServers(servers);
   }
 
   restartIce(): void {
-    for (const session of this.sessions.values()) session.onNetworkChange();
+    for (const session of this.allSessions()) session.onNetworkChange();
   }
 
   /** Each connection carries one video whose size the peer's ladder decides: nothing to choose here. */
@@ -119,29 +194,93 @@ export class MeshTransport implements MediaTransport {
 
   close(): void {
     for (const userId of [...this.sessions.keys()]) this.disconnect(userId);
+    for (const userId of [...this.extras.keys()]) this.closeExtras(userId);
     this.earlyCandidates.clear();
   }
 
-  private openSession(userId: string, role: 'offerer' | 'answerer'): PeerSession {
+  private allSessions(): PeerSession[] {
+    return [
+      ...this.sessions.values(),
+      ...[...this.extras.values()].flatMap((byDevice) => [...byDevice.values()]),
+    ];
+  }
+
+  private openSession(userId: string, role: 'offerer' | 'answerer', device: string | null): PeerSession {
     this.sessions.get(userId)?.close();
-    const session = new PeerSession({
+    const session = this.createSession(userId, role, device);
+    this.sessions.set(userId, session);
+    for (const candidate of this.takeEarlyCandidates(userId, device)) void session.handleCandidate(candidate);
+    return session;
+  }
+
+  private openExtra(userId: string, device: string): void {
+    let byDevice = this.extras.get(userId);
+    if (byDevice?.has(device)) return;
+    if (!byDevice) {
+      byDevice = new Map();
+      this.extras.set(userId, byDevice);
+    }
+    if (byDevice.size >= MAX_EXTRA_DEVICES_PER_PEER) return;
+    // What that device trickled belongs to its answer to our first offer, which we did not take.
+    this.takeEarlyCandidates(userId, device);
+    const extra = this.createSession(userId, 'offerer', device, true);
+    this.preconnections.add(extra);
+    byDevice.set(device, extra);
+  }
+
+  private closeExtras(userId: string): void {
+    for (const extra of this.extras.get(userId)?.values() ?? []) extra.close();
+    this.extras.delete(userId);
+  }
+
+  /** An extra session is silent until it is chosen (see peerAnswered); a main one until it is replaced. */
+  private createSession(
+    userId: string,
+    role: 'offerer' | 'answerer',
+    device: string | null,
+    extra = false,
+  ): PeerSession {
+    // Null while the constructor runs, which already reports 'connecting'.
+    let self: PeerSession | null = null;
+    const speaks = () => (self === null ? !extra : this.sessions.get(userId) === self);
+    const { observer } = this.options;
+    self = new PeerSession({
       callId: this.options.callId,
       peerUserId: userId,
       polite: isPolitePeer(this.options.selfUserId, userId),
       role,
+      device,
       signaling: this.options.signaling,
       iceServers: this.options.iceServers,
       iceTransportPolicy: this.options.iceTransportPolicy,
-      outgoing: () => this.outgoing,
-      observer: this.options.observer,
+      outgoing: () => (this.ringing.has(userId) ? withheld(this.outgoing, NOTHING) : this.outgoing),
+      observer: {
+        remoteStream: (id, stream) => {
+          if (speaks()) observer.remoteStream(id, stream);
+        },
+        peerState: (id, state) => {
+          if (speaks()) observer.peerState(id, state);
+        },
+        error: (kind, id, message) => {
+          if (speaks()) observer.error(kind, id, message);
+        },
+        turnAuthFailed: (id, refused) => observer.turnAuthFailed(id, refused),
+      },
     });
-    this.sessions.set(userId, session);
-    for (const candidate of this.earlyCandidates.get(userId) ?? []) void session.handleCandidate(candidate);
-    this.earlyCandidates.delete(userId);
-    return session;
+    return self;
   }
 
-  private holdEarlyCandidate(userId: string, candidate: RTCIceCandidateInit | null): void {
+  private announce(userId: string, session: PeerSession): void {
+    if (session.state) this.options.observer.peerState(userId, session.state);
+    const media = session.remoteMedia;
+    if (media) this.options.observer.remoteStream(userId, media);
+  }
+
+  private holdEarlyCandidate(
+    userId: string,
+    device: string | null,
+    candidate: RTCIceCandidateInit | null,
+  ): void {
     let held = this.earlyCandidates.get(userId);
     if (!held) {
       // A mesh never has more peers than a call has participants; beyond that it is noise, not a peer.
@@ -149,6 +288,16 @@ export class MeshTransport implements MediaTransport {
       held = [];
       this.earlyCandidates.set(userId, held);
     }
-    if (held.length < MAX_EARLY_CANDIDATES_PER_PEER) held.push(candidate);
+    if (held.length < MAX_EARLY_CANDIDATES_PER_PEER) held.push({ device, candidate });
+  }
+
+  /** The held candidates of one device of the participant (all of them for `null`), removed from the hold. */
+  private takeEarlyCandidates(userId: string, device: string | null): (RTCIceCandidateInit | null)[] {
+    const held = this.earlyCandidates.get(userId) ?? [];
+    const taken = held.filter((h) => device === null || h.device === null || h.device === device);
+    const kept = held.filter((h) => !taken.includes(h));
+    if (kept.length > 0) this.earlyCandidates.set(userId, kept);
+    else this.earlyCandidates.delete(userId);
+    return taken.map((h) => h.candidate);
   }
 }

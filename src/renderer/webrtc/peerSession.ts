@@ -7,7 +7,7 @@ import { encodingForProfile } from './qualityLadder.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
 import { withOpusFecAndNoDtx } from './sdpMunging.ts';
-import type { PeerState, SignalingPort } from './types.ts';
+import type { PeerAddress, PeerState, SignalingPort } from './types.ts';
 
 /** A peer trickles a few dozen candidates at most; the cap only bounds what a misbehaving peer can make us hold. */
 const MAX_PENDING_CANDIDATES = 200;
@@ -20,6 +20,8 @@ export interface PeerSessionOptions {
   /** An offerer asks for media it does not send (recvonly m-lines); an answerer follows the remote offer. */
   role: 'offerer' | 'answerer';
   signaling: SignalingPort;
+  /** The peer's device this session talks to, when known (see `device`). */
+  device?: string | null;
   iceServers: IceServerSource;
   iceTransportPolicy: RTCIceTransportPolicy;
   outgoing: () => OutgoingMedia;
@@ -39,6 +41,11 @@ export class PeerSession {
   readonly peerUserId: string;
   /** DTLS fingerprint of the last applied remote description: a different one means a new remote connection. */
   remoteFingerprint: string | null = null;
+  /**
+   * The peer's device on the other end: null until it is known (our offer to someone still ringing reaches
+   * all their devices; the first answer binds the session to its device). What we send is addressed to it.
+   */
+  device: string | null;
 
   private readonly options: PeerSessionOptions;
   private readonly ready: Promise<RTCPeerConnection | null>;
@@ -56,6 +63,7 @@ export class PeerSession {
   constructor(options: PeerSessionOptions) {
     this.options = options;
     this.peerUserId = options.peerUserId;
+    this.device = options.device ?? null;
     this.recovery = new IceRecovery({
       restart: () => void this.restartIce(),
       state: (state) => this.setState(state),
@@ -67,6 +75,11 @@ export class PeerSession {
 
   get state(): PeerState | null {
     return this.currentState;
+  }
+
+  /** What the peer sends us so far; null before their first track. */
+  get remoteMedia(): MediaStream | null {
+    return this.remoteStream.getTracks().length > 0 ? this.remoteStream : null;
   }
 
   handleDescription(description: { type: 'offer' | 'answer'; sdp: string }): Promise<void> {
@@ -137,6 +150,13 @@ export class PeerSession {
     void this.ready.then((pc) => pc?.close());
   }
 
+  private address(): PeerAddress {
+    const { callId } = this.options;
+    return this.device === null
+      ? { callId, targetUserId: this.peerUserId }
+      : { callId, targetUserId: this.peerUserId, targetDeviceId: this.device };
+  }
+
   private async createConnection(servers: RTCIceServer[]): Promise<RTCPeerConnection | null> {
     if (this.closed) return null;
     let pc: RTCPeerConnection;
@@ -151,8 +171,7 @@ export class PeerSession {
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed) return;
       this.options.signaling.sendIceCandidate({
-        callId: this.options.callId,
-        targetUserId: this.peerUserId,
+        ...this.address(),
         candidate: e.candidate ? e.candidate.toJSON() : null,
       });
     });
@@ -202,8 +221,7 @@ export class PeerSession {
       const offer = pc.localDescription;
       if (this.closed || offer?.type !== 'offer') return;
       this.options.signaling.sendOffer({
-        callId: this.options.callId,
-        targetUserId: this.peerUserId,
+        ...this.address(),
         offer: { type: 'offer', sdp: withOpusFecAndNoDtx(offer.sdp) },
       });
     } catch (err) {
@@ -239,8 +257,7 @@ export class PeerSession {
       await answered;
       if (pc.localDescription && !this.closed) {
         this.options.signaling.sendAnswer({
-          callId: this.options.callId,
-          targetUserId: this.peerUserId,
+          ...this.address(),
           answer: { type: 'answer', sdp: withOpusFecAndNoDtx(pc.localDescription.sdp) },
         });
       }

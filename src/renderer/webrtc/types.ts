@@ -1,10 +1,17 @@
 import type { MediaTopology, PeerQualitySample, SfuSource, SfuViewPayload } from '../../shared/protocol.ts';
 
 /** How the engine reaches the signaling server; implemented by the UI's socket.io client. */
+/** Whom a peer-to-peer message is for: a participant, or one device of theirs (`targetDeviceId`, an extension). */
+export interface PeerAddress {
+  callId: string;
+  targetUserId: string;
+  targetDeviceId?: string;
+}
+
 export interface SignalingPort {
-  sendOffer(p: { callId: string; targetUserId: string; offer: RTCSessionDescriptionInit }): void;
-  sendAnswer(p: { callId: string; targetUserId: string; answer: RTCSessionDescriptionInit }): void;
-  sendIceCandidate(p: { callId: string; targetUserId: string; candidate: RTCIceCandidateInit | null }): void;
+  sendOffer(p: PeerAddress & { offer: RTCSessionDescriptionInit }): void;
+  sendAnswer(p: PeerAddress & { answer: RTCSessionDescriptionInit }): void;
+  sendIceCandidate(p: PeerAddress & { candidate: RTCIceCandidateInit | null }): void;
   /**
    * Publishes (or republishes) our media to the call's SFU room and resolves with the room's answer.
    * Rejects with an Error carrying the server's `code` (e.g. 'conflict' for a room the call left).
