@@ -112,6 +112,16 @@ test('a spec client calls the web client: media both ways, mute and camera both 
   await spec.call(conversationId, [webUser.id], 'video');
   await expect(web.incoming()).toBeVisible();
   await expect(web.page.getByTestId('incoming-caller')).toHaveText(specUser.name);
+  // Instant answer: the ringing web client takes the offer and connects at once, but sends nothing of its
+  // camera or microphone until its user picks up.
+  await expect
+    .poll(() => spec.connectionState(webUser.id), { message: 'the ringing web client pre-connects' })
+    .toBe('connected');
+  await web.page.waitForTimeout(500);
+  expect(await spec.receivedFrom(webUser.id), 'no media from a phone that only rings').toMatchObject({
+    audioBytesReceived: 0,
+    videoBytesReceived: 0,
+  });
   await web.answer(true);
   await expectMediaBothWays(pair);
   await expectMediaStatePropagates(pair);
