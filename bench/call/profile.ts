@@ -127,11 +127,11 @@ export async function takeMarks(page: Page, role: ProfileMark['page']): Promise<
     .map((m) => ({ page: role, name: m.name, at: m.at }));
 }
 
-/** Every mark's median offset from the click, in the order a call goes through them. */
+/** Every mark's median offset from the answer click, in the order a call goes through them. */
 export function printProfile(calls: ProfileMark[][]): void {
   const offsets = new Map<string, number[]>();
   for (const marks of calls) {
-    const click = marks.find((m) => m.page === 'caller' && m.name === 'click')?.at;
+    const click = marks.find((m) => m.page === 'callee' && m.name === 'answer click')?.at;
     if (click === undefined) continue;
     for (const m of marks) {
       const key = `${m.page.padEnd(6)} ${m.name}`;
@@ -139,7 +139,7 @@ export function printProfile(calls: ProfileMark[][]): void {
     }
   }
   const rows = [...offsets].map(([key, values]) => ({ key, p50: percentile(values, 50), n: values.length }));
-  console.log('\nmedian offset from the click (ms), over the profiled calls:');
+  console.log('\nmedian offset from the answer click (ms), over the profiled calls that rang:');
   for (const row of rows.sort((a, b) => a.p50 - b.p50)) {
     console.log(
       `  ${row.p50.toFixed(0).padStart(6)}  ${row.key}${row.n < calls.length ? ` (${row.n}x)` : ''}`,
