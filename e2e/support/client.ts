@@ -14,9 +14,16 @@ interface PeerStats {
   frameHeight: number | null;
 }
 
+/** Of one remote participant, from the engine's mediaSnapshot. */
+interface PeerLink {
+  state: 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed' | null;
+  bytesSent: { audio: number; video: number };
+}
+
 interface CallDebug {
   engine: {
     getPeerStats(userId: string): Promise<PeerStats>;
+    mediaSnapshot(): Promise<{ peers: Record<string, PeerLink> }>;
     readonly route: { topology: 'mesh' | 'sfu'; epoch: number | null };
   } | null;
 }
@@ -151,6 +158,22 @@ export class CallClient {
       async (id) => (await window.__callDebug?.engine?.getPeerStats(id)) ?? null,
       peer.id,
     );
+  }
+
+  /**
+   * This client's connection to `peer` and the RTP bytes it sent them (getStats); null without an engine.
+   * A device that rings has one too: it connected to the caller's offer (instant answer).
+   */
+  async linkTo(peer: TestUser): Promise<PeerLink | null> {
+    return this.page.evaluate(
+      async (id) => (await window.__callDebug?.engine?.mediaSnapshot())?.peers[id] ?? null,
+      peer.id,
+    );
+  }
+
+  /** Whether this page has a calling engine at all (a ringing device drops its own when answered elsewhere). */
+  hasEngine(): Promise<boolean> {
+    return this.page.evaluate(() => Boolean(window.__callDebug?.engine));
   }
 
   /** Both video frames decoded and audio packets received from `peer`, from this client's getStats. */

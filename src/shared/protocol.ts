@@ -457,7 +457,7 @@ export const SocketHandshakeAuth = z.object({
 export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
 
 // Client -> server payloads. Signaling reaches the target's device in the call once they joined; before
-// that, every device of theirs that rings (the caller offers with the ring, see docs/calls.md).
+// that, every device of theirs that rings (the caller offers with the ring, see docs/client.md).
 /**
  * Extra: one device of the target, as its signaling's `fromDeviceId` named it. A caller whose offer several
  * ringing devices answered offers to each extra device on its own.

@@ -354,6 +354,26 @@ describe('CallController', () => {
       expect(t.store.getState().call.current?.phase).toBe('active');
     });
 
+    it('an offer that outran the ring is answered once the ring arrives', () => {
+      const t = setup();
+      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      expect(t.engines).toHaveLength(0);
+      t.server('call:incoming', ringMe());
+      expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
+    });
+
+    it('the call screen shows at once what the connection did while ringing: connected, the relay refused', async () => {
+      const t = setup();
+      t.server('call:incoming', ringMe());
+      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      t.engine().emit('peer-state', BOB, 'connected');
+      t.engine().emit('error', { kind: 'turn-auth-failed', message: 'refused' });
+      await t.controller.answer(true);
+      const call = t.store.getState().call.current;
+      expect(call?.participants.find((p) => p.userId === BOB)?.connection).toBe('connected');
+      expect(call?.relayProblem?.kind).toBe('turn-auth-failed');
+    });
+
     it('declining drops the connection made while ringing; a ring while in a call makes none', async () => {
       const t = setup();
       t.server('call:incoming', ringMe());

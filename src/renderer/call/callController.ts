@@ -36,6 +36,7 @@ import type {
   CallEngineErrorEvent,
   CallEngineOptions,
   IceServersInfo,
+  PeerState,
   RemoteTileView,
 } from '../webrtc/index.ts';
 import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
@@ -74,6 +75,8 @@ type SignalEvent =
 
 /** Signaling that arrives before this client's engine exists (a peer re-offers while we reload) waits here. */
 const MAX_PENDING_SIGNALS = 200;
+/** Engine errors of a device that rings, kept for the call's screen; a few say all there is to say. */
+const MAX_HELD_ENGINE_ERRORS = 20;
 
 const END_TEXT: Record<EndReason, (title: string) => string> = {
   'ended-by-user': (title) => `Call with ${title} ended`,
@@ -94,6 +97,11 @@ export class CallController {
   #engineSubscriptions: (() => void)[] = [];
   #pendingSignals = new Map<string, SignalEvent[]>();
   #speaker: SpeakerState = noSpeaker;
+  /** What the engine of a device that rings reported before the call was entered, shown once it is. */
+  #whileRinging: { states: Map<string, PeerState>; errors: CallEngineErrorEvent[] } = {
+    states: new Map(),
+    errors: [],
+  };
   #starting = false;
   #subscriptions: (() => void)[] = [];
 
@@ -114,6 +122,10 @@ export class CallController {
       signaling.on('call:incoming', (e) => {
         this.#iceServers.warm();
         this.#dispatch({ type: 'incoming-received', event: e });
+        // The caller's offer may have outrun the ring (another server node relayed it).
+        if (this.#pendingSignals.get(e.callId)?.some((signal) => signal.kind === 'offer')) {
+          this.#preconnect(e.callId);
+        }
         void this.#resolveGlare();
       }),
       signaling.on('call:offer', (e) => this.#onSignal({ kind: 'offer', event: e })),
@@ -468,8 +480,12 @@ export class CallController {
     const answered = answer ? this.#deps.api.answerCall(callId, { deviceId: this.#deps.deviceId }) : null;
     const preconnected = this.#engine !== null && this.#engineCallId === callId;
     // Instant answer: the connection made while ringing starts sending at once, without a new offer.
-    if (preconnected) this.#engine?.releaseOutgoing();
-    else this.#createEngine(callId, answered ?? undefined);
+    if (preconnected) {
+      this.#engine?.releaseOutgoing();
+      this.#showWhatHappenedWhileRinging();
+    } else {
+      this.#createEngine(callId, answered ?? undefined);
+    }
     const media = this.#acquireMedia(local.audioEnabled, local.videoEnabled);
     // Those known to be in the call are connected at once, while the server records the answer and the
     // devices open: the connection is created, offered and gathering meanwhile, and what it says goes out
@@ -519,6 +535,14 @@ export class CallController {
     const { current, incoming } = this.#deps.store.getState().call;
     if (current || this.#engine || incoming?.callId !== callId) return;
     this.#createEngine(callId, undefined, { audio: true, video: incoming.type !== 'audio' });
+  }
+
+  /** The connection is up already (or failed, or the relay refused us): the call's screen says so at once. */
+  #showWhatHappenedWhileRinging(): void {
+    const { states, errors } = this.#whileRinging;
+    this.#whileRinging = { states: new Map(), errors: [] };
+    for (const [userId, state] of states) this.#dispatch({ type: 'peer-state-changed', userId, state });
+    for (const error of errors) this.#onEngineError(error);
   }
 
   /** Answered elsewhere, declined, missed or cancelled: the connection made while ringing goes. */
@@ -719,9 +743,10 @@ export class CallController {
     this.#engineSubscriptions = [
       engine.on('local-stream', (stream) => media.set(LOCAL_MEDIA, stream)),
       engine.on('remote-stream', (userId, stream) => media.set(userId, stream)),
-      engine.on('peer-state', (userId, state) =>
-        this.#dispatch({ type: 'peer-state-changed', userId, state }),
-      ),
+      engine.on('peer-state', (userId, state) => {
+        if (this.#current(callId)) this.#dispatch({ type: 'peer-state-changed', userId, state });
+        else this.#whileRinging.states.set(userId, state);
+      }),
       engine.on('quality', (userId, sample) => this.#dispatch({ type: 'quality-sampled', userId, sample })),
       engine.on('audio-level', (levels) => {
         const next = nextSpeaker(this.#speaker, levels, this.#now());
@@ -737,7 +762,10 @@ export class CallController {
         this.#dispatch({ type: 'local-media-changed', patch: { screenSharing: active } });
         this.#patchMedia(callId, { screenSharing: active });
       }),
-      engine.on('error', (e) => this.#onEngineError(e)),
+      engine.on('error', (e) => {
+        if (this.#current(callId)) this.#onEngineError(e);
+        else if (this.#whileRinging.errors.length < MAX_HELD_ENGINE_ERRORS) this.#whileRinging.errors.push(e);
+      }),
     ];
     if (held) engine.holdOutgoing(held);
     const pending = this.#pendingSignals.get(callId) ?? [];
@@ -801,6 +829,7 @@ export class CallController {
   }
 
   #teardownEngine(): void {
+    this.#whileRinging = { states: new Map(), errors: [] };
     for (const unsubscribe of this.#engineSubscriptions.splice(0)) unsubscribe();
     this.#engine?.cleanup();
     this.#engine = null;

@@ -7,6 +7,7 @@ import { CallEngine, CallEngineError } from './index.ts';
 import type { CallEngineErrorEvent, CallEngineOptions, PeerState } from './index.ts';
 import { classifyQuality, type PeerQualitySample } from '../../shared/protocol.ts';
 import { firstVideoCodec, iceUfrags, LoopbackSignaling, opusFmtp } from './testSupport/loopbackSignaling.ts';
+import { nextPeerState } from './testSupport/peerStates.ts';
 
 const MEDIA_TIMEOUT = { timeout: 30_000, interval: 200 };
 
@@ -48,17 +49,6 @@ async function startPair(options: { video?: boolean } = {}) {
   const callee = createEngine(signaling, callId, polite);
   await Promise.all([caller.initializeLocalStream(true, video), callee.initializeLocalStream(true, video)]);
   return { signaling, callId, caller, callee, callerId: impolite, calleeId: polite };
-}
-
-function nextPeerState(engine: CallEngine, userId: string, wanted: PeerState): Promise<void> {
-  return new Promise((resolve) => {
-    const off = engine.on('peer-state', (id, state) => {
-      if (id === userId && state === wanted) {
-        off();
-        resolve();
-      }
-    });
-  });
 }
 
 async function expectReceivingMedia(engine: CallEngine, fromUserId: string, video = true): Promise<void> {

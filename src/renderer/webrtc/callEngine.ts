@@ -10,10 +10,11 @@ import type {
 import {
   intervalPacketLossPct,
   measureConnection,
+  mediaBytesSent,
   summarizeReceivedMedia,
   toQualitySample,
 } from './connectionStats.ts';
-import type { LossCounters, ReceivedMediaSummary } from './connectionStats.ts';
+import type { LossCounters, ReceivedMediaSummary, StatsEntry } from './connectionStats.ts';
 import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
 import {
   parseAnswerEvent,
@@ -50,6 +51,8 @@ export const MESH_HANDOVER_TIMEOUT_MS = 8_000;
 export interface PeerMediaSnapshot extends ReceivedMediaSummary {
   state: PeerState | null;
   via: 'mesh' | 'sfu' | null;
+  /** What we sent them (on the SFU: to the room). */
+  bytesSent: { audio: number; video: number };
 }
 
 /**
@@ -366,8 +369,12 @@ export class CallEngine {
 
   /** What we receive from a participant (zeros before the connection exists). */
   async getPeerStats(userId: string): Promise<ReceivedMediaSummary> {
-    const report = await this.transportFor(userId)?.getStats(userId);
-    return summarizeReceivedMedia(report ? report.values() : []);
+    return summarizeReceivedMedia(await this.statsOf(userId));
+  }
+
+  /** RTP bytes we sent to a participant per kind (zeros before the connection exists). */
+  async getBytesSent(userId: string): Promise<{ audio: number; video: number }> {
+    return mediaBytesSent(await this.statsOf(userId));
   }
 
   /** Per remote participant what arrives and how, plus the route: for the e2e tests (window.__callDebug). */
@@ -380,8 +387,10 @@ export class CallEngine {
     const userIds = new Set([...this.peerStates.keys(), ...this.transports().flatMap((t) => t.peerIds())]);
     for (const userId of userIds) {
       const transport = this.transportFor(userId);
+      const stats = await this.statsOf(userId);
       peers[userId] = {
-        ...(await this.getPeerStats(userId)),
+        ...summarizeReceivedMedia(stats),
+        bytesSent: mediaBytesSent(stats),
         state: this.peerStates.get(userId) ?? null,
         via: transport === null ? null : transport === this.sfu ? 'sfu' : 'mesh',
       };
@@ -412,6 +421,11 @@ export class CallEngine {
     this.handedOver.clear();
     this.sfuStates.clear();
     this.sfuStreams.clear();
+  }
+
+  private async statsOf(userId: string): Promise<StatsEntry[]> {
+    const report = await this.transportFor(userId)?.getStats(userId);
+    return report ? [...report.values()] : [];
   }
 
   private transports(): MediaTransport[] {

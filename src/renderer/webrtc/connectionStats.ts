@@ -116,6 +116,20 @@ export interface ReceivedMediaSummary {
   videoCodec: string | null;
 }
 
+/**
+ * RTP payload bytes we sent per kind. Zero on both while a call rings: the connection is up (instant answer)
+ * but nothing is captured into it before the user answers.
+ */
+export function mediaBytesSent(entries: Iterable<StatsEntry>): { audio: number; video: number } {
+  const sent = { audio: 0, video: 0 };
+  for (const entry of entries) {
+    if (entry.type === 'outbound-rtp' && (entry.kind === 'audio' || entry.kind === 'video')) {
+      sent[entry.kind] += num(entry.bytesSent) ?? 0;
+    }
+  }
+  return sent;
+}
+
 export function summarizeReceivedMedia(entries: Iterable<StatsEntry>): ReceivedMediaSummary {
   const byId = indexById(entries);
   const summary: ReceivedMediaSummary = {

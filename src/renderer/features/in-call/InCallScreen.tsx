@@ -10,28 +10,10 @@ import { elapsedSeconds, formatDuration } from './formatDuration.ts';
 import { GRID_GAP, planStage, STRIP_HEIGHT } from './gridLayout.ts';
 import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from './hooks.ts';
 import { OffstageStrip } from './OffstageStrip.tsx';
+import { ringingStatus } from './ringingStatus.ts';
 import './groupCall.css';
 import { LocalPreview, RemoteTile } from './Tiles.tsx';
 import { useCallShortcuts, useEscape } from './useCallShortcuts.ts';
-
-/**
- * While a 1:1 call rings, the connection to the callee's ringing device is being made (instant answer): the
- * caller sees it connect, and a callee who cannot be reached is told now rather than after they answer.
- */
-function ringingStatus(call: CurrentCall): string {
-  const callee = call.participants.length === 1 ? call.participants[0] : undefined;
-  switch (callee?.connection) {
-    case 'connecting':
-    case 'reconnecting':
-      return 'Connecting…';
-    case 'connected':
-      return 'Ringing…';
-    case 'failed':
-      return `Can't reach ${callee?.name ?? call.title}`;
-    default:
-      return 'Calling…';
-  }
-}
 
 function CallStatus({ call }: { call: CurrentCall }) {
   const now = useNow();

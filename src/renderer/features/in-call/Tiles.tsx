@@ -60,10 +60,11 @@ export function RemoteTile({
   const stream = useStream(participant.userId);
   const videoRef = useVideoElement(stream, { muted: false, sinkId, soundEpoch, onSoundBlocked });
   const { mediaState, connection, problem } = participant;
-  // Until the connection is up the stream has no frames: the avatar beats a black box.
-  const mediaUp = connection === 'connected' || connection === 'reconnecting';
-  const showsVideo = stream !== null && mediaUp && (mediaState.videoEnabled || mediaState.screenSharing);
   const pending = STATUS_TEXT[participant.status];
+  // Until the connection is up the stream has no frames, nor while a callee's device rings (it is connected
+  // already but sends nothing before the answer): the avatar beats a black box.
+  const mediaUp = pending === undefined && (connection === 'connected' || connection === 'reconnecting');
+  const showsVideo = stream !== null && mediaUp && (mediaState.videoEnabled || mediaState.screenSharing);
   const overlay =
     pending ??
     (connection === 'reconnecting'

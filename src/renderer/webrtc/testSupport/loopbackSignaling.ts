@@ -2,10 +2,12 @@ import type { AnswerEvent, IceCandidateEvent, OfferEvent } from '../../../shared
 import type { CallEngine } from '../callEngine.ts';
 import type { SignalingPort } from '../types.ts';
 
-export type SentSignal =
+/** `toDevice`: the targetDeviceId the sender named (else every device of `to` gets it, like a ringing user). */
+export type SentSignal = { toDevice?: string | undefined } & (
   | { kind: 'offer'; from: string; to: string; event: OfferEvent }
   | { kind: 'answer'; from: string; to: string; event: AnswerEvent }
-  | { kind: 'candidate'; from: string; to: string; event: IceCandidateEvent };
+  | { kind: 'candidate'; from: string; to: string; event: IceCandidateEvent }
+);
 
 export type Route = 'deliver' | 'hold' | 'drop';
 
@@ -18,37 +20,50 @@ export class LoopbackSignaling {
   /** Rejections of handleOffer/handleAnswer/handleIceCandidate: a correct engine never produces one here. */
   readonly deliveryErrors: unknown[] = [];
   route: (signal: SentSignal) => Route = () => 'deliver';
-  private readonly engines = new Map<string, CallEngine>();
+  /** Per user, their engines by device ('' for a test that does not tell devices apart). */
+  private readonly engines = new Map<string, Map<string, CallEngine>>();
   private held: SentSignal[] = [];
 
-  attach(userId: string, engine: CallEngine): void {
-    this.engines.set(userId, engine);
+  attach(userId: string, engine: CallEngine, deviceId = ''): void {
+    const devices = this.engines.get(userId) ?? new Map<string, CallEngine>();
+    devices.set(deviceId, engine);
+    this.engines.set(userId, devices);
   }
 
-  portFor(from: string): SignalingPort {
+  /** A device that is gone (hung up, answered elsewhere) hears nothing more. */
+  detach(userId: string, deviceId = ''): void {
+    this.engines.get(userId)?.delete(deviceId);
+  }
+
+  /** `deviceId`: stamped as fromDeviceId, as the server does. */
+  portFor(from: string, deviceId?: string): SignalingPort {
+    const stamp = { fromUserId: from, ...(deviceId === undefined ? {} : { fromDeviceId: deviceId }) };
     return {
-      sendOffer: ({ callId, targetUserId, offer }) =>
+      sendOffer: ({ callId, targetUserId, targetDeviceId, offer }) =>
         this.dispatch({
           kind: 'offer',
           from,
           to: targetUserId,
-          event: { callId, fromUserId: from, offer: { type: 'offer', sdp: offer.sdp ?? '' } },
+          toDevice: targetDeviceId,
+          event: { callId, ...stamp, offer: { type: 'offer', sdp: offer.sdp ?? '' } },
         }),
-      sendAnswer: ({ callId, targetUserId, answer }) =>
+      sendAnswer: ({ callId, targetUserId, targetDeviceId, answer }) =>
         this.dispatch({
           kind: 'answer',
           from,
           to: targetUserId,
-          event: { callId, fromUserId: from, answer: { type: 'answer', sdp: answer.sdp ?? '' } },
+          toDevice: targetDeviceId,
+          event: { callId, ...stamp, answer: { type: 'answer', sdp: answer.sdp ?? '' } },
         }),
-      sendIceCandidate: ({ callId, targetUserId, candidate }) =>
+      sendIceCandidate: ({ callId, targetUserId, targetDeviceId, candidate }) =>
         this.dispatch({
           kind: 'candidate',
           from,
           to: targetUserId,
+          toDevice: targetDeviceId,
           event: {
             callId,
-            fromUserId: from,
+            ...stamp,
             candidate: candidate ? { ...candidate, candidate: candidate.candidate ?? '' } : null,
           },
         }),
@@ -76,15 +91,16 @@ export class LoopbackSignaling {
   private deliver(signal: SentSignal): void {
     // A macrotask per message, like a network hop; equal-delay timers run in the order they were set.
     setTimeout(() => {
-      const engine = this.engines.get(signal.to);
-      if (!engine) return;
-      const handled =
-        signal.kind === 'offer'
-          ? engine.handleOffer(signal.event)
-          : signal.kind === 'answer'
-            ? engine.handleAnswer(signal.event)
-            : engine.handleIceCandidate(signal.event);
-      handled.catch((err: unknown) => this.deliveryErrors.push(err));
+      for (const [device, engine] of this.engines.get(signal.to) ?? []) {
+        if (signal.toDevice !== undefined && device !== '' && device !== signal.toDevice) continue;
+        const handled =
+          signal.kind === 'offer'
+            ? engine.handleOffer(signal.event)
+            : signal.kind === 'answer'
+              ? engine.handleAnswer(signal.event)
+              : engine.handleIceCandidate(signal.event);
+        handled.catch((err: unknown) => this.deliveryErrors.push(err));
+      }
     }, 0);
   }
 }

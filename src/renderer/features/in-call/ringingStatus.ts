@@ -1,0 +1,21 @@
+import type { CurrentCall } from '../../store/call.reducer.ts';
+
+/**
+ * What the caller reads while a call rings. In a 1:1 call the connection to the callee's ringing device is
+ * made meanwhile (instant answer), so the caller sees it connect, and a callee who cannot be reached is
+ * told now rather than after they answer.
+ */
+export function ringingStatus(call: Pick<CurrentCall, 'participants' | 'title'>): string {
+  const callee = call.participants.length === 1 ? call.participants[0] : undefined;
+  switch (callee?.connection) {
+    case 'connecting':
+    case 'reconnecting':
+      return 'Connecting…';
+    case 'connected':
+      return 'Ringing…';
+    case 'failed':
+      return `Can't reach ${callee.name}`;
+    default:
+      return 'Calling…';
+  }
+}
