@@ -2,14 +2,15 @@
  * Interop with a client written from the spec alone (e2e/spec-client): the caller offers, the callee answers.
  * The web client must call it and be called by it with media both ways, see its mute / camera changes and
  * send its own as call:media-state-changed, and end the call from either side. Also a plain client that
- * ignores the offer of the ring and offers itself once it has answered.
+ * ignores the offer of the ring and offers itself once it has answered, and a caller that offers only once
+ * the web client has answered.
  */
 import type { Browser } from '@playwright/test';
 import { createConversation, registerUser } from './support/api.ts';
 import type { TestUser } from './support/api.ts';
 import { CallClient } from './support/client.ts';
 import { expect, test } from './support/fixtures.ts';
-import { SpecClient, type CalleeMode } from './spec-client/specClient.ts';
+import { SpecClient, type SpecClientOptions } from './spec-client/specClient.ts';
 
 interface Pair {
   web: CallClient;
@@ -19,7 +20,11 @@ interface Pair {
   conversationId: string;
 }
 
-async function openPair(browser: Browser, url: string, calleeMode?: CalleeMode): Promise<Pair> {
+async function openPair(
+  browser: Browser,
+  url: string,
+  modes: Pick<SpecClientOptions, 'calleeMode' | 'callerMode'> = {},
+): Promise<Pair> {
   const webUser = await registerUser(url, 'Alice Web');
   const specUser = await registerUser(url, 'Sam Spec');
   const conversation = await createConversation(url, webUser, [specUser]);
@@ -28,7 +33,7 @@ async function openPair(browser: Browser, url: string, calleeMode?: CalleeMode):
     token: specUser.token,
     userId: specUser.id,
     label: 'spec',
-    calleeMode,
+    ...modes,
   });
   const web = await CallClient.open(browser, url, webUser);
   return { web, spec, webUser, specUser, conversationId: conversation.id };
@@ -136,7 +141,7 @@ test('a plain client that ignores the ring offer and offers once it has answered
   browser,
   backend,
 }) => {
-  const pair = await openPair(browser, backend.url, 'offer-after-answer');
+  const pair = await openPair(browser, backend.url, { calleeMode: 'offer-after-answer' });
   const { web, spec, specUser } = pair;
 
   await web.call(specUser, 'video');
@@ -146,5 +151,21 @@ test('a plain client that ignores the ring offer and offers once it has answered
 
   await spec.end();
   await expect(web.inCall()).toBeHidden();
+  await closePair(pair);
+});
+
+test('a plain spec caller that offers only once the web client has answered still gets a call', async ({
+  browser,
+  backend,
+}) => {
+  const pair = await openPair(browser, backend.url, { callerMode: 'offer-after-join' });
+  const { web, spec, webUser, conversationId } = pair;
+
+  await spec.call(conversationId, [webUser.id], 'video');
+  await web.answer(true);
+  await expectMediaBothWays(pair);
+
+  await web.hangUp();
+  await spec.waitFor(() => spec.ended.length > 0, 'call:ended after the web client hung up');
   await closePair(pair);
 });

@@ -12,6 +12,8 @@
  *
  * `calleeMode: 'offer-after-answer'` is a plain client that does its own thing: it ignores any offer that
  * arrives while its phone rings, and once it has answered, it offers itself (no head start for anybody).
+ * `callerMode: 'offer-after-join'` is its counterpart as caller: it offers to a callee only once the server
+ * says they joined (`call:participant-joined`), so nothing can connect while the phone rings.
  */
 import wrtc from '@roamhq/wrtc';
 import { io, type Socket } from 'socket.io-client';
@@ -28,6 +30,7 @@ import {
 import { MediaClock } from './syntheticMedia.ts';
 
 export type CalleeMode = 'answer-offer' | 'offer-after-answer';
+export type CallerMode = 'offer-with-ring' | 'offer-after-join';
 
 export interface SpecClientOptions {
   /** The server's base URL (REST and socket.io on the same origin). */
@@ -37,6 +40,7 @@ export interface SpecClientOptions {
   /** For log lines only. */
   label: string;
   calleeMode?: CalleeMode;
+  callerMode?: CallerMode;
 }
 
 /** What this client received from a peer, from its own getStats (the receiving side). */
@@ -77,6 +81,8 @@ export class SpecClient {
   #iceServers: RTCIceServer[] = [];
   #callId: string | null = null;
   #answered = false;
+  /** Callees this caller offers to when they join (callerMode 'offer-after-join'). */
+  readonly #offerOnJoin = new Set<string>();
   /** The caller's offer that came with the ring, set once the user answers. */
   #pendingOffer: ServerEvent<'call:offer'> | null = null;
 
@@ -95,6 +101,10 @@ export class SpecClient {
     this.#on('call:ended', (e) => {
       this.ended.push(e);
       if (e.callId === this.#callId) this.#hangUpLocally();
+    });
+    this.#on('call:participant-joined', (e) => {
+      if (e.callId !== this.#callId || !this.#offerOnJoin.delete(e.userId)) return;
+      this.#guard(this.#offer(e.userId));
     });
     this.#on('call:participant-left', (e) => {
       if (e.callId === this.#callId) this.#closePeer(e.userId);
@@ -133,7 +143,11 @@ export class SpecClient {
     );
     this.#callId = response.callId;
     this.#answered = true;
-    for (const peerId of participantIds) await this.#offer(peerId);
+    if (this.#options.callerMode === 'offer-after-join') {
+      for (const peerId of participantIds) this.#offerOnJoin.add(peerId);
+    } else {
+      for (const peerId of participantIds) await this.#offer(peerId);
+    }
     return response.callId;
   }
 
@@ -402,5 +416,6 @@ export class SpecClient {
     this.#callId = null;
     this.#answered = false;
     this.#pendingOffer = null;
+    this.#offerOnJoin.clear();
   }
 }
