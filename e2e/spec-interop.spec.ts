@@ -169,3 +169,28 @@ test('a plain spec caller that offers only once the web client has answered stil
   await spec.waitFor(() => spec.ended.length > 0, 'call:ended after the web client hung up');
   await closePair(pair);
 });
+
+// Fails about 1 run in 2 (seen twice in four runs on branch i9b): both ringing devices may answer the spec
+// caller's one offer; a spec client has one connection per user, so it keeps the first answer, and when that
+// came from the device the user did not pick up on, the call has no media once that device drops its
+// pre-connection. Left to the engine's owners (part A of issue #9): enable once fixed.
+test.fixme('a spec client calls a web user signed in on two devices: one answers, the call has media, no stray answer', async ({
+  browser,
+  backend,
+}) => {
+  const pair = await openPair(browser, backend.url);
+  const { web, spec, webUser, conversationId } = pair;
+  const laptop = await CallClient.open(browser, backend.url, webUser);
+
+  await spec.call(conversationId, [webUser.id], 'video');
+  await expect(web.incoming()).toBeVisible();
+  await expect(laptop.incoming()).toBeVisible();
+  await web.answer(true);
+  await expect(laptop.incoming()).toBeHidden();
+  await expectMediaBothWays(pair);
+
+  await spec.end();
+  await expect(web.inCall()).toBeHidden();
+  await laptop.close();
+  await closePair(pair);
+});
