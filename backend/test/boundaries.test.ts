@@ -112,17 +112,24 @@ describe.each(databaseTargets())('boundaries on $name', (target) => {
     // The spec's emits carry no acknowledgement callback.
     const offer = nextEvent(bobSocket, 'call:offer');
     (aliceSocket.emit as Emit)('call:offer', { callId, targetUserId: bob.user.id, offer: OFFER });
-    expect(await offer).toEqual({ callId, fromUserId: alice.user.id, offer: OFFER });
+    // Each connection without a device id is a device of its own, named by the server.
+    const fromAlice = { callId, fromUserId: alice.user.id, fromDeviceId: expect.stringMatching(/^conn-/) };
+    expect(await offer).toEqual({ ...fromAlice, offer: OFFER });
     const reply = nextEvent(aliceSocket, 'call:answer');
     (bobSocket.emit as Emit)('call:answer', { callId, targetUserId: alice.user.id, answer: ANSWER });
-    expect(await reply).toEqual({ callId, fromUserId: bob.user.id, answer: ANSWER });
+    expect(await reply).toEqual({
+      callId,
+      fromUserId: bob.user.id,
+      fromDeviceId: expect.stringMatching(/^conn-/),
+      answer: ANSWER,
+    });
     const candidate = nextEvent(bobSocket, 'call:ice-candidate');
     (aliceSocket.emit as Emit)('call:ice-candidate', {
       callId,
       targetUserId: bob.user.id,
       candidate: CANDIDATE,
     });
-    expect(await candidate).toEqual({ callId, fromUserId: alice.user.id, candidate: CANDIDATE });
+    expect(await candidate).toEqual({ ...fromAlice, candidate: CANDIDATE });
     const muted = nextEvent(bobSocket, 'call:media-state-changed');
     await api(url, 'PATCH', `/api/calls/${callId}/media`, {
       token: alice.token,

@@ -51,6 +51,7 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
       userId: bob!.user.id,
       userName: 'Bob',
       userIdentifier: bob!.user.email,
+      deviceId: bob!.deviceId,
     });
 
     // Answering again (a reload) is idempotent: same start time, the call stays active.

@@ -118,6 +118,7 @@ describe.skipIf(skipReason !== null)(
         userId: callee.user.id,
         userName: 'Callee On B',
         userIdentifier: callee.user.email,
+        deviceId: 'callee-device-b',
       });
 
       const offer = { type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
@@ -127,7 +128,9 @@ describe.skipIf(skipReason !== null)(
       ).toEqual({
         ok: true,
       });
-      expect(await offerAtB).toEqual({ callId, fromUserId: caller.user.id, offer });
+      const fromCaller = { callId, fromUserId: caller.user.id, fromDeviceId: 'caller-device-a' };
+      const fromCallee = { callId, fromUserId: callee.user.id, fromDeviceId: 'callee-device-b' };
+      expect(await offerAtB).toEqual({ ...fromCaller, offer });
 
       const answer = { type: 'answer' as const, sdp: 'v=0\r\no=- 3 4 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n' };
       const answerAtA = nextEvent(callerSocket, 'call:answer');
@@ -136,7 +139,7 @@ describe.skipIf(skipReason !== null)(
       ).toEqual({
         ok: true,
       });
-      expect(await answerAtA).toEqual({ callId, fromUserId: callee.user.id, answer });
+      expect(await answerAtA).toEqual({ ...fromCallee, answer });
 
       const candidate = {
         candidate: 'candidate:1 1 udp 2122260223 192.0.2.1 54321 typ host',
@@ -154,8 +157,8 @@ describe.skipIf(skipReason !== null)(
         }),
       ]);
       expect(acks).toEqual([{ ok: true }, { ok: true }]);
-      expect(await iceAtB).toEqual({ callId, fromUserId: caller.user.id, candidate });
-      expect(await iceAtA).toEqual({ callId, fromUserId: callee.user.id, candidate: null });
+      expect(await iceAtB).toEqual({ ...fromCaller, candidate });
+      expect(await iceAtA).toEqual({ ...fromCallee, candidate: null });
 
       const mediaAtA = nextEvent(callerSocket, 'call:media-state-changed');
       const muted = await api(nodeB.url, 'PATCH', `/api/calls/${callId}/media`, {

@@ -77,7 +77,12 @@ describe.runIf(redisUrl !== undefined || required)('two nodes on one Redis', () 
         ).toEqual({
           ok: true,
         });
-        expect(await offer).toEqual({ callId, fromUserId: alice.user.id, offer: sdp });
+        expect(await offer).toEqual({
+          callId,
+          fromUserId: alice.user.id,
+          fromDeviceId: alice.deviceId,
+          offer: sdp,
+        });
       } finally {
         closeAll([alice, bob]);
       }

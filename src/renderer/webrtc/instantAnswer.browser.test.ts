@@ -80,35 +80,36 @@ test('a ringing callee connects to the offer that came with the ring, no media f
 test('two ringing devices each get a connection of their own; the one that answers carries the call, the other is dropped', async () => {
   const { signaling, callerId, calleeId, device } = setup();
   const caller = device(callerId, 'caller-desk');
-  const phone = device(calleeId, 'callee-phone');
-  const desk = device(calleeId, 'callee-desk');
-  const ringingDevicesConnected = Promise.all([
-    nextPeerState(phone, callerId, 'connected'),
-    nextPeerState(desk, callerId, 'connected'),
-  ]);
+  const devices = {
+    'callee-phone': device(calleeId, 'callee-phone'),
+    'callee-desk': device(calleeId, 'callee-desk'),
+  };
   await caller.initializeLocalStream(true, true);
-  phone.holdOutgoing({ audio: true, video: true });
-  desk.holdOutgoing({ audio: true, video: true });
+  for (const engine of Object.values(devices)) engine.holdOutgoing({ audio: true, video: true });
   caller.connectToPeer(calleeId, { ringing: true });
-  await ringingDevicesConnected;
 
   // One offer to every ringing device, then one of its own to the device whose answer came second.
-  const offers = signaling.sent.filter((s) => s.kind === 'offer' && s.from === callerId);
-  expect(offers).toHaveLength(2);
-  expect(offers[0]?.toDevice).toBeUndefined();
-  expect(['callee-phone', 'callee-desk']).toContain(offers[1]?.toDevice);
-  for (const engine of [phone, desk])
+  const offers = () => signaling.sent.filter((s) => s.kind === 'offer' && s.from === callerId);
+  await vi.waitFor(() => expect(offers()).toHaveLength(2), MEDIA_TIMEOUT);
+  expect(offers()[0]?.toDevice).toBeUndefined();
+  const second = offers()[1]?.toDevice as keyof typeof devices;
+  expect(Object.keys(devices)).toContain(second);
+  await sleep(RINGING_OBSERVATION_MS);
+  for (const engine of Object.values(devices))
     expect(await engine.getBytesSent(callerId)).toEqual({ audio: 0, video: 0 });
   expect(await caller.getBytesSent(calleeId)).toEqual({ audio: 0, video: 0 });
 
-  // Answered on the desk: the phone hears "answered elsewhere" and drops its connection.
-  signaling.detach(calleeId, 'callee-phone');
-  phone.cleanup();
-  desk.releaseOutgoing();
-  await desk.initializeLocalStream(true, true);
-  caller.peerAnswered(calleeId, 'callee-desk');
+  // Answered on the device that got the second offer: the other hears "answered elsewhere" and drops its
+  // connection, and the caller's own connection to that device takes over.
+  const other = second === 'callee-phone' ? 'callee-desk' : 'callee-phone';
+  signaling.detach(calleeId, other);
+  devices[other].cleanup();
+  const answering = devices[second];
+  answering.releaseOutgoing();
+  await answering.initializeLocalStream(true, true);
+  caller.peerAnswered(calleeId, second);
   await expectReceivingMedia(caller, calleeId);
-  await expectReceivingMedia(desk, callerId);
+  await expectReceivingMedia(answering, callerId);
   expect(signaling.deliveryErrors).toEqual([]);
 });
 

@@ -121,6 +121,8 @@ export class MeshTransport implements MediaTransport {
       if (this.ringing.has(fromUserId) && device !== null) this.openExtra(fromUserId, device);
       return Promise.resolve();
     }
+    // An extra device renegotiating (an ICE restart) stays on its own session.
+    if (session && session !== this.sessions.get(fromUserId)) return session.handleDescription(description);
     const fromNewConnection =
       session !== undefined &&
       ((session.remoteFingerprint !== null &&
