@@ -170,7 +170,7 @@ test('a plain spec caller that offers only once the web client has answered stil
   await closePair(pair);
 });
 
-// Flaky (failed 1 of 2 runs on branch i9b, merged with i9 at 9c73931): both ringing devices may answer the spec
+// Fails most runs (4 of 6 on branch i9b, with i9 up to cc8865f merged): both ringing devices may answer the spec
 // caller's one offer; a spec client has one connection per user, so it keeps the first answer, and when that
 // came from the device the user did not pick up on, the call has no media once that device drops its
 // pre-connection. Left to the engine's owners (part A of issue #9): enable once fixed.
