@@ -14,9 +14,10 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   forbidOnly: process.env.CI === 'true',
-  // One retry, and only in CI: real-time media on 2 shared cores occasionally misses a deadline (seen: a reload
-  // mid-call, about 1 run in 4 under load). A test that passes only on its retry is listed as "flaky" in the
-  // report, never as passed, so it stays visible.
+  // One retry, and only in CI, until every spec has been shown to pass 10 runs in a row under load (the reload
+  // mid-call flake, about 1 run in 4, was a double reconnect announcement, fixed; the other specs have not been
+  // measured that way yet). A test that passes only on its retry is listed as "flaky" in the report, never as
+  // passed, so it stays visible.
   retries: process.env.CI === 'true' ? 1 : 0,
   reporter: [['list']],
   use: {

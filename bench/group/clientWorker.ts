@@ -16,7 +16,7 @@ import { snapshot, windowStats, type ConnectionSnapshot } from './mediaStats.ts'
 import { MeshClient } from './meshClient.ts';
 import { SfuClient } from './sfuClient.ts';
 import { SignalingSocket } from './signalingSocket.ts';
-import { MediaClock, type SyntheticMedia } from './syntheticMedia.ts';
+import { MediaClock, type SyntheticMedia } from '../../e2e/spec-client/syntheticMedia.ts';
 import type {
   ClientTimes,
   FromWorker,

@@ -14,7 +14,7 @@ import {
 } from '../../src/shared/protocol.ts';
 import { FirstFrameWatch } from './remoteVideo.ts';
 import type { SignalingSocket } from './signalingSocket.ts';
-import type { SyntheticMedia } from './syntheticMedia.ts';
+import type { SyntheticMedia } from '../../e2e/spec-client/syntheticMedia.ts';
 
 /** Same as the SFU publisher's high layer (sfuClient.ts). */
 const MESH_VIDEO_MAX_BITRATE = 1_200_000;

@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { spawnNodeServer } from '../../backend/scripts/backendProcess.ts';
 import { ClientProcesses } from './clientProcesses.ts';
 import { measureWindow, summarize, waitForFirstFrames, type ScenarioResult } from './measure.ts';
-import type { VideoFormat } from './syntheticMedia.ts';
+import type { VideoFormat } from '../../e2e/spec-client/syntheticMedia.ts';
 
 export interface ScenarioOptions {
   participants: number;

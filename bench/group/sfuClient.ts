@@ -19,7 +19,7 @@ import type {
 } from '../../src/shared/protocol.ts';
 import { FirstFrameWatch } from './remoteVideo.ts';
 import type { SignalingSocket } from './signalingSocket.ts';
-import type { SyntheticMedia } from './syntheticMedia.ts';
+import type { SyntheticMedia } from '../../e2e/spec-client/syntheticMedia.ts';
 
 /** The app's camera simulcast (design: h full resolution ~1.2 Mbps, m half ~400 kbps, l quarter ~120 kbps). */
 const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [

@@ -7,7 +7,7 @@
  * so the parent can subtract a joiner's answer in one process from a first frame in another.
  */
 import type { WindowStats } from './mediaStats.ts';
-import type { VideoFormat } from './syntheticMedia.ts';
+import type { VideoFormat } from '../../e2e/spec-client/syntheticMedia.ts';
 
 export type Topology = 'sfu' | 'mesh';
 

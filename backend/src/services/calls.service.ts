@@ -332,8 +332,13 @@ export function createCallService(
         });
       }
       if (wasJoined) {
-        // Answering again (reload, other device): peers drop the old connection and negotiate anew.
-        outbox.toUsers(others, 'call:participant-reconnected', { callId, userId });
+        // Answering again from another device: peers drop the old connection and negotiate anew. From the
+        // same device it is a reload, which its new socket has announced already (presence.service), at the
+        // moment the page can take offers; a second announcement made the peers reconnect twice, and the
+        // page's answer to their first offer landed on the second connection, which never made that offer.
+        if (me.device_id !== deviceId) {
+          outbox.toUsers(others, 'call:participant-reconnected', { callId, userId });
+        }
       } else {
         const self = me ?? (await listParticipants(tx, [callId])).find((p) => p.user_id === userId)!;
         outbox.toUsers(others, 'call:participant-joined', {
