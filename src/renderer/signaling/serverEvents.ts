@@ -51,7 +51,7 @@ export const serverEventSchemas = {
     ...callRef,
     topology: MediaTopology,
     epoch: SfuEpoch,
-    reason: z.enum(['participant-joined', 'joined-sfu-call', 'sfu-failover']),
+    reason: z.enum(['participant-joined', 'joined-sfu-call', 'sfu-failover', 'recording-started']),
   }),
   'call:sfu-offer': z.object({
     ...callRef,
