@@ -56,11 +56,7 @@ export function recordingRoutes(app: FastifyInstance, recordings: RecordingServi
       throw new AppError('not_found', 'this call has no recording');
     });
     const range = parseRange(request.headers.range, size);
-    reply
-      .header('accept-ranges', 'bytes')
-      .header('content-type', 'video/webm')
-      .header('cache-control', 'private, no-store')
-      .header('content-disposition', 'attachment; filename="callbridge-recording.webm"');
+    reply.header('accept-ranges', 'bytes');
     if (range === 'unsatisfiable') {
       reply.header('content-range', `bytes */${size}`);
       return sendError(reply, 416, {
@@ -68,6 +64,10 @@ export function recordingRoutes(app: FastifyInstance, recordings: RecordingServi
         message: 'the requested range is outside the recording',
       });
     }
+    reply
+      .header('content-type', 'video/webm')
+      .header('cache-control', 'private, no-store')
+      .header('content-disposition', 'attachment; filename="callbridge-recording.webm"');
     if (range === null) {
       reply.header('content-length', size);
       return reply.send(createReadStream(file));
