@@ -23,6 +23,14 @@ import {
   ring,
   type Member,
 } from './support/callFixtures.ts';
+import type { Db } from '../src/db/db.ts';
+import { createLogger } from '../src/logger.ts';
+import { createCallService } from '../src/services/calls.service.ts';
+import type { CallNotifier } from '../src/services/notifier.ts';
+import { createRecordingService } from '../src/services/recording.service.ts';
+import { createJanusPool } from '../src/sfu/janusPool.ts';
+import { createJanusRooms } from '../src/sfu/janusRooms.ts';
+import { janusRoomsPort } from '../src/sfu/sfuRoomsPort.ts';
 import { isJanusInstalled, startJanus, type RunningJanus } from './support/janus.ts';
 import { SfuTestClient, waitFor } from './support/sfuClient.ts';
 import { api, nextEvent, startTestServer, type TestServer } from './support/testServer.ts';
@@ -30,6 +38,7 @@ import { api, nextEvent, startTestServer, type TestServer } from './support/test
 const installed = (tool: string) => spawnSync(tool, ['--help'], { stdio: 'ignore' }).error === undefined;
 const toolsInstalled = isJanusInstalled() && installed('janus-pp-rec') && installed('ffprobe');
 const required = process.env.CI === 'true';
+const silent = createLogger('silent');
 
 describe.skipIf(!toolsInstalled && !required)('call recording on a real Janus', () => {
   const adminKey = randomBytes(24).toString('base64url');
@@ -203,6 +212,62 @@ describe.skipIf(!toolsInstalled && !required)('call recording on a real Janus', 
     const gone = await api(server.url, 'GET', `/api/calls/${callId}/recording`, { token: alice!.token });
     expect(gone.status).toBe(404);
   }, 180_000);
+
+  it('refuses to start on a nearly full disk, and stops (not the call) when the disk fills up meanwhile', async () => {
+    const [alice, bob] = await people('Alice', 'Bob');
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    expect((await answer(server.url, bob!, callId)).status).toBe(200);
+    // The backend's own services on the test server's database, with a disk whose free space the test sets.
+    const pool = createJanusPool({ urls: [janusA.url, janusB.url], logger: silent });
+    await waitFor(() => (pool.healthy().length > 0 ? true : undefined), 15_000, 'a Janus instance');
+    const sfu = janusRoomsPort(pool, createJanusRooms({ pool, adminKey, logger: silent }));
+    const told: { event: string; payload: unknown }[] = [];
+    const notifier: CallNotifier = {
+      toUsers: (_users, event, payload) => void told.push({ event, payload }),
+      toOtherDevices: () => undefined,
+      toDevice: () => undefined,
+      callChanged: () => undefined,
+    };
+    const db = server.db as Db;
+    const calls = createCallService(
+      db,
+      notifier,
+      { ringTimeoutSeconds: 45, reconnectGraceSeconds: 30 },
+      { sfu },
+    );
+    let free = 10;
+    const recordings = createRecordingService({
+      db,
+      calls,
+      sfu,
+      config: { dir: recordingsDir, retentionDays: 30, minFreeBytes: 100 },
+      logger: silent,
+      freeBytes: async () => free,
+    });
+    try {
+      await expect(recordings.start(alice!.user.id, callId)).rejects.toMatchObject({ code: 'unavailable' });
+      // Nothing changed: still peer to peer, not recorded.
+      expect(await getCall(server.url, alice!, callId)).toMatchObject({ sfuRoomId: null, recording: null });
+
+      free = 1_000;
+      expect((await recordings.start(alice!.user.id, callId)).recording.state).toBe('recording');
+      free = 50;
+      await recordings.sweep();
+      const call = await getCall(server.url, alice!, callId);
+      expect(call.status).toBe('active');
+      expect(call.recording).toMatchObject({
+        state: 'stopped',
+        message: expect.stringMatching(/disk space/),
+      });
+      expect(told.filter((t) => t.event === 'call:recording').map((t) => t.payload)).toEqual([
+        { callId, state: 'recording', byUserId: alice!.user.id, message: null },
+        { callId, state: 'stopped', byUserId: null, message: call.recording!.message },
+      ]);
+    } finally {
+      await callAction(server.url, alice!, callId, 'end');
+      await pool.close();
+    }
+  }, 60_000);
 
   it('tells a late joiner before its media flows, and a dying Janus stops the recording, never the call', async () => {
     const [alice, bob, carol, dave] = await people('Alice', 'Bob', 'Carol', 'Dave');
