@@ -63,6 +63,12 @@ export const serverEventSchemas = {
       .max(3 * MAX_CALL_PARTICIPANTS)
       .refine((streams) => new Set(streams.map((s) => s.mid)).size === streams.length, 'duplicate mid'),
   }),
+  'call:recording': z.object({
+    ...callRef,
+    state: z.enum(['recording', 'stopped', 'failed']),
+    byUserId: Uuid.nullable(),
+    message: z.string().max(500).nullable(),
+  }),
 } satisfies { [K in keyof ServerToClientEvents]: z.ZodType<PayloadOf<K>> };
 
 export type ServerEventName = keyof ServerToClientEvents;

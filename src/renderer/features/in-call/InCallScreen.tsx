@@ -44,6 +44,17 @@ function CallKind({ call, peopleCount }: { call: CurrentCall; peopleCount: numbe
   );
 }
 
+/** Persistent while the call is recorded: everyone in it must be able to tell at any moment. */
+function RecordingIndicator({ call }: { call: CurrentCall }) {
+  if (call.recording?.state !== 'recording') return null;
+  return (
+    <span className="recording-indicator" data-testid="recording-indicator" role="status">
+      <span className="recording-dot" aria-hidden="true" />
+      Recording
+    </span>
+  );
+}
+
 const NO_PARTICIPANTS: readonly CallParticipant[] = [];
 
 export function InCallScreen() {
@@ -164,6 +175,7 @@ export function InCallScreen() {
           </h1>
           <CallStatus call={call} />
         </div>
+        <RecordingIndicator call={call} />
         <CallKind call={call} peopleCount={tiles.length + 1} />
       </header>
       <CallBanners
@@ -218,6 +230,11 @@ export function InCallScreen() {
         onToggleCamera={toggleCamera}
         onToggleShare={() => void calls.toggleScreenShare()}
         onHangUp={() => void calls.hangUp()}
+        recording={
+          call.initiatedBy === selfId && call.phase === 'active'
+            ? { active: call.recording?.state === 'recording', onToggle: () => void calls.toggleRecording() }
+            : undefined
+        }
       />
     </main>
   );
