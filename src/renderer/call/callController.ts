@@ -499,9 +499,12 @@ export class CallController {
       this.#toast('error', `Could not join the call: ${errorMessage(outcome.reason)}`);
       return;
     }
+    // The answer says so too, in case its call:recording came before this client knew the call.
     const recording = outcome.value?.recording;
-    if (recording?.state === 'recording') {
+    const call = this.#current(callId);
+    if (recording?.state === 'recording' && call && call.recording?.state !== 'recording') {
       this.#dispatch({ type: 'recording-changed', callId, recording: recordingStatusOf(recording)! });
+      this.#toast('info', this.#recordingNotice(call, recording.startedBy));
     }
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
