@@ -30,7 +30,12 @@ import type { SfuRoomsPort } from '../sfu/sfuRoomsPort.ts';
 import type { CallService } from './calls.service.ts';
 import type { Outbox } from './notifier.ts';
 import { isOpen } from './callStateMachine.ts';
-import { canApply, mayControlRecording, RECORDING_MESSAGES } from './recordingStateMachine.ts';
+import {
+  canApply,
+  mayControlRecording,
+  mayStopRecording,
+  RECORDING_MESSAGES,
+} from './recordingStateMachine.ts';
 
 export interface RecordingService {
   start(userId: string, callId: string): Promise<RecordingResponse>;
@@ -93,8 +98,9 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   function stopLocked(callId: string, userId: string | null, message: string | null) {
     return deps.calls.withSfuRoom(callId, async ({ tx, call, outbox }) => {
       if (userId !== null) {
-        const me = (await listParticipants(tx, [callId])).find((p) => p.user_id === userId);
-        if (!mayControlRecording(call, me)) {
+        const participants = await listParticipants(tx, [callId]);
+        const me = participants.find((p) => p.user_id === userId);
+        if (!mayStopRecording(call, me, participants)) {
           throw new AppError('forbidden', 'only the call’s initiator can stop the recording');
         }
       }

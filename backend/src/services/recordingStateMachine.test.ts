@@ -3,6 +3,7 @@ import { RecordingState } from '../../../src/shared/protocol.ts';
 import {
   canApply,
   mayControlRecording,
+  mayStopRecording,
   RECORDING_TRANSITIONS,
   type RecordingTransition,
 } from './recordingStateMachine.ts';
@@ -48,5 +49,16 @@ describe('recording state machine', () => {
     expect(mayControlRecording(call, { user_id: 'alice', status: 'left' })).toBe(false);
     expect(mayControlRecording(call, { user_id: 'bob', status: 'joined' })).toBe(false);
     expect(mayControlRecording(call, undefined)).toBe(false);
+  });
+
+  it('lets anyone still in the call stop it once the initiator has left, and nobody outside it', () => {
+    const call = { initiated_by: 'alice' };
+    const bob = { user_id: 'bob', status: 'joined' };
+    const withHost = [{ user_id: 'alice', status: 'joined' }, bob];
+    const hostGone = [{ user_id: 'alice', status: 'left' }, bob, { user_id: 'carol', status: 'left' }];
+    expect(mayStopRecording(call, bob, withHost)).toBe(false);
+    expect(mayStopRecording(call, bob, hostGone)).toBe(true);
+    expect(mayStopRecording(call, hostGone[2], hostGone)).toBe(false);
+    expect(mayStopRecording(call, undefined, hostGone)).toBe(false);
   });
 });

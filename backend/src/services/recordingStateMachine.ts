@@ -26,15 +26,28 @@ export function canApply(transition: RecordingTransition, state: string | null):
   return (RECORDING_TRANSITIONS[transition].from as readonly string[]).includes(state ?? 'none');
 }
 
+interface Participant {
+  user_id: string;
+  status: string;
+}
+
 /**
  * The recording policy: the call's initiator (its host) starts and stops it, while they are in the call.
- * Everyone else is told, and may leave; nobody else can turn it on or off.
+ * Everyone else is told, and may leave; nobody else can turn it on.
  */
-export function mayControlRecording(
-  call: { initiated_by: string },
-  me: { user_id: string; status: string } | undefined,
-): boolean {
+export function mayControlRecording(call: { initiated_by: string }, me: Participant | undefined): boolean {
   return me !== undefined && me.status === 'joined' && me.user_id === call.initiated_by;
+}
+
+/** Stopping: the initiator, or, once the initiator has left the call, anyone still in it. */
+export function mayStopRecording(
+  call: { initiated_by: string },
+  me: Participant | undefined,
+  participants: readonly Participant[],
+): boolean {
+  if (mayControlRecording(call, me)) return true;
+  const hostPresent = participants.some((p) => p.user_id === call.initiated_by && p.status === 'joined');
+  return me?.status === 'joined' && !hostPresent;
 }
 
 export const RECORDING_MESSAGES = {

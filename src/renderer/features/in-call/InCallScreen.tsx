@@ -55,6 +55,14 @@ function RecordingIndicator({ call }: { call: CurrentCall }) {
   );
 }
 
+/** The server's policy: the initiator starts and stops; once they left, anyone in the call may stop. */
+function controlsRecording(call: CurrentCall, selfId: string): boolean {
+  if (call.phase !== 'active') return false;
+  if (call.initiatedBy === selfId) return true;
+  const hostPresent = call.participants.some((p) => p.userId === call.initiatedBy && p.status === 'joined');
+  return call.recording?.state === 'recording' && !hostPresent;
+}
+
 const NO_PARTICIPANTS: readonly CallParticipant[] = [];
 
 export function InCallScreen() {
@@ -231,7 +239,7 @@ export function InCallScreen() {
         onToggleShare={() => void calls.toggleScreenShare()}
         onHangUp={() => void calls.hangUp()}
         recording={
-          call.initiatedBy === selfId && call.phase === 'active'
+          controlsRecording(call, selfId)
             ? { active: call.recording?.state === 'recording', onToggle: () => void calls.toggleRecording() }
             : undefined
         }
