@@ -23,6 +23,7 @@ import { createCallMediaService } from './services/callMedia.service.ts';
 import { createCallQueries } from './services/callQueries.service.ts';
 import { createCallService } from './services/calls.service.ts';
 import { createDeviceLivenessSweep } from './services/deviceLiveness.service.ts';
+import { missingTools } from './recording/renderRecording.ts';
 import { createRecordingService } from './services/recording.service.ts';
 import { createPresenceService } from './services/presence.service.ts';
 import { isOpen } from './services/callStateMachine.ts';
@@ -213,6 +214,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           config: config.recording,
           logger,
         });
+  const missing = recordings === null ? [] : missingTools();
+  if (missing.length > 0) {
+    logger.warn(
+      { missing },
+      'call recording is on but its post-processing tools are missing (apt-get install janus-tools ffmpeg): ' +
+        'recordings will fail',
+    );
+  }
   const sfuFailover = janusPool === null ? null : startSfuFailover({ db, pool: janusPool, calls, logger });
   const callMedia = createCallMediaService(db, notifier);
   const tokens = createTokenService(config.jwtSecret, config.jwtTtlSeconds);

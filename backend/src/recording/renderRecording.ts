@@ -8,7 +8,7 @@
  * Why one mixed file and not per-participant files with a manifest: people open a recording to watch the
  * meeting, in a browser or any player, without a tool that lines files up again.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -32,6 +32,13 @@ export interface RenderedRecording {
 }
 
 export class NothingRecordedError extends Error {}
+
+/** The post-processing tools missing from PATH (each recording would end up 'failed' without them). */
+export function missingTools(): string[] {
+  return ['janus-pp-rec', 'ffmpeg'].filter(
+    (tool) => spawnSync(tool, ['--help'], { stdio: 'ignore' }).error !== undefined,
+  );
+}
 
 export function parseRawTrack(dir: string, name: string): RawTrack | null {
   const match = MJR_NAME.exec(name);
