@@ -102,7 +102,7 @@ describe.skipIf(!toolsInstalled && !required)('call recording on a real Janus', 
     return call;
   }
 
-  function probe(file: string): { codecs: string[]; duration: number } {
+  function probe(file: string): { codecs: string[]; duration: number; width: number | undefined } {
     const out = execFileSync(
       'ffprobe',
       ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', file],
@@ -110,10 +110,14 @@ describe.skipIf(!toolsInstalled && !required)('call recording on a real Janus', 
         encoding: 'utf8',
       },
     );
-    const parsed = JSON.parse(out) as { streams: { codec_name: string }[]; format: { duration: string } };
+    const parsed = JSON.parse(out) as {
+      streams: { codec_name: string; width?: number }[];
+      format: { duration: string };
+    };
     return {
       codecs: parsed.streams.map((s) => s.codec_name).sort(),
       duration: Number(parsed.format.duration),
+      width: parsed.streams.find((s) => s.width !== undefined)?.width,
     };
   }
 
@@ -288,6 +292,10 @@ describe.skipIf(!toolsInstalled && !required)('call recording on a real Janus', 
     await waitFor(() => (order.length >= 2 ? true : undefined), 10_000, 'events to Dave');
     expect(order.slice(0, 2)).toEqual(['recording', 'topology']);
 
+    // Two of them send media for a while, so the dying instance leaves raw tracks behind.
+    await Promise.all([publishing(alice!, callId, epoch), publishing(bob!, callId, epoch)]);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+
     // The room's Janus dies: the call moves on to the other instance, the recording stops with a message.
     const room = (
       await server.db.query<{ sfu_room_id: string }>('SELECT sfu_room_id FROM calls WHERE id = $1', [callId])
@@ -307,5 +315,15 @@ describe.skipIf(!toolsInstalled && !required)('call recording on a real Janus', 
       state: 'stopped',
       message: expect.stringMatching(/call goes on/),
     });
+
+    // What the dead instance wrote until then still becomes a playable file once the call is over.
+    for (const m of [alice!, bob!, carol!, dave!]) await callAction(server.url, m, callId, 'end');
+    const done = await finishedCall(alice!, callId, (c) =>
+      ['ready', 'failed'].includes(c.recording?.state ?? ''),
+    );
+    expect(done.recording?.state).toBe('ready');
+    const file = path.join(recordingsDir, `${callId}.webm`);
+    // One mixed audio stream, one video: Alice and Bob side by side (two 480-pixel tiles).
+    expect(probe(file)).toMatchObject({ codecs: ['opus', 'vp8'], width: 960 });
   }, 120_000);
 });
