@@ -125,11 +125,13 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
     if (open.length === 0) return;
     if ((await freeBytes(config.dir)) >= config.minFreeBytes) return;
     for (const callId of open) {
-      await stopLocked(callId, null, RECORDING_MESSAGES.diskFull).catch((err: unknown) => {
-        // Stopped meanwhile by someone else: nothing left to do.
+      try {
+        await stopLocked(callId, null, RECORDING_MESSAGES.diskFull);
+        logger.warn({ callId }, 'recording stopped: disk almost full');
+      } catch (err) {
+        // Stopped (or the call ended) meanwhile: nothing left to do.
         if (!(err instanceof AppError)) throw err;
-      });
-      logger.warn({ callId }, 'recording stopped: disk almost full');
+      }
     }
   }
 

@@ -19,7 +19,8 @@ const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'n
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 const RECORDING_TEXT: Record<HistoryRecording['state'], string> = {
-  recording: 'Recording…',
+  // History lists finished calls: a recording still marked running is about to be processed.
+  recording: 'Recording being processed',
   stopped: 'Recording being processed',
   processing: 'Recording being processed',
   ready: 'Recording',
