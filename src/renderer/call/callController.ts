@@ -839,6 +839,6 @@ function toSnapshot(call: CallDto): CallSnapshot {
     initiatedBy: call.initiatedBy,
     startedAt: call.startedAt,
     participants: call.participants,
-    recording: call.recording ?? null,
+    recording: call.recording,
   };
 }
