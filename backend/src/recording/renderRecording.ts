@@ -11,6 +11,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { z } from 'zod';
 
 /** `videoroom-<room>-user-<feed>-<startMicros>-<audio|video>-<mindex>.mjr`, as Janus 1.x names them. */
 const MJR_NAME = /^videoroom-\d+-user-([^-]+)-(\d+)-(audio|video)-(\d+)\.mjr$/;
@@ -50,13 +51,25 @@ export function parseRawTrack(dir: string, name: string): RawTrack | null {
   };
 }
 
-function run(command: string, args: string[]): Promise<void> {
+function run(command: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (err, _out, stderr) => {
-      if (err === null) resolve();
+    execFile(command, args, { timeout: TOOL_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (err, out, stderr) => {
+      if (err === null) resolve(String(out));
       else reject(new Error(`${command} failed: ${String(stderr).trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
+}
+
+/** The .mjr header's `u`: when Janus wrote the track's first packet (µs), which is where its media begins. */
+const MjrHeader = z.looseObject({ u: z.number().positive() });
+
+async function firstPacketMs(file: string): Promise<number | null> {
+  try {
+    const header = MjrHeader.safeParse(JSON.parse(await run('janus-pp-rec', ['--json', file])));
+    return header.success ? header.data.u / 1000 : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The ffmpeg filter graph: inputs in `tracks` order, outputs [v] (if any video) and [a] (if any audio). */
@@ -112,7 +125,9 @@ export async function renderRecording(rawDir: string, outFile: string): Promise<
     );
     try {
       await run('janus-pp-rec', [track.file, converted]);
-      if ((await stat(converted)).size > 0) tracks.push({ ...track, file: converted });
+      // Placed where its first packet was written; the recorder's creation (in the name) is the fallback.
+      const startMs = (await firstPacketMs(track.file)) ?? track.startMs;
+      if ((await stat(converted)).size > 0) tracks.push({ ...track, file: converted, startMs });
     } catch {
       // Nothing usable in this one.
     }
