@@ -8,7 +8,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,22 @@ describe.skipIf(!toolsInstalled && !required).each(databaseTargets())(
         call = await getCall(server.url, m, callId);
       }
       return call;
+    }
+
+    /** Until `count` raw video tracks of the call hold some media (a busy machine sends late). */
+    async function waitForRawVideo(callId: string, count: number): Promise<void> {
+      const dir = path.join(recordingsDir, 'raw', callId);
+      const enough = async () => {
+        const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.includes('-video-'));
+        const sizes = await Promise.all(names.map(async (n) => (await stat(path.join(dir, n))).size));
+        return sizes.filter((size) => size > 10_000).length >= count;
+      };
+      const deadline = Date.now() + 30_000;
+      while (!(await enough())) {
+        if (Date.now() > deadline)
+          throw new Error(`no raw video after 30 s: ${(await readdir(dir).catch(() => [])).join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
 
     function probe(file: string): { codecs: string[]; duration: number; width: number | undefined } {
@@ -299,9 +315,9 @@ describe.skipIf(!toolsInstalled && !required).each(databaseTargets())(
       await waitFor(() => (order.length >= 2 ? true : undefined), 10_000, 'events to Dave');
       expect(order.slice(0, 2)).toEqual(['recording', 'topology']);
 
-      // Two of them send media for a while, so the dying instance leaves raw tracks behind.
+      // Two of them send media until the dying instance has video of both on disk.
       await Promise.all([publishing(alice!, callId, epoch), publishing(bob!, callId, epoch)]);
-      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await waitForRawVideo(callId, 2);
 
       // The room's Janus dies: the call moves on to the other instance, the recording stops with a message.
       const room = (
