@@ -20,6 +20,7 @@ import { authenticate, registerBodyParsers, registerCors, registerSecurityHeader
 import { authRoutes } from './http/routes/auth.routes.ts';
 import { callsRoutes } from './http/routes/calls.routes.ts';
 import { conversationsRoutes } from './http/routes/conversations.routes.ts';
+import { recordingRoutes } from './http/routes/recording.routes.ts';
 import { usersRoutes } from './http/routes/users.routes.ts';
 import { isAppShellRequest, WEB_CSP, webRoutes } from './http/routes/web.routes.ts';
 import type { Logger } from './logger.ts';
@@ -27,6 +28,7 @@ import type { RateLimits } from './rateLimits.ts';
 import type { CallMediaService } from './services/callMedia.service.ts';
 import type { CallQueries } from './services/callQueries.service.ts';
 import type { CallService } from './services/calls.service.ts';
+import type { RecordingService } from './services/recording.service.ts';
 
 export interface AppDeps {
   config: Pick<Config, 'turn' | 'stunUrls' | 'webDir' | 'corsOrigins'>;
@@ -40,6 +42,8 @@ export interface AppDeps {
   calls: CallService;
   callQueries: CallQueries;
   callMedia: CallMediaService;
+  /** Call recording; null when not configured (its routes answer 503). */
+  recordings?: RecordingService | null;
   /** Shared with the socket server's handshake check; defaults to config.corsOrigins. */
   origins?: OriginPolicy;
   /** /healthz answers 200 only once this is true (migrated and listening). */
@@ -97,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       turn: deps.config.turn,
       stunUrls: deps.config.stunUrls,
     });
+    recordingRoutes(protectedScope, deps.recordings ?? null);
   });
 
   const servesWeb = await webRoutes(app, deps.config.webDir);

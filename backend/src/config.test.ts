@@ -122,3 +122,33 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('recording config', () => {
+  const SFU = { DATA_DIR: ':memory:', JANUS_URLS: 'ws://127.0.0.1:8188', JANUS_ADMIN_KEY: 'k'.repeat(20) };
+
+  it('is off without an SFU, or with the database in memory and no RECORDINGS_DIR', () => {
+    expect(loadConfig({ ...MEMORY, RECORDINGS_DIR: '/srv/rec' }).recording).toBeNull();
+    expect(loadConfig(SFU).recording).toBeNull();
+  });
+
+  it('takes RECORDINGS_DIR, the retention in days and the free-space floor', () => {
+    expect(
+      loadConfig({
+        ...SFU,
+        RECORDINGS_DIR: '/srv/rec',
+        RECORDING_RETENTION_DAYS: '7',
+        RECORDING_MIN_FREE_MB: '2',
+      }).recording,
+    ).toEqual({ dir: '/srv/rec', retentionDays: 7, minFreeBytes: 2 * 1024 * 1024 });
+    expect(loadConfig({ ...SFU, RECORDINGS_DIR: '/srv/rec' }).recording).toMatchObject({ retentionDays: 30 });
+  });
+
+  it('refuses a retention that is not a positive number of days', () => {
+    for (const bad of ['0', '-1', 'soon', '100000']) {
+      expect(() => loadConfig({ ...SFU, RECORDINGS_DIR: '/srv/rec', RECORDING_RETENTION_DAYS: bad })).toThrow(
+        /RECORDING_RETENTION_DAYS/,
+      );
+    }
+    expect(() => loadConfig({ ...SFU, RECORDING_MIN_FREE_MB: '-5' })).toThrow(/RECORDING_MIN_FREE_MB/);
+  });
+});

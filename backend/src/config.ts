@@ -51,6 +51,20 @@ export interface Config {
   trustProxy: boolean | string;
   /** Janus SFU instances for group calls (docs/sfu.md); null = no SFU (calls of more than 3 are refused). */
   janus: JanusConfig | null;
+  /** Call recording on Janus (docs/recording.md); null when off (no SFU, or no place to keep files). */
+  recording: RecordingConfig | null;
+}
+
+export interface RecordingConfig {
+  /**
+   * Where Janus writes raw recordings (`raw/<callId>/`) and the backend keeps the processed files: the same
+   * path for both (one host, or a shared volume mounted at the same place).
+   */
+  dir: string;
+  /** Processed recordings are deleted this many days after their call ended. */
+  retentionDays: number;
+  /** Recording refuses to start, and stops, when the disk holding `dir` has less free space than this. */
+  minFreeBytes: number;
 }
 
 export interface JanusConfig {
@@ -130,6 +144,10 @@ const EnvSchema = z.object({
   SCRYPT_LOG2_COST: z.coerce.number().int().min(10).max(20).default(DEFAULT_SCRYPT_LOG2_COST),
   JANUS_URLS: commaList.pipe(z.array(janusUrl)).transform(dedupeUrls),
   JANUS_ADMIN_KEY: optional(z.string().min(16, 'must be at least 16 characters')),
+  RECORDINGS_DIR: optional(z.string().trim().min(1)),
+  // Fractions allowed (tests use seconds); at most ten years.
+  RECORDING_RETENTION_DAYS: positiveNumber.max(3650).default(30),
+  RECORDING_MIN_FREE_MB: z.coerce.number().int().min(0).default(500),
 });
 
 /** Parses the environment; throws ConfigError with one line naming the first bad or missing variable. */
@@ -199,6 +217,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     scryptLog2Cost: e.SCRYPT_LOG2_COST,
     trustProxy: e.TRUST_PROXY,
     janus: e.JANUS_URLS.length === 0 ? null : { urls: e.JANUS_URLS, adminKey: e.JANUS_ADMIN_KEY! },
+    recording: recordingConfig(e, dataDir),
+  };
+}
+
+/**
+ * Recording needs the SFU (Janus records) and a folder: RECORDINGS_DIR, else `<DATA_DIR>/recordings`. With
+ * the database in memory and no RECORDINGS_DIR, recording is off rather than writing somewhere unexpected.
+ */
+function recordingConfig(e: z.infer<typeof EnvSchema>, dataDir: string | null): RecordingConfig | null {
+  if (e.JANUS_URLS.length === 0) return null;
+  const dir =
+    e.RECORDINGS_DIR !== undefined
+      ? path.resolve(e.RECORDINGS_DIR)
+      : dataDir === null
+        ? null
+        : path.join(dataDir, 'recordings');
+  if (dir === null) return null;
+  return {
+    dir,
+    retentionDays: e.RECORDING_RETENTION_DAYS,
+    minFreeBytes: e.RECORDING_MIN_FREE_MB * 1024 * 1024,
   };
 }
 

@@ -29,6 +29,8 @@ import { createCallMediaService } from './services/callMedia.service.ts';
 import { createCallQueries } from './services/callQueries.service.ts';
 import { createCallService } from './services/calls.service.ts';
 import { createDeviceLivenessSweep } from './services/deviceLiveness.service.ts';
+import { missingTools } from './recording/renderRecording.ts';
+import { createRecordingService } from './services/recording.service.ts';
 import { createPresenceService } from './services/presence.service.ts';
 import { isOpen } from './services/callStateMachine.ts';
 import { createRelayDirectory } from './services/relayDirectory.ts';
@@ -211,6 +213,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     };
     janusPool.onInstanceUp(sweepSoon);
   }
+  const recordings =
+    config.recording === null || janusPool === null || janusRooms === null
+      ? null
+      : createRecordingService({
+          db,
+          calls,
+          sfu: janusRoomsPort(janusPool, janusRooms),
+          config: config.recording,
+          logger,
+        });
+  const missing = recordings === null ? [] : missingTools();
+  if (missing.length > 0) {
+    logger.warn(
+      { missing },
+      'call recording is on but its post-processing tools are missing (apt-get install janus-tools ffmpeg): ' +
+        'recordings will fail',
+    );
+  }
   const sfuFailover = janusPool === null ? null : startSfuFailover({ db, pool: janusPool, calls, logger });
   const callMedia = createCallMediaService(db, notifier);
   const tokens = createTokenService(config.jwtSecret, config.jwtTtlSeconds);
@@ -246,6 +266,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     calls,
     callQueries: createCallQueries(db),
     callMedia,
+    recordings,
     origins,
     isReady: () => ready,
     trustProxy: config.trustProxy,
@@ -288,6 +309,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
           ],
           logger,
         );
+  // Its own sweeper too: post-processing a recording takes seconds to minutes.
+  const recordingSweeper =
+    recordings === null
+      ? null
+      : startSweeper(
+          config.sweepIntervalMs,
+          [{ name: 'recordings', everyMs: 0, run: () => recordings.sweep() }],
+          logger,
+        );
   ready = true;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
@@ -300,7 +330,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       closing ??= (async () => {
         ready = false;
         shuttingDown = true;
-        await Promise.all([sweeper.stop(), livenessSweeper?.stop(), sfuFailover?.stop()]);
+        await Promise.all([
+          sweeper.stop(),
+          livenessSweeper?.stop(),
+          recordingSweeper?.stop(),
+          sfuFailover?.stop(),
+        ]);
         // Closes every socket of this node (not the cluster's), the adapter and the HTTP server.
         await new Promise<void>((resolve) => void io.close(() => resolve()));
         await app.close();

@@ -68,6 +68,9 @@ function memoryRooms(urls: string[]) {
     async destroy(url, roomId) {
       rooms.delete(`${url}#${roomId}`);
     },
+    async setRecording() {
+      throw new Error('these tests do not record');
+    },
   };
   return { port, rooms, state };
 }

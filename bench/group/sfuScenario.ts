@@ -21,6 +21,7 @@ import { registerAccount, request, type Account } from '../signaling/backendApi.
 import { mapConcurrent } from '../signaling/pool.ts';
 import { percentile } from '../signaling/stats.ts';
 import { ClientProcesses } from './clientProcesses.ts';
+import { measureRecordingCost } from './recordingCost.ts';
 import {
   joinToFirstFrameMs,
   measureWindow,
@@ -127,6 +128,22 @@ export async function runSfuScenario(options: SfuScenarioOptions): Promise<Scena
         .slice(-8);
       for (const line of problems) options.log(`sfu: backend log: ${line.slice(0, 400)}`);
     }
+    const recording = await measureRecordingCost({
+      url,
+      caller: caller!,
+      callId,
+      recordingsDir: recordingsDirOf(options.workDir),
+      clients,
+      janusPid: janus.pid,
+      withoutRecording: window.processes,
+      settleSeconds: options.settleSeconds,
+      windowSeconds: options.windowSeconds,
+    });
+    options.log(
+      `sfu: recording on: Janus ${recording.janusCpuPercentOfOneCore.on}% of one core ` +
+        `(off: ${recording.janusCpuPercentOfOneCore.off}%), ${(recording.diskBytesPerMinute / 1024 ** 2).toFixed(1)} MiB ` +
+        'written per minute of call',
+    );
     const times = await waitForFirstFrames(clients, 0);
     const publishMs = times
       .slice(SWITCHING_JOINER + 1)
@@ -148,6 +165,7 @@ export async function runSfuScenario(options: SfuScenarioOptions): Promise<Scena
         moveToSfuFirstFrameMs: moveMs,
         joinToPublishAckP50Ms: round0(percentile(publishMs, 50)),
         firstThreeJoinToFirstFrameMs: movedTimes.map(joinToFirstFrameMs),
+        recording,
       },
     });
   } finally {
@@ -183,9 +201,13 @@ function backendEnv(workDir: string, janus: RunningJanus): Record<string, string
     CALL_RING_TIMEOUT_SECONDS: '600',
     JANUS_URLS: janus.url,
     JANUS_ADMIN_KEY: janus.adminKey,
+    RECORDINGS_DIR: recordingsDirOf(workDir),
+    RECORDING_MIN_FREE_MB: '100',
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
   };
 }
+
+const recordingsDirOf = (workDir: string) => join(workDir, 'sfu-recordings');
 
 function round0(value: number | null): number | null {
   return value === null ? null : Math.round(value);

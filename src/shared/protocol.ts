@@ -239,7 +239,30 @@ export const CallIdParams = z.object({ callId: Uuid });
  */
 export const AnswerCallRequest = z.object({ deviceId: DeviceId.optional() });
 export type AnswerCallRequest = z.infer<typeof AnswerCallRequest>;
-export const AnswerCallResponse = z.object({ callId: Uuid, status: CallStatus, startedAt: IsoDateTime });
+/**
+ * Extra: call recording (issue #14). `recording` while the call runs, then `processing`, then `ready` (the
+ * file is at CallDto.recordingUrl) or `failed`; `stopped` = recorded earlier in a call that still runs;
+ * `expired` = removed by the retention sweep.
+ */
+export const RecordingState = z.enum(['recording', 'stopped', 'processing', 'ready', 'failed', 'expired']);
+export type RecordingState = z.infer<typeof RecordingState>;
+export const CallRecordingDto = z.object({
+  state: RecordingState,
+  /** Who started the current (or last) recording. */
+  startedBy: Uuid.nullable(),
+  startedAt: IsoDateTime.nullable(),
+  /** Why the recording stopped or failed on its own (disk full, media server failure), for people to read. */
+  message: z.string().nullable(),
+});
+export type CallRecordingDto = z.infer<typeof CallRecordingDto>;
+
+export const AnswerCallResponse = z.object({
+  callId: Uuid,
+  status: CallStatus,
+  startedAt: IsoDateTime,
+  /** Extra: set when the call is being recorded, so a joiner knows before any of its media flows. */
+  recording: CallRecordingDto.optional(),
+});
 export type AnswerCallResponse = z.infer<typeof AnswerCallResponse>;
 
 /**
@@ -327,8 +350,16 @@ export const CallDto = z.object({
   participants: z.array(ParticipantDto),
   /** The quality summary written when the call ended; null while it is open. */
   qualityStats: CallQualityStats.nullable().optional(),
+  /** The spec's calls.recording_url: the authenticated download of the processed recording, once ready. */
+  recordingUrl: z.string().nullable().optional(),
+  /** Extra: null when the call was never recorded. */
+  recording: CallRecordingDto.nullable().optional(),
 });
 export type CallDto = z.infer<typeof CallDto>;
+
+/** Extra: POST /api/calls/:callId/recording/start and /stop answer with the call's recording now. */
+export const RecordingResponse = z.object({ callId: Uuid, recording: CallRecordingDto });
+export type RecordingResponse = z.infer<typeof RecordingResponse>;
 
 /** GET /api/calls/:callId */
 export const CallResponse = z.object({ call: CallDto });
@@ -596,6 +627,18 @@ export interface ServerToClientEvents {
   'call:participant-reconnected': (e: ParticipantReconnectedEvent) => void;
   'call:topology': (e: CallTopologyEvent) => void;
   'call:sfu-offer': (e: SfuOfferEvent) => void;
+  'call:recording': (e: CallRecordingEvent) => void;
+}
+
+/**
+ * Extra: the call's recording started, stopped or failed. To every joined participant, and to a joiner
+ * before its `call:topology` (so before its media flows). `byUserId` is null when the server stopped it.
+ */
+export interface CallRecordingEvent {
+  callId: string;
+  state: 'recording' | 'stopped' | 'failed';
+  byUserId: string | null;
+  message: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -683,7 +726,8 @@ export interface CallTopologyEvent {
   callId: string;
   topology: MediaTopology;
   epoch: number;
-  reason: 'participant-joined' | 'joined-sfu-call' | 'sfu-failover';
+  /** 'recording-started': a 1:1 call moves to the SFU because Janus records it. */
+  reason: 'participant-joined' | 'joined-sfu-call' | 'sfu-failover' | 'recording-started';
 }
 /** Extra: Janus's subscription offer (first one, or an update adding/removing others' streams). */
 export interface SfuOfferEvent {

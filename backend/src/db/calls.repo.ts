@@ -5,7 +5,9 @@ import {
   DEFAULT_MEDIA_STATE,
   EndReason,
   MediaState,
+  RecordingState,
   type CallDto,
+  type CallRecordingDto,
   type CallStatus,
   type ParticipantDto,
   type ParticipantStatus,
@@ -34,6 +36,11 @@ export interface CallRow {
   sfu_room_id: string | null;
   quality_stats: unknown;
   created_at: Date;
+  recording_url: string | null;
+  recording_state: string | null;
+  recording_started_by: string | null;
+  recording_started_at: Date | null;
+  recording_message: string | null;
 }
 export interface LockedCallRow extends CallRow {
   is_group: boolean;
@@ -54,7 +61,8 @@ export interface ParticipantRow {
 }
 
 const CALL_COLUMNS = `c.id, c.conversation_id, c.type, c.status, c.initiated_by, c.started_at, c.ended_at,
-  c.duration_seconds, c.end_reason, c.sfu_room_id, c.quality_stats, c.created_at`;
+  c.duration_seconds, c.end_reason, c.sfu_room_id, c.quality_stats, c.created_at, c.recording_url,
+  c.recording_state, c.recording_started_by, c.recording_started_at, c.recording_message`;
 
 export async function insertCall(
   q: Queryable,
@@ -267,6 +275,20 @@ export function toCallDto(call: CallRow, participants: readonly ParticipantRow[]
     sfuRoomId: parseRoomRef(call.sfu_room_id)?.roomId.toString() ?? null,
     participants: participants.filter((p) => p.call_id === call.id).map(toParticipantDto),
     qualityStats: CallQualityStats.nullable().catch(null).parse(call.quality_stats),
+    recordingUrl: call.recording_url,
+    recording: toRecordingDto(call),
+  };
+}
+
+/** The call's recording as clients see it; null when it was never recorded. */
+export function toRecordingDto(call: CallRow): CallRecordingDto | null {
+  const state = RecordingState.safeParse(call.recording_state);
+  if (!state.success) return null;
+  return {
+    state: state.data,
+    startedBy: call.recording_started_by,
+    startedAt: iso(call.recording_started_at),
+    message: call.recording_message,
   };
 }
 

@@ -27,10 +27,12 @@ import {
   replaceSfuRoom,
   sfuLoadByInstance,
   toParticipantDto,
+  toRecordingDto,
   type CallRow,
   type LockedCallRow,
   type ParticipantRow,
 } from '../db/calls.repo.ts';
+import { isRecording, moveRecording } from '../db/recordings.repo.ts';
 import { findConversation, isConversationMember } from '../db/conversations.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { AppError } from '../errors.ts';
@@ -47,6 +49,7 @@ import {
   type FinishingTransition,
 } from './callStateMachine.ts';
 import { Outbox, type CallNotifier } from './notifier.ts';
+import { RECORDING_MESSAGES } from './recordingStateMachine.ts';
 import { summariseCallQuality } from './quality.ts';
 
 export interface CallTimings {
@@ -68,6 +71,20 @@ export interface CallService {
    * (another node got there first, or it ended): safe to run on every node at once.
    */
   failOverSfuRoom(callId: string, failedRoom: string): Promise<'moved' | 'ended' | 'unchanged'>;
+  /**
+   * Extra (recording): runs `work` under the call's lock. Its `sfuRoom()` gives the call's SFU room, first
+   * moving a peer-to-peer call to a new one: everyone joined hears `call:topology` ('recording-started') and
+   * moves over make-before-break, as for a third participant. A rollback destroys the new room again.
+   */
+  withSfuRoom<T>(callId: string, work: (locked: LockedSfuCall) => Promise<T>): Promise<T>;
+}
+
+export interface LockedSfuCall {
+  tx: Queryable;
+  call: LockedCallRow;
+  outbox: Outbox;
+  /** Throws 'unavailable' when no SFU can take the call now. */
+  sfuRoom(): Promise<SfuRoomRef>;
 }
 
 export interface CallServiceOptions {
@@ -75,6 +92,9 @@ export interface CallServiceOptions {
   sfu?: SfuRoomsPort | null;
   logger?: Logger;
 }
+
+const SFU_NEEDED_MESSAGE =
+  'recording needs the media server (SFU), which is unreachable or not configured; try again in a moment';
 
 const userIdsOf = (rows: readonly ParticipantRow[]) => rows.map((p) => p.user_id);
 const withStatus = (rows: readonly ParticipantRow[], status: ParticipantRow['status']) =>
@@ -162,7 +182,7 @@ export function createCallService(
     joined: readonly Pick<ParticipantRow, 'user_id' | 'device_id'>[],
     callId: string,
     room: SfuRoomRef,
-    reason: 'participant-joined' | 'sfu-failover',
+    reason: 'participant-joined' | 'sfu-failover' | 'recording-started',
   ): void {
     for (const p of joined) {
       outbox.toDevice(p.user_id, p.device_id, 'call:topology', {
@@ -315,6 +335,16 @@ export function createCallService(
       else await moveParticipants(tx, callId, [userId], 'join', deviceId);
 
       const others = userIdsOf(joined).filter((id) => id !== userId);
+      // Told before anything else, so before the joiner's media flows anywhere.
+      const recording = isRecording(call) ? (toRecordingDto(call) ?? undefined) : undefined;
+      if (recording !== undefined) {
+        outbox.toDevice(userId, deviceId, 'call:recording', {
+          callId,
+          state: 'recording',
+          byUserId: recording.startedBy,
+          message: null,
+        });
+      }
       // Before the join itself: peers that hear of a third participant must not start meshing with them.
       const currentRoom = parseRoomRef(call.sfu_room_id);
       if (newRoom !== null) {
@@ -350,7 +380,12 @@ export function createCallService(
         });
       }
       outbox.toOtherDevices(userId, deviceId, 'call:handled-elsewhere', { callId, action: 'answered' });
-      return { callId, status: 'active', startedAt: (active?.started_at ?? new Date()).toISOString() };
+      return {
+        callId,
+        status: 'active',
+        startedAt: (active?.started_at ?? new Date()).toISOString(),
+        ...(recording === undefined ? {} : { recording }),
+      };
     });
   }
 
@@ -489,11 +524,48 @@ export function createCallService(
             return 'unchanged';
           }
           const joined = withStatus(await listParticipants(tx, [callId]), 'joined');
+          // The dead instance's recorders are gone: the recording ends with what it has, the call goes on.
+          const message = RECORDING_MESSAGES.mediaServerFailed;
+          if (await moveRecording(tx, callId, 'interrupt', { message })) {
+            outbox.toUsers(userIdsOf(joined), 'call:recording', {
+              callId,
+              state: 'stopped',
+              byUserId: null,
+              message,
+            });
+          }
           announceTopology(outbox, joined, callId, newRoom, 'sfu-failover');
           return 'moved';
         });
       } catch (err) {
         if (newRoom !== null) destroyRoomQuietly(newRoom);
+        throw err;
+      }
+    },
+
+    async withSfuRoom(callId, work) {
+      let created: SfuRoomRef | null = null;
+      try {
+        return await onLockedCall(callId, (tx, call, outbox) =>
+          work({
+            tx,
+            call,
+            outbox,
+            async sfuRoom() {
+              const current = created ?? parseRoomRef(call.sfu_room_id);
+              if (current !== null) return current;
+              const room = await openSfuRoom(tx, callId);
+              if (room === null) throw new AppError('unavailable', SFU_NEEDED_MESSAGE);
+              created = room;
+              await replaceSfuRoom(tx, callId, null, formatRoomRef(room));
+              const joined = withStatus(await listParticipants(tx, [callId]), 'joined');
+              announceTopology(outbox, joined, callId, room, 'recording-started');
+              return room;
+            },
+          }),
+        );
+      } catch (err) {
+        if (created !== null) destroyRoomQuietly(created);
         throw err;
       }
     },

@@ -29,6 +29,11 @@ export interface JanusRooms {
   create(url: string, options: { callId: string }): Promise<number>;
   /** Destroys a room; a room that no longer exists counts as destroyed. */
   destroy(url: string, roomId: number): Promise<void>;
+  /**
+   * Starts (recDir = the folder Janus writes into) or stops (null) the VideoRoom's own recording of every
+   * publisher of the room, present and future. One .mjr file per published m-line.
+   */
+  setRecording(url: string, roomId: number, recDir: string | null): Promise<void>;
   /** The CallBridge rooms on `url` (rooms without our description are left out). */
   list(url: string): Promise<JanusRoom[]>;
   /**
@@ -113,7 +118,28 @@ export function createJanusRooms(options: {
     });
   };
 
+  /** A room request that must be answered with `expected` (Janus errors reject on their own). */
+  const expect = async (url: string, body: Record<string, unknown>, expected: string): Promise<void> => {
+    const answer = VideoRoomAnswer.parse(await request(url, body));
+    if (answer.videoroom !== expected) {
+      throw new Error(`unexpected answer to ${String(body.request)}: ${answer.videoroom}`);
+    }
+  };
+
   return {
+    async setRecording(url, roomId, recDir) {
+      const secret = roomSecret(adminKey, roomId);
+      // The folder first: publishers already in the room start recording at enable_recording.
+      if (recDir !== null) {
+        await expect(url, { request: 'edit', room: roomId, secret, new_rec_dir: recDir }, 'edited');
+      }
+      await expect(
+        url,
+        { request: 'enable_recording', room: roomId, secret, record: recDir !== null },
+        'success',
+      );
+    },
+
     async create(url, { callId }) {
       if (!/^[^:]{1,64}$/.test(callId)) throw new Error('callId must be 1-64 characters without ":"');
       for (let attempt = 1; ; attempt++) {

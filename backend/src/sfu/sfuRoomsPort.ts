@@ -13,6 +13,8 @@ export interface SfuRoomsPort {
   create(url: string, callId: string): Promise<number>;
   /** Idempotent: a room already gone counts as destroyed. */
   destroy(url: string, roomId: number): Promise<void>;
+  /** Janus records every publisher of the room into recDir (null stops it). */
+  setRecording(url: string, roomId: number, recDir: string | null): Promise<void>;
 }
 
 export function janusRoomsPort(pool: Pick<JanusPool, 'healthy'>, rooms: JanusRooms): SfuRoomsPort {
@@ -20,5 +22,6 @@ export function janusRoomsPort(pool: Pick<JanusPool, 'healthy'>, rooms: JanusRoo
     healthy: () => pool.healthy(),
     create: (url, callId) => rooms.create(url, { callId }),
     destroy: (url, roomId) => rooms.destroy(url, roomId),
+    setRecording: (url, roomId, recDir) => rooms.setRecording(url, roomId, recDir),
   };
 }

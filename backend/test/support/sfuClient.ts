@@ -37,9 +37,21 @@ interface PeerConnection {
 interface TrackSource {
   createTrack(): unknown;
 }
+interface VideoSource extends TrackSource {
+  onFrame(frame: { width: number; height: number; data: Uint8ClampedArray }): void;
+}
+interface AudioSource extends TrackSource {
+  onData(data: {
+    samples: Int16Array;
+    sampleRate: number;
+    bitsPerSample: number;
+    channelCount: number;
+    numberOfFrames: number;
+  }): void;
+}
 const { RTCPeerConnection, nonstandard } = wrtc as unknown as {
   RTCPeerConnection: new (config: { iceServers: [] }) => PeerConnection;
-  nonstandard: { RTCAudioSource: new () => TrackSource; RTCVideoSource: new () => TrackSource };
+  nonstandard: { RTCAudioSource: new () => AudioSource; RTCVideoSource: new () => VideoSource };
 };
 
 export class SfuTestClient {
@@ -120,7 +132,41 @@ export class SfuTestClient {
     );
   }
 
+  /**
+   * Feeds the audio and camera tracks real content (a tone, a grey frame getting lighter) until the client
+   * closes: without it the tracks carry no media and a recording of them holds nothing.
+   */
+  sendMedia(): void {
+    const width = 160;
+    const height = 120;
+    let frame = 0;
+    const video = setInterval(() => {
+      const data = new Uint8ClampedArray((width * height * 3) / 2).fill((frame++ * 4) % 256);
+      this.sources.video.onFrame({ width, height, data });
+    }, 66);
+    let t = 0;
+    const audio = setInterval(() => {
+      const samples = new Int16Array(480);
+      for (let i = 0; i < samples.length; i++)
+        samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * t++) / 48_000));
+      this.sources.audio.onData({
+        samples,
+        sampleRate: 48_000,
+        bitsPerSample: 16,
+        channelCount: 1,
+        numberOfFrames: 480,
+      });
+    }, 10);
+    this.stopMedia = () => {
+      clearInterval(video);
+      clearInterval(audio);
+    };
+  }
+
+  private stopMedia = (): void => undefined;
+
   close(): void {
+    this.stopMedia();
     this.socket.off('call:sfu-offer', this.onOffer);
     this.publisher?.close();
     this.subscriber?.close();

@@ -5,7 +5,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { CallPresence, DesktopApi, HistoryEntry } from '../../shared/desktopApi.ts';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { CallDto, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
+import type { AnswerCallResponse, CallDto, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';
@@ -104,7 +104,7 @@ function setup(
   options: {
     activeCall?: CallDto | null;
     getCall?: CallDto;
-    answerCall?: (callId: string) => Promise<{ callId: string; status: 'active'; startedAt: string }>;
+    answerCall?: (callId: string) => Promise<AnswerCallResponse>;
   } = {},
 ) {
   const store = createAppStore();
@@ -277,6 +277,39 @@ describe('CallController', () => {
     t.server('call:participant-left', { callId: CALL, userId: BOB });
     expect(t.engine().log.slice(-2)).toEqual([`reset ${BOB}`, `remove ${BOB}`]);
     expect(t.toasts()).toContain('Bob left');
+  });
+
+  it('tells who records the call, keeps the indicator state, and hears a joiner is recorded from its answer', async () => {
+    const recording = { state: 'recording' as const, startedBy: BOB, startedAt: STARTED, message: null };
+    const t = setup({
+      answerCall: async (callId: string) => ({
+        callId,
+        status: 'active' as const,
+        startedAt: STARTED,
+        recording,
+      }),
+    });
+    t.server('call:incoming', ringMe());
+    await t.controller.answer(true);
+    // The answer said so (its call:recording came before this client knew the call).
+    expect(t.store.getState().call.current?.recording).toEqual({
+      state: 'recording',
+      byUserId: BOB,
+      message: null,
+    });
+    expect(t.toasts()).toContain('Bob is recording this call');
+
+    t.server('call:recording', {
+      callId: CALL,
+      state: 'stopped',
+      byUserId: null,
+      message: 'Disk full. The call goes on.',
+    });
+    expect(t.store.getState().call.current?.recording?.state).toBe('stopped');
+    expect(t.toasts()).toContain('Disk full. The call goes on.');
+    // Another call's notice changes nothing.
+    t.server('call:recording', { callId: CAROL, state: 'recording', byUserId: CAROL, message: null });
+    expect(t.store.getState().call.current?.recording?.state).toBe('stopped');
   });
 
   it('when the call ends: media off, history recorded with its duration, and the reason told', async () => {

@@ -29,6 +29,7 @@ import type { RestClient } from '../signaling/restClient.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import { createSignalingPort } from '../signaling/signalingPort.ts';
 import type { AppStore } from '../store/appStore.ts';
+import { recordingStatusOf } from '../store/call.reducer.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
 import { CallEngineError } from '../webrtc/index.ts';
 import type {
@@ -138,6 +139,19 @@ export class CallController {
         this.#onSignal({ kind: 'topology', event: e });
       }),
       signaling.on('call:sfu-offer', (e) => this.#onSignal({ kind: 'sfu-offer', event: e })),
+      signaling.on('call:recording', (e) => {
+        const call = this.#current(e.callId);
+        if (!call) return;
+        const { state, byUserId, message } = e;
+        this.#dispatch({
+          type: 'recording-changed',
+          callId: e.callId,
+          recording: { state, byUserId, message },
+        });
+        if (message !== null) this.#toast('warning', message);
+        else if (state === 'recording') this.#toast('info', this.#recordingNotice(call, byUserId));
+        else this.#toast('info', 'Recording stopped');
+      }),
       signaling.on('call:ended', (e) => this.#onEnded(e)),
       signaling.on('call:participant-joined', (e) => {
         const call = this.#current(e.callId);
@@ -333,6 +347,21 @@ export class CallController {
     });
   }
 
+  /** The initiator starts or stops recording the current call (the server refuses anyone else). */
+  async toggleRecording(): Promise<void> {
+    const call = this.#deps.store.getState().call.current;
+    if (!call) return;
+    const recording = call.recording?.state === 'recording';
+    try {
+      const { recording: now } = recording
+        ? await this.#deps.api.stopRecording(call.callId)
+        : await this.#deps.api.startRecording(call.callId);
+      this.#dispatch({ type: 'recording-changed', callId: call.callId, recording: recordingStatusOf(now)! });
+    } catch (error) {
+      this.#toast('error', `Could not ${recording ? 'stop' : 'start'} recording: ${errorMessage(error)}`);
+    }
+  }
+
   async hangUp(): Promise<void> {
     const call = this.#deps.store.getState().call.current;
     if (!call) return;
@@ -499,6 +528,13 @@ export class CallController {
       if (call) this.#finish(call);
       this.#toast('error', `Could not join the call: ${errorMessage(outcome.reason)}`);
       return;
+    }
+    // The answer says so too, in case its call:recording came before this client knew the call.
+    const recording = outcome.value?.recording;
+    const call = this.#current(callId);
+    if (recording?.state === 'recording' && call && call.recording?.state !== 'recording') {
+      this.#dispatch({ type: 'recording-changed', callId, recording: recordingStatusOf(recording)! });
+      this.#toast('info', this.#recordingNotice(call, recording.startedBy));
     }
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
@@ -858,6 +894,11 @@ export class CallController {
     this.#deps.store.getState().toastShown(tone, text);
   }
 
+  #recordingNotice(call: CurrentCall, userId: string | null): string {
+    if (userId === this.#deps.selfId) return 'You are recording this call';
+    return `${userId === null ? 'Someone' : this.#nameOf(call, userId)} is recording this call`;
+  }
+
   #nameOf(call: CurrentCall, userId: string): string {
     return call.participants.find((p) => p.userId === userId)?.name ?? 'Someone';
   }
@@ -883,5 +924,6 @@ function toSnapshot(call: CallDto): CallSnapshot {
     initiatedBy: call.initiatedBy,
     startedAt: call.startedAt,
     participants: call.participants,
+    recording: call.recording,
   };
 }

@@ -26,6 +26,7 @@ const current: CurrentCall = {
   mediaProblem: null,
   relayProblem: null,
   topology: 'mesh',
+  recording: null,
 };
 
 describe('presenceOf', () => {

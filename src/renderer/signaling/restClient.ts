@@ -17,6 +17,7 @@ import {
   ListConversationsResponse,
   ListUsersResponse,
   MeResponse,
+  RecordingResponse,
   RejectCallResponse,
   TurnCredentialsResponse,
   UpdateMediaResponse,
@@ -133,6 +134,37 @@ export function createRestClient(options: RestClientOptions) {
       request('PATCH', `${call(callId)}/media`, UpdateMediaResponse, patch),
     turnCredentials: () => request('GET', '/api/calls/turn-credentials', TurnCredentialsResponse),
     getCall: (callId: string) => request('GET', call(callId), CallResponse),
+    startRecording: (callId: string) =>
+      request('POST', `${call(callId)}/recording/start`, RecordingResponse, {}),
+    stopRecording: (callId: string) =>
+      request('POST', `${call(callId)}/recording/stop`, RecordingResponse, {}),
+    /**
+     * A call's recording as a Blob (the download needs the bearer token, which a <video src> cannot send).
+     * `recordingUrl` is the path the server gave in CallDto.recordingUrl.
+     */
+    async downloadRecording(recordingUrl: string): Promise<Blob> {
+      if (!recordingUrl.startsWith('/api/calls/')) {
+        throw new ApiRequestError('bad_response', 'Unexpected recording address', 0);
+      }
+      const token = options.getToken();
+      let response: Response;
+      try {
+        response = await doFetch(`${baseUrl}${recordingUrl}`, {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
+      } catch {
+        throw new ApiRequestError('network', `Cannot reach the server at ${baseUrl}`, 0);
+      }
+      if (!response.ok) {
+        const parsed = ErrorResponse.safeParse(await response.json().catch(() => undefined));
+        if (parsed.success) {
+          const { code, message } = parsed.data.error;
+          throw new ApiRequestError(code, message, response.status);
+        }
+        throw new ApiRequestError('bad_response', `The server answered ${response.status}`, response.status);
+      }
+      return response.blob();
+    },
     activeCall: () => request('GET', '/api/calls/active', ActiveCallResponse),
     listCalls: (query: Partial<ListCallsQuery>) => {
       const params = new URLSearchParams();

@@ -52,6 +52,15 @@ describe('server event validation', () => {
     expect(parseServerEvent('call:sfu-offer', offer)).toEqual({ ok: true, value: offer });
   });
 
+  it('accepts a recording notice, and refuses an unknown state or a message that is not text', () => {
+    const notice = { callId: CALL, state: 'stopped', byUserId: null, message: 'disk full' };
+    expect(parseServerEvent('call:recording', notice)).toEqual({ ok: true, value: notice });
+    expect(parseServerEvent('call:recording', { ...notice, state: 'paused' }).ok).toBe(false);
+    expect(parseServerEvent('call:recording', { ...notice, message: 42 }).ok).toBe(false);
+    const topology = { callId: CALL, topology: 'sfu', epoch: 1, reason: 'recording-started' };
+    expect(parseServerEvent('call:topology', topology).ok).toBe(true);
+  });
+
   it('refuses malformed SFU events: unknown topology, bad epoch, an answer as offer, a stream without owner', () => {
     const topology = { callId: CALL, topology: 'sfu', epoch: 1, reason: 'participant-joined' };
     expect(parseServerEvent('call:topology', { ...topology, topology: 'p2p' })).toMatchObject({

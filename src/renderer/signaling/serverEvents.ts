@@ -51,7 +51,7 @@ export const serverEventSchemas = {
     ...callRef,
     topology: MediaTopology,
     epoch: SfuEpoch,
-    reason: z.enum(['participant-joined', 'joined-sfu-call', 'sfu-failover']),
+    reason: z.enum(['participant-joined', 'joined-sfu-call', 'sfu-failover', 'recording-started']),
   }),
   'call:sfu-offer': z.object({
     ...callRef,
@@ -62,6 +62,12 @@ export const serverEventSchemas = {
       .array(SfuStreamDto)
       .max(3 * MAX_CALL_PARTICIPANTS)
       .refine((streams) => new Set(streams.map((s) => s.mid)).size === streams.length, 'duplicate mid'),
+  }),
+  'call:recording': z.object({
+    ...callRef,
+    state: z.enum(['recording', 'stopped', 'failed']),
+    byUserId: Uuid.nullable(),
+    message: z.string().max(500).nullable(),
   }),
 } satisfies { [K in keyof ServerToClientEvents]: z.ZodType<PayloadOf<K>> };
 

@@ -187,6 +187,34 @@ describe('callReducer', () => {
     );
   });
 
+  it('follows the recording of its own call: from the snapshot, events, and a sync that says nothing', () => {
+    const recording = {
+      state: 'recording' as const,
+      startedBy: BOB,
+      startedAt: '2026-01-01T00:00:00Z',
+      message: null,
+    };
+    const joined = run({ ...enter, snapshot: snapshot({ recording }) });
+    expect(joined.current!.recording).toEqual({ state: 'recording', byUserId: BOB, message: null });
+    expect(run(enter).current!.recording).toBeNull();
+
+    const stopped = callReducer(joined, {
+      type: 'recording-changed',
+      callId: CALL,
+      recording: { state: 'stopped', byUserId: null, message: 'disk full' },
+    });
+    expect(stopped.current!.recording).toEqual({ state: 'stopped', byUserId: null, message: 'disk full' });
+    const other = {
+      type: 'recording-changed' as const,
+      callId: OTHER_CALL,
+      recording: stopped.current!.recording!,
+    };
+    expect(callReducer(joined, other)).toBe(joined);
+    // A snapshot without recording information (an initiate answer) keeps what is known.
+    const synced = callReducer(stopped, { type: 'call-synced', snapshot: snapshot(), selfId: ME });
+    expect(synced.current!.recording).toEqual(stopped.current!.recording);
+  });
+
   it('finishes only the current call, and returns the same state for engine events without a call', () => {
     const state = run(enter);
     expect(callReducer(state, { type: 'call-finished', callId: OTHER_CALL })).toBe(state);

@@ -5,6 +5,8 @@
  */
 import type {
   CallIncomingEvent,
+  CallRecordingDto,
+  CallRecordingEvent,
   CallType,
   MediaState,
   MediaStateChangedEvent,
@@ -66,6 +68,24 @@ export interface CurrentCall {
   relayProblem: RelayProblem | null;
   /** How media travels: peer-to-peer ('mesh') or through the media server ('sfu', for group calls). */
   topology: MediaTopology;
+  /** The call's recording as last heard; null when it was never recorded. */
+  recording: CallRecordingStatus | null;
+}
+
+export interface CallRecordingStatus {
+  state: CallRecordingEvent['state'];
+  byUserId: string | null;
+  message: string | null;
+}
+
+/** A call's recording from a REST answer, in the shape the in-call screen follows. */
+export function recordingStatusOf(dto: CallRecordingDto | null | undefined): CallRecordingStatus | null {
+  if (dto === null || dto === undefined) return null;
+  return {
+    state: dto.state === 'recording' ? 'recording' : dto.state === 'failed' ? 'failed' : 'stopped',
+    byUserId: dto.startedBy,
+    message: dto.message,
+  };
 }
 
 export interface IncomingCall {
@@ -93,6 +113,8 @@ export interface CallSnapshot {
   initiatedBy: string;
   startedAt: string | null;
   participants: ParticipantDto[];
+  /** Absent when the source does not say (an initiate response): what is known stays. */
+  recording?: CallRecordingDto | null;
 }
 
 export type CallAction =
@@ -119,6 +141,7 @@ export type CallAction =
   | { type: 'media-problem'; problem: MediaProblem | null }
   | { type: 'relay-problem'; kind: RelayProblem['kind']; message: string }
   | { type: 'topology-changed'; callId: string; topology: MediaTopology }
+  | { type: 'recording-changed'; callId: string; recording: CallRecordingStatus }
   | { type: 'call-finished'; callId: string };
 
 function participantFromDto(p: ParticipantDto): CallParticipant {
@@ -204,6 +227,7 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           mediaProblem: null,
           relayProblem: null,
           topology: 'mesh',
+          recording: recordingStatusOf(snapshot.recording),
         },
         incoming: state.incoming?.callId === snapshot.callId ? null : state.incoming,
       };
@@ -216,6 +240,10 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           ...call,
           participants,
           startedAt: action.snapshot.startedAt ?? call.startedAt,
+          recording:
+            action.snapshot.recording === undefined
+              ? call.recording
+              : recordingStatusOf(action.snapshot.recording),
           phase: action.snapshot.startedAt !== null && someoneElseJoined ? 'active' : call.phase,
         };
       });
@@ -299,6 +327,8 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return onCurrent(state, action.callId, (call) =>
         call.topology === action.topology ? call : { ...call, topology: action.topology },
       );
+    case 'recording-changed':
+      return onCurrent(state, action.callId, (call) => ({ ...call, recording: action.recording }));
     case 'call-finished':
       return state.current?.callId === action.callId ? { ...state, current: null } : state;
   }

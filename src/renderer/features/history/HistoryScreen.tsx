@@ -1,7 +1,8 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { HistoryEntry } from '../../../shared/desktopApi.ts';
 import { useAppStore, useRuntime, useSession } from '../../app/context.ts';
-import type { HistoryFilter } from '../../store/history.slice.ts';
+import type { HistoryFilter, HistoryRecording } from '../../store/history.slice.ts';
+import { errorMessage } from '../../signaling/restClient.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { formatDuration } from '../in-call/formatDuration.ts';
@@ -17,11 +18,78 @@ const STATUS_TEXT: Record<HistoryEntry['status'], (direction: HistoryEntry['dire
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
+const RECORDING_TEXT: Record<HistoryRecording['state'], string> = {
+  // History lists finished calls: a recording still marked running is about to be processed.
+  recording: 'Recording being processed',
+  stopped: 'Recording being processed',
+  processing: 'Recording being processed',
+  ready: 'Recording',
+  failed: 'Recording failed',
+  expired: 'Recording deleted (retention period over)',
+};
+
+/**
+ * A recorded call's row: "Play recording" fetches the file with the session's token (a <video src> cannot
+ * send it) and plays it inline, with a link to save it.
+ */
+function RecordingAction({ recording }: { recording: HistoryRecording }) {
+  const { api } = useSession();
+  const [state, setState] = useState<
+    | { kind: 'idle' }
+    | { kind: 'loading' }
+    | { kind: 'open'; url: string }
+    | { kind: 'error'; message: string }
+  >({ kind: 'idle' });
+  const openUrl = state.kind === 'open' ? state.url : null;
+  useEffect(() => () => void (openUrl !== null && URL.revokeObjectURL(openUrl)), [openUrl]);
+
+  if (recording.url === null) {
+    return (
+      <span className="history-recording muted" data-testid="history-recording" data-state={recording.state}>
+        {recording.message ?? RECORDING_TEXT[recording.state]}
+      </span>
+    );
+  }
+  const url = recording.url;
+  const open = async () => {
+    setState({ kind: 'loading' });
+    try {
+      setState({ kind: 'open', url: URL.createObjectURL(await api.downloadRecording(url)) });
+    } catch (error) {
+      setState({ kind: 'error', message: errorMessage(error) });
+    }
+  };
+  return (
+    <div className="history-recording" data-testid="history-recording" data-state={recording.state}>
+      {state.kind === 'open' ? (
+        <>
+          <video controls autoPlay src={state.url} data-testid="recording-player" />
+          <a href={state.url} download="callbridge-recording.webm">
+            Save recording
+          </a>
+        </>
+      ) : (
+        <button
+          className="btn btn-ghost"
+          onClick={() => void open()}
+          disabled={state.kind === 'loading'}
+          data-testid="open-recording"
+        >
+          <Icon name="play" size={14} /> {state.kind === 'loading' ? 'Loading…' : 'Play recording'}
+        </button>
+      )}
+      {state.kind === 'error' && <span role="alert">{state.message}</span>}
+    </div>
+  );
+}
+
 function HistoryRow({
   entry,
+  recording,
   onCallBack,
 }: {
   entry: HistoryEntry;
+  recording: HistoryRecording | undefined;
   onCallBack: (entry: HistoryEntry) => void;
 }) {
   const names = entry.participants.map((p) => p.name).join(', ') || 'Unknown';
@@ -46,6 +114,7 @@ function HistoryRow({
             entry.status === 'answered' &&
             ` · ${formatDuration(entry.durationSeconds)}`}
         </span>
+        {recording && <RecordingAction recording={recording} />}
       </div>
       <span className="history-time muted">
         {dayFormat.format(started)}
@@ -118,7 +187,12 @@ export function HistoryScreen() {
       )}
       <ul className="list" data-testid="history-list">
         {history.entries.map((entry) => (
-          <HistoryRow key={entry.callId} entry={entry} onCallBack={(e) => void calls.callBack(e.callId)} />
+          <HistoryRow
+            key={entry.callId}
+            entry={entry}
+            recording={history.recordings[entry.callId]}
+            onCallBack={(e) => void calls.callBack(e.callId)}
+          />
         ))}
       </ul>
     </section>

@@ -39,12 +39,15 @@ export function CallControls({
   onToggleCamera,
   onToggleShare,
   onHangUp,
+  recording,
 }: {
   local: MediaState;
   onToggleMute: () => void;
   onToggleCamera: () => void;
   onToggleShare: () => void;
   onHangUp: () => void;
+  /** Only for whoever may control the recording (the initiator). */
+  recording?: { active: boolean; onToggle: () => void };
 }) {
   const [devicesOpen, setDevicesOpen] = useState(false);
   const canShare = typeof navigator !== 'undefined' && Boolean(navigator.mediaDevices?.getDisplayMedia);
@@ -72,6 +75,16 @@ export function CallControls({
           tone={local.screenSharing ? 'accent' : undefined}
           onClick={onToggleShare}
           testId="toggle-share"
+        />
+      )}
+      {recording && (
+        <ControlButton
+          icon="record"
+          label={recording.active ? 'Stop recording' : 'Record this call'}
+          active
+          tone={recording.active ? 'danger' : undefined}
+          onClick={recording.onToggle}
+          testId="toggle-recording"
         />
       )}
       <div className="control-popover-anchor">

@@ -51,6 +51,25 @@ function CallKind({ call, peopleCount }: { call: CurrentCall; peopleCount: numbe
   );
 }
 
+/** Persistent while the call is recorded: everyone in it must be able to tell at any moment. */
+function RecordingIndicator({ call }: { call: CurrentCall }) {
+  if (call.recording?.state !== 'recording') return null;
+  return (
+    <span className="recording-indicator" data-testid="recording-indicator" role="status">
+      <span className="recording-dot" aria-hidden="true" />
+      Recording
+    </span>
+  );
+}
+
+/** The server's policy: the initiator starts and stops; once they left, anyone in the call may stop. */
+function controlsRecording(call: CurrentCall, selfId: string): boolean {
+  if (call.phase !== 'active') return false;
+  if (call.initiatedBy === selfId) return true;
+  const hostPresent = call.participants.some((p) => p.userId === call.initiatedBy && p.status === 'joined');
+  return call.recording?.state === 'recording' && !hostPresent;
+}
+
 const NO_PARTICIPANTS: readonly CallParticipant[] = [];
 
 export function InCallScreen() {
@@ -171,6 +190,7 @@ export function InCallScreen() {
           </h1>
           <CallStatus call={call} />
         </div>
+        <RecordingIndicator call={call} />
         <CallKind call={call} peopleCount={tiles.length + 1} />
       </header>
       <CallBanners
@@ -225,6 +245,11 @@ export function InCallScreen() {
         onToggleCamera={toggleCamera}
         onToggleShare={() => void calls.toggleScreenShare()}
         onHangUp={() => void calls.hangUp()}
+        recording={
+          controlsRecording(call, selfId)
+            ? { active: call.recording?.state === 'recording', onToggle: () => void calls.toggleRecording() }
+            : undefined
+        }
       />
     </main>
   );
