@@ -19,6 +19,7 @@ import { cleanupExpiredTurnCredentials } from './db/turnCredentials.repo.ts';
 import { createOriginPolicy } from './http/originPolicy.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createRateLimits } from './rateLimits.ts';
+import { createCallFloorService } from './services/callFloor.service.ts';
 import { createCallMediaService } from './services/callMedia.service.ts';
 import { createCallQueries } from './services/callQueries.service.ts';
 import { createCallService } from './services/calls.service.ts';
@@ -216,6 +217,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tokens,
     accounts,
     media: callMedia,
+    floor: createCallFloorService(db, notifier),
     presence: createPresenceService(db, notifier),
     rateLimits,
     logger,
