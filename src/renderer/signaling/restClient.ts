@@ -17,6 +17,7 @@ import {
   ListConversationsResponse,
   ListUsersResponse,
   MeResponse,
+  OngoingCallsResponse,
   RejectCallResponse,
   TurnCredentialsResponse,
   UpdateMediaResponse,
@@ -134,6 +135,7 @@ export function createRestClient(options: RestClientOptions) {
     turnCredentials: () => request('GET', '/api/calls/turn-credentials', TurnCredentialsResponse),
     getCall: (callId: string) => request('GET', call(callId), CallResponse),
     activeCall: () => request('GET', '/api/calls/active', ActiveCallResponse),
+    ongoingCalls: () => request('GET', '/api/calls/ongoing', OngoingCallsResponse),
     listCalls: (query: Partial<ListCallsQuery>) => {
       const params = new URLSearchParams();
       for (const [key, value] of Object.entries(query))

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { MediaState } from '../../../shared/protocol.ts';
 import { Icon } from '../../ui/Icon.tsx';
 import type { IconName } from '../../ui/Icon.tsx';
@@ -39,12 +39,15 @@ export function CallControls({
   onToggleCamera,
   onToggleShare,
   onHangUp,
+  children,
 }: {
   local: MediaState;
   onToggleMute: () => void;
   onToggleCamera: () => void;
   onToggleShare: () => void;
   onHangUp: () => void;
+  /** More controls, before the hang-up button. */
+  children?: ReactNode;
 }) {
   const [devicesOpen, setDevicesOpen] = useState(false);
   const canShare = typeof navigator !== 'undefined' && Boolean(navigator.mediaDevices?.getDisplayMedia);
@@ -88,6 +91,7 @@ export function CallControls({
           </div>
         )}
       </div>
+      {children}
       <ControlButton icon="hangUp" label="Hang up" tone="danger" onClick={onHangUp} testId="hang-up" />
     </div>
   );

@@ -6,6 +6,7 @@ import type { CallParticipant, CurrentCall } from '../../store/call.reducer.ts';
 import type { RemoteTileView } from '../../webrtc/types.ts';
 import { CallBanners } from './CallBanners.tsx';
 import { CallControls } from './CallControls.tsx';
+import { FloorControls, HandQueue } from './Floor.tsx';
 import { elapsedSeconds, formatDuration } from './formatDuration.ts';
 import { GRID_GAP, planStage, STRIP_HEIGHT } from './gridLayout.ts';
 import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from './hooks.ts';
@@ -177,6 +178,7 @@ export function InCallScreen() {
           setSoundEpoch((n) => n + 1);
         }}
       />
+      <HandQueue call={call} />
       <div className={offstage.length > 0 ? 'stage has-offstage' : 'stage'} ref={stageRef} style={gridStyle}>
         <div
           className={spotlit ? 'grid spotlight' : 'grid'}
@@ -218,7 +220,9 @@ export function InCallScreen() {
         onToggleCamera={toggleCamera}
         onToggleShare={() => void calls.toggleScreenShare()}
         onHangUp={() => void calls.hangUp()}
-      />
+      >
+        <FloorControls />
+      </CallControls>
     </main>
   );
 }
