@@ -150,7 +150,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     janusPool = createJanusPool({ urls: config.janus.urls, logger });
     janusRooms = createJanusRooms({ pool: janusPool, adminKey: config.janus.adminKey, logger });
   }
-  const notifier = createIoNotifier(io, relayDirectory, (callId) => sfuSessions?.callChanged(callId));
+  const notifier = createIoNotifier(io, relayDirectory, (callId, left) =>
+    sfuSessions?.callChanged(callId, left),
+  );
   const calls = createCallService(db, notifier, config, {
     sfu: janusPool === null || janusRooms === null ? null : janusRoomsPort(janusPool, janusRooms),
     logger,

@@ -193,7 +193,7 @@ export function createCallService(
     });
     // Relay caches on every node drop this call before anyone hears of the change, so a client reacting to
     // an event (e.g. call:ended) never meets a stale relay permission on another node.
-    notifier.callChanged(callId);
+    notifier.callChanged(callId, outbox.leavers);
     outbox.deliver(notifier);
     return result;
   }
@@ -262,6 +262,7 @@ export function createCallService(
     cause: 'hang-up' | 'dropped',
     outbox: Outbox,
   ) {
+    outbox.leavers.push(leaverId);
     const participants = await listParticipants(tx, [call.id]);
     const joinedOthers = withStatus(participants, 'joined');
     const transition = transitionOnLeave(
