@@ -60,7 +60,30 @@ function setup(participants = [participantDto(BOB, 'Bob', 'joined'), participant
       local: { audioEnabled: true, videoEnabled: true, screenSharing: false },
     });
   const tick = (ms: number) => (now += ms);
-  return { store, floor, server, send, api, enterCall, tick, hands: () => store.getState().groupCall.hands };
+  /** The engine's audio levels every 200 ms for `ms`. */
+  const levelsFor = (ms: number, levels: Record<string, number>) => {
+    for (let t = 0; t < ms; t += 200) {
+      floor.onAudioLevels(levels);
+      tick(200);
+    }
+  };
+  const raiseMine = () =>
+    server('call:hands', {
+      callId: CALL,
+      hands: [{ userId: ME, raisedAt: new Date(T0).toISOString() }],
+      changedBy: ME,
+    });
+  return {
+    store,
+    floor,
+    server,
+    send,
+    api,
+    enterCall,
+    levelsFor,
+    raiseMine,
+    hands: () => store.getState().groupCall.hands,
+  };
 }
 
 afterEach(() => void vi.useRealTimers());
@@ -145,15 +168,8 @@ describe('CallFloor', () => {
   it('lowers my raised hand once I have spoken a while, once', async () => {
     const t = setup();
     t.enterCall();
-    t.server('call:hands', {
-      callId: CALL,
-      hands: [{ userId: ME, raisedAt: new Date(T0).toISOString() }],
-      changedBy: ME,
-    });
-    for (let i = 0; i < 25; i++) {
-      t.floor.onAudioLevels({ [ME]: 0.4, [BOB]: 0 });
-      t.tick(200);
-    }
+    t.raiseMine();
+    t.levelsFor(5000, { [ME]: 0.4, [BOB]: 0 });
     await vi.waitFor(() => expect(t.send).toHaveBeenCalledTimes(1));
     expect(t.send).toHaveBeenCalledWith('call:hand', { callId: CALL, raised: false });
   });
@@ -161,19 +177,9 @@ describe('CallFloor', () => {
   it('others speaking, or me speaking with my hand down, lowers nothing', () => {
     const t = setup();
     t.enterCall();
-    for (let i = 0; i < 25; i++) {
-      t.floor.onAudioLevels({ [ME]: 0.4, [BOB]: 0.4 });
-      t.tick(200);
-    }
-    t.server('call:hands', {
-      callId: CALL,
-      hands: [{ userId: ME, raisedAt: new Date(T0).toISOString() }],
-      changedBy: ME,
-    });
-    for (let i = 0; i < 25; i++) {
-      t.floor.onAudioLevels({ [ME]: 0, [BOB]: 0.4 });
-      t.tick(200);
-    }
+    t.levelsFor(5000, { [ME]: 0.4, [BOB]: 0.4 });
+    t.raiseMine();
+    t.levelsFor(5000, { [ME]: 0, [BOB]: 0.4 });
     expect(t.send).not.toHaveBeenCalled();
   });
 

@@ -7,7 +7,7 @@ import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { directConversationWith, loadDirectory } from './directoryActions.ts';
 import { NewGroupDialog } from './NewGroupDialog.tsx';
-import { peopleInCall } from './OngoingCallBanner.tsx';
+import { JoinCallButton, peopleInCall } from './OngoingCallBanner.tsx';
 
 function CallButtons({ label, onCall }: { label: string; onCall: (type: InitiableCallType) => void }) {
   return (
@@ -117,13 +117,7 @@ export function ContactsScreen() {
                     )}
                   </div>
                   {call && !call.joinedUserIds.includes(selfId) ? (
-                    <button
-                      className="btn btn-primary btn-small"
-                      onClick={() => void calls.joinCall(call.callId, title)}
-                      data-testid="group-row-join"
-                    >
-                      Join
-                    </button>
+                    <JoinCallButton call={call} title={title} testId="group-row-join" />
                   ) : (
                     <CallButtons label={title} onCall={(type) => callGroup(c, type)} />
                   )}

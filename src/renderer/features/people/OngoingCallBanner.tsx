@@ -21,9 +21,31 @@ export function joinableCalls(
   });
 }
 
+/** Joins the call from wherever it is offered (banner, group row). */
+export function JoinCallButton({
+  call,
+  title,
+  testId,
+}: {
+  call: OngoingCallDto;
+  title: string;
+  testId: string;
+}) {
+  const { calls } = useSession();
+  return (
+    <button
+      className="btn btn-primary btn-small"
+      onClick={() => void calls.joinCall(call.callId, title)}
+      data-testid={testId}
+    >
+      Join
+    </button>
+  );
+}
+
 /** One banner per group call in progress that I could join (also after declining, missing or leaving it). */
 export function OngoingCallBanner() {
-  const { calls, selfId } = useSession();
+  const { selfId } = useSession();
   const ongoing = useAppStore((s) => s.groupCall.ongoing);
   const conversations = useAppStore((s) => s.directory.conversations);
   const joinable = joinableCalls(ongoing, conversations, selfId);
@@ -44,13 +66,7 @@ export function OngoingCallBanner() {
             <span className="banner-text">
               {title} — call in progress, {peopleInCall(call)}
             </span>
-            <button
-              className="btn btn-primary btn-small"
-              onClick={() => void calls.joinCall(call.callId, title)}
-              data-testid="join-ongoing-call"
-            >
-              Join
-            </button>
+            <JoinCallButton call={call} title={title} testId="join-ongoing-call" />
           </div>
         );
       })}
