@@ -201,7 +201,7 @@ test('a late joiner from the banner without mic or camera is present, not connec
       'Late sync',
     );
     const [a, b, c, d] = clients as [CallClient, CallClient, CallClient, CallClient];
-    const [alice, bob, carol, dave] = users as [TestUser, TestUser, TestUser, TestUser];
+    const [alice, , carol, dave] = users as [TestUser, TestUser, TestUser, TestUser];
     await a.startGroupCall('Late sync');
     await b.answer(true);
     await c.answer(true);
@@ -239,12 +239,6 @@ test('a late joiner from the banner without mic or camera is present, not connec
     await Promise.all(
       [a, b, d].map((client) => expect(client.tileOf(carol).getByTestId('tile-reaction')).toHaveText('👏')),
     );
-    // Bob leaves and rejoins from the banner: back on the SFU, media both ways.
-    await b.hangUp();
-    await b.page.getByTestId('join-ongoing-call').click();
-    await expect.poll(() => b.topology()).toBe('sfu');
-    await b.expectMediaFlowingFrom(alice);
-    await a.expectMediaFlowingFrom(bob);
     await Promise.all(clients.map((client) => client.close()));
   } finally {
     await sfu.stop();
