@@ -189,6 +189,62 @@ test('without a media server, a group call of more than three is refused with a 
   await Promise.all(clients.map((client) => client.close()));
 });
 
+test('a late joiner from the banner without mic or camera is present, not connecting; hands and reactions via the SFU', async ({
+  browser,
+}) => {
+  const sfu = await startSfuBackend(1);
+  try {
+    const { users, clients } = await groupOf(
+      browser,
+      sfu.backend.url,
+      ['Alice Late', 'Bob Late', 'Carol Late', 'Dave Late'],
+      'Late sync',
+    );
+    const [a, b, c, d] = clients as [CallClient, CallClient, CallClient, CallClient];
+    const [alice, , carol, dave] = users as [TestUser, TestUser, TestUser, TestUser];
+    await a.startGroupCall('Late sync');
+    await b.answer(true);
+    await c.answer(true);
+    for (const client of [a, b, c]) await expect.poll(() => client.topology()).toBe('sfu');
+    await d.incoming().getByTestId('decline').click();
+
+    // Dave changes his mind on a machine with no microphone and no camera.
+    const banner = d.page.getByTestId('ongoing-call-banner');
+    await expect(banner).toContainText('Late sync — call in progress, 3 people');
+    await d.page.evaluate(() => {
+      navigator.mediaDevices.getUserMedia = () =>
+        Promise.reject(new DOMException('Requested device not found', 'NotFoundError'));
+    });
+    const joinNotices = noticesOn([a, b, c], `${dave.name} joined`);
+    await banner.getByTestId('join-ongoing-call').click();
+    await joinNotices;
+    await expect.poll(() => d.topology()).toBe('sfu');
+    // He publishes nothing, so Janus never offers the others a stream of his: still, he is in the call.
+    for (const client of [a, b, c]) {
+      const tile = client.tileOf(dave);
+      await expect(tile).toHaveAttribute('data-sends-media', 'false');
+      await expect(tile.getByTestId('badge-muted')).toBeVisible();
+      await expect(tile.getByText('Connecting…')).toBeHidden();
+    }
+    await d.expectMediaFlowingFrom(alice);
+
+    // Dave raises his hand: everyone sees it; a reaction from Carol shows on her tile for the others.
+    await d.page.getByTestId('toggle-hand').click();
+    for (const client of [a, b, c]) {
+      await expect(client.tileOf(dave).getByTestId('tile-hand')).toHaveText('✋ 1');
+    }
+    await c.page.getByTestId('reactions').click();
+    await c.page.locator('[data-testid="reaction-choice"][data-reaction="👏"]').click();
+    // Shown for a few seconds only: looked for on every page at once.
+    await Promise.all(
+      [a, b, d].map((client) => expect(client.tileOf(carol).getByTestId('tile-reaction')).toHaveText('👏')),
+    );
+    await Promise.all(clients.map((client) => client.close()));
+  } finally {
+    await sfu.stop();
+  }
+});
+
 /** Which Janus holds the call's room (asked of Janus itself, with the admin key), and the other one. */
 async function janusHoldingTheRoom(janus: RunningJanus[]): Promise<[RunningJanus, RunningJanus]> {
   const pool = createJanusPool({ urls: janus.map((j) => j.url), logger: pino({ level: 'silent' }) });

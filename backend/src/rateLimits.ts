@@ -30,6 +30,9 @@ const LIMITS = {
     'call:sfu-ice-candidate': { points: 300, durationSeconds: 10 },
     // Sent when tiles are resized, paged or the active speaker changes (the client debounces).
     'call:sfu-view': { points: 60, durationSeconds: 10 },
+    // Extra: people click these; a client flooding them is refused before anyone else sees the flood.
+    'call:hand': { points: 10, durationSeconds: 10 },
+    'call:reaction': { points: 10, durationSeconds: 10 },
   } satisfies Record<SocketEventName, { points: number; durationSeconds: number }>,
 };
 

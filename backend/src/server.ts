@@ -25,6 +25,7 @@ import { cleanupExpiredTurnCredentials } from './db/turnCredentials.repo.ts';
 import { createOriginPolicy } from './http/originPolicy.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createRateLimits } from './rateLimits.ts';
+import { createCallFloorService } from './services/callFloor.service.ts';
 import { createCallMediaService } from './services/callMedia.service.ts';
 import { createCallQueries } from './services/callQueries.service.ts';
 import { createCallService } from './services/calls.service.ts';
@@ -160,7 +161,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     janusPool = createJanusPool({ urls: config.janus.urls, logger });
     janusRooms = createJanusRooms({ pool: janusPool, adminKey: config.janus.adminKey, logger });
   }
-  const notifier = createIoNotifier(io, relayDirectory, (callId) => sfuSessions?.callChanged(callId));
+  const notifier = createIoNotifier(io, relayDirectory, (callId, left) =>
+    sfuSessions?.callChanged(callId, left),
+  );
   const calls = createCallService(db, notifier, config, {
     sfu: janusPool === null || janusRooms === null ? null : janusRoomsPort(janusPool, janusRooms),
     logger,
@@ -245,6 +248,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     tokens,
     accounts,
     media: callMedia,
+    floor: createCallFloorService(db, notifier),
     presence: createPresenceService(db, notifier),
     rateLimits,
     logger,

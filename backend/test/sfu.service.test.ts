@@ -25,10 +25,16 @@ interface Sent {
   payload: Record<string, unknown>;
 }
 
-function recordingNotifier(): CallNotifier & { sent: Sent[]; of(event: ServerEvent): Sent[] } {
+function recordingNotifier(): CallNotifier & {
+  sent: Sent[];
+  changes: { callId: string; left: string[] }[];
+  of(event: ServerEvent): Sent[];
+} {
   const sent: Sent[] = [];
+  const changes: { callId: string; left: string[] }[] = [];
   return {
     sent,
+    changes,
     of: (event) => sent.filter((s) => s.event === event),
     toUsers: (userIds, event, payload) =>
       void sent.push({
@@ -48,7 +54,7 @@ function recordingNotifier(): CallNotifier & { sent: Sent[]; of(event: ServerEve
         event,
         payload: payload as unknown as Record<string, unknown>,
       }),
-    callChanged: () => undefined,
+    callChanged: (callId, left = []) => void changes.push({ callId, left: [...left] }),
   };
 }
 
@@ -189,6 +195,22 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
         event: 'call:topology',
         payload: { callId, topology: 'sfu', epoch: Number(room!.split('#')[1]), reason: 'joined-sfu-call' },
       },
+    ]);
+  });
+
+  it('a leave is reported with who left, so their media sessions end even when they rejoin at once', async () => {
+    const { port } = memoryRooms([JANUS_A]);
+    const { calls, notifier } = service(port);
+    const { users, conversationId } = await group(3);
+    const { callId } = await initiate(calls, users, conversationId, 2);
+    await answer(calls, callId, users[1]!);
+    await answer(calls, callId, users[2]!);
+    notifier.changes.length = 0;
+    await calls.end(users[2]!, callId);
+    await answer(calls, callId, users[2]!);
+    expect(notifier.changes).toEqual([
+      { callId, left: [users[2]] },
+      { callId, left: [] },
     ]);
   });
 

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ERROR_CODES, type ClientToServerEvents } from '../../src/shared/protocol.ts';
+import { ERROR_CODES, REACTIONS, type ClientToServerEvents } from '../../src/shared/protocol.ts';
 import { answer, conversationOf, member, ring, type Member } from './support/callFixtures.ts';
 import { databaseTargets } from './support/databases.ts';
 import {
@@ -41,6 +41,8 @@ const EVENTS = [
   'call:sfu-answer',
   'call:sfu-ice-candidate',
   'call:sfu-view',
+  'call:hand',
+  'call:reaction',
 ] as const satisfies readonly (keyof ClientToServerEvents)[];
 
 const AckSchema = z.union([
@@ -149,6 +151,8 @@ function validPayloads(c: Cast): Record<string, fc.Arbitrary<unknown>> {
       candidate,
     }),
     'call:sfu-view': fc.record({ callId: ids.callId, epoch, streams: fc.constant([]) }),
+    'call:hand': fc.record({ callId: ids.callId, raised: fc.boolean() }),
+    'call:reaction': fc.record({ callId: ids.callId, reaction: fc.constantFrom(...REACTIONS) }),
   };
 }
 

@@ -207,6 +207,8 @@ export const ParticipantDto = z.object({
   joinedAt: IsoDateTime.nullable(),
   leftAt: IsoDateTime.nullable(),
   connectionQuality: ConnectionQuality.nullable(),
+  /** Extra: when this participant raised their hand in the call (null or absent: hand down). */
+  handRaisedAt: IsoDateTime.nullable().optional(),
 });
 export type ParticipantDto = z.infer<typeof ParticipantDto>;
 
@@ -388,6 +390,28 @@ export const ListCallsResponse = z.object({
 });
 export type ListCallsResponse = z.infer<typeof ListCallsResponse>;
 
+/**
+ * Extra: an open group call as every member of its conversation sees it, for the "call in progress · Join"
+ * banner and the conversation rows. `joinedUserIds` are the people in it now, in joining order.
+ */
+export const OngoingCallDto = z.object({
+  callId: Uuid,
+  conversationId: Uuid,
+  type: CallType,
+  status: CallStatus,
+  initiatedBy: Uuid,
+  startedAt: IsoDateTime.nullable(),
+  joinedUserIds: z.array(Uuid),
+});
+export type OngoingCallDto = z.infer<typeof OngoingCallDto>;
+
+/**
+ * Extra: GET /api/calls/ongoing : the open calls of my group conversations, whether or not I am in them.
+ * Any member joins one with POST /api/calls/:callId/answer (also after declining, missing or leaving it).
+ */
+export const OngoingCallsResponse = z.object({ calls: z.array(OngoingCallDto) });
+export type OngoingCallsResponse = z.infer<typeof OngoingCallsResponse>;
+
 /** GET /healthz */
 export const HealthResponse = z.object({ status: z.literal('ok') });
 
@@ -525,6 +549,21 @@ export const QualityReportPayload = z.object({
 });
 export type QualityReportPayload = z.infer<typeof QualityReportPayload>;
 
+/** Extra: raise or lower my hand; the host (the initiator) may lower anyone's with `userId`. */
+export const HandPayload = z.object({
+  callId: Uuid,
+  raised: z.boolean(),
+  userId: Uuid.optional(),
+});
+export type HandPayload = z.infer<typeof HandPayload>;
+
+/** Extra: the reactions a participant can send; shown briefly on the sender's tile. */
+export const REACTIONS = ['👍', '👏', '❤️', '😂', '😮', '🎉'] as const;
+export const Reaction = z.enum(REACTIONS);
+export type Reaction = z.infer<typeof Reaction>;
+export const ReactionPayload = z.object({ callId: Uuid, reaction: Reaction });
+export type ReactionPayload = z.infer<typeof ReactionPayload>;
+
 export type SocketAck = { ok: true } | { ok: false; error: ApiError };
 
 export interface ClientToServerEvents {
@@ -536,6 +575,8 @@ export interface ClientToServerEvents {
   'call:sfu-answer': (payload: SfuAnswerPayload, ack: (res: SocketAck) => void) => void;
   'call:sfu-ice-candidate': (payload: SfuIceCandidatePayload, ack: (res: SocketAck) => void) => void;
   'call:sfu-view': (payload: SfuViewPayload, ack: (res: SocketAck) => void) => void;
+  'call:hand': (payload: HandPayload, ack: (res: SocketAck) => void) => void;
+  'call:reaction': (payload: ReactionPayload, ack: (res: SocketAck) => void) => void;
 }
 
 // Server -> client payloads (spec shapes; extras are marked)
@@ -612,6 +653,28 @@ export interface ParticipantReconnectedEvent {
   userId: string;
 }
 
+/**
+ * Extra: to every member of a group conversation when its open call changes (created, someone joined or
+ * left, finished: `call` null).
+ */
+export interface ConversationCallEvent {
+  conversationId: string;
+  call: OngoingCallDto | null;
+}
+/** Extra: the raised hands of a call, oldest first, to every joined participant after each change. */
+export interface HandsChangedEvent {
+  callId: string;
+  hands: { userId: string; raisedAt: string }[];
+  /** Who changed it: the participant themself, or the host lowering someone's hand. */
+  changedBy: string;
+}
+/** Extra: a participant's reaction, to every other joined participant. */
+export interface ReactionEvent {
+  callId: string;
+  userId: string;
+  reaction: Reaction;
+}
+
 export interface ServerToClientEvents {
   'call:incoming': (e: CallIncomingEvent) => void;
   'call:offer': (e: OfferEvent) => void;
@@ -628,6 +691,9 @@ export interface ServerToClientEvents {
   'call:topology': (e: CallTopologyEvent) => void;
   'call:sfu-offer': (e: SfuOfferEvent) => void;
   'call:recording': (e: CallRecordingEvent) => void;
+  'conversation:call': (e: ConversationCallEvent) => void;
+  'call:hands': (e: HandsChangedEvent) => void;
+  'call:reaction': (e: ReactionEvent) => void;
 }
 
 /**

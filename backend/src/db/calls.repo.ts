@@ -56,6 +56,7 @@ export interface ParticipantRow {
   media_stats: unknown;
   connection_quality: string | null;
   device_id: string | null;
+  hand_raised_at: Date | null;
   user_name: string;
   user_email: string;
 }
@@ -160,6 +161,7 @@ export async function moveParticipants(
             joined_at = CASE WHEN $2::text = 'joined' THEN COALESCE(p.joined_at, NOW()) ELSE p.joined_at END,
             left_at = CASE WHEN $2::text = 'left' THEN NOW() WHEN $2::text = 'joined' THEN NULL ELSE p.left_at END,
             device_id = CASE WHEN $2::text IN ('joined', 'rejected') THEN $5::text ELSE p.device_id END,
+            hand_raised_at = CASE WHEN $2::text = 'joined' THEN p.hand_raised_at ELSE NULL END,
             disconnected_at = NULL
       WHERE p.call_id = $1 AND p.status = ANY($3::text[]) AND ($4::uuid[] IS NULL OR p.user_id = ANY($4::uuid[]))
       RETURNING p.user_id`,
@@ -185,7 +187,7 @@ export async function addJoinedParticipant(
 export async function listParticipants(q: Queryable, callIds: readonly string[]): Promise<ParticipantRow[]> {
   return q.query<ParticipantRow>(
     `SELECT p.call_id, p.user_id, p.status, p.joined_at, p.left_at, p.media_state, p.media_stats,
-            p.connection_quality, p.device_id, u.name AS user_name, u.email AS user_email
+            p.connection_quality, p.device_id, p.hand_raised_at, u.name AS user_name, u.email AS user_email
        FROM call_participants p JOIN users u ON u.id = p.user_id
       WHERE p.call_id = ANY($1::uuid[])
       ORDER BY p.created_at, u.name, p.user_id`,
@@ -255,6 +257,7 @@ export function toParticipantDto(row: ParticipantRow): ParticipantDto {
     joinedAt: iso(row.joined_at),
     leftAt: iso(row.left_at),
     connectionQuality: quality.success ? quality.data : null,
+    handRaisedAt: iso(row.hand_raised_at),
   };
 }
 
@@ -384,7 +387,8 @@ export async function leaveIfStillDisconnected(
   graceSeconds: number,
 ): Promise<boolean> {
   const rows = await q.query(
-    `UPDATE call_participants SET status = 'left', left_at = NOW(), disconnected_at = NULL, updated_at = NOW()
+    `UPDATE call_participants
+        SET status = 'left', left_at = NOW(), disconnected_at = NULL, hand_raised_at = NULL, updated_at = NOW()
       WHERE call_id = $1 AND user_id = $2 AND status = 'joined'
         AND disconnected_at < NOW() - make_interval(secs => $3)
       RETURNING user_id`,

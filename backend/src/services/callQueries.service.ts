@@ -5,6 +5,7 @@ import type {
   CallHistoryItemDto,
   ListCallsQuery,
   ListCallsResponse,
+  OngoingCallDto,
 } from '../../../src/shared/protocol.ts';
 import {
   findActiveCallId,
@@ -16,6 +17,7 @@ import {
   type HistoryCursor,
 } from '../db/calls.repo.ts';
 import { isConversationMember } from '../db/conversations.repo.ts';
+import { listOngoingCallsOf } from '../db/ongoingCalls.repo.ts';
 import type { Queryable } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 
@@ -44,6 +46,8 @@ export interface CallQueries {
   getCall(userId: string, callId: string): Promise<CallDto>;
   activeCall(userId: string): Promise<CallDto | null>;
   history(userId: string, query: ListCallsQuery): Promise<ListCallsResponse>;
+  /** Extra: the open calls of the user's group conversations (joinable from the banner). */
+  ongoingCalls(userId: string): Promise<OngoingCallDto[]>;
 }
 
 export function createCallQueries(db: Queryable): CallQueries {
@@ -63,6 +67,8 @@ export function createCallQueries(db: Queryable): CallQueries {
       const callId = await findActiveCallId(db, userId);
       return callId === null ? null : loadCallDto(db, callId);
     },
+
+    ongoingCalls: (userId) => listOngoingCallsOf(db, userId),
 
     async history(userId, query) {
       const after = query.cursor === undefined ? null : decodeCursor(query.cursor);

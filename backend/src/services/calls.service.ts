@@ -10,6 +10,7 @@ import {
   type EndCallResponse,
   type InitiateCallRequest,
   type InitiateCallResponse,
+  type OngoingCallDto,
   type RejectCallResponse,
 } from '../../../src/shared/protocol.ts';
 import {
@@ -34,6 +35,7 @@ import {
 } from '../db/calls.repo.ts';
 import { isRecording, moveRecording } from '../db/recordings.repo.ts';
 import { findConversation, isConversationMember } from '../db/conversations.repo.ts';
+import { conversationMemberIds, findOngoingCall } from '../db/ongoingCalls.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -203,13 +205,33 @@ export function createCallService(
     const result = await db.transaction(async (tx) => {
       const call = await lockCall(tx, callId);
       if (call === null) throw new AppError('not_found', 'call not found');
-      return work(tx, call, outbox);
+      if (!call.is_group) return work(tx, call, outbox);
+      const before = await findOngoingCall(tx, callId);
+      const done = await work(tx, call, outbox);
+      await announceOngoingCall(tx, call, before, outbox);
+      return done;
     });
     // Relay caches on every node drop this call before anyone hears of the change, so a client reacting to
     // an event (e.g. call:ended) never meets a stale relay permission on another node.
-    notifier.callChanged(callId);
+    notifier.callChanged(callId, outbox.leavers);
     outbox.deliver(notifier);
     return result;
+  }
+
+  /**
+   * Every member of a group conversation hears when its open call starts, gains or loses someone, or ends,
+   * whether or not they are in it: that is what their banner and conversation row show.
+   */
+  async function announceOngoingCall(
+    tx: Queryable,
+    call: LockedCallRow,
+    before: OngoingCallDto | null,
+    outbox: Outbox,
+  ): Promise<void> {
+    const after = await findOngoingCall(tx, call.id);
+    if (JSON.stringify(after) === JSON.stringify(before)) return;
+    const members = await conversationMemberIds(tx, call.conversation_id);
+    outbox.toUsers(members, 'conversation:call', { conversationId: call.conversation_id, call: after });
   }
 
   /** Non-participants get 403 whether or not they belong to the conversation: they may not act on it. */
@@ -260,6 +282,7 @@ export function createCallService(
     cause: 'hang-up' | 'dropped',
     outbox: Outbox,
   ) {
+    outbox.leavers.push(leaverId);
     const participants = await listParticipants(tx, [call.id]);
     const joinedOthers = withStatus(participants, 'joined');
     const transition = transitionOnLeave(

@@ -21,8 +21,11 @@ export interface CallNotifier {
     event: E,
     payload: ServerEventPayload<E>,
   ): void;
-  /** A committed change to the call's participants: caches of it (the relay directory) are stale now. */
-  callChanged(callId: string): void;
+  /**
+   * A committed change to the call's participants: caches of it (the relay directory) are stale now.
+   * `left`: participants who left in it, whose media server sessions must end even if they rejoined since.
+   */
+  callChanged(callId: string, left?: readonly string[]): void;
 }
 
 /**
@@ -33,6 +36,8 @@ export interface CallNotifier {
 export class Outbox implements Omit<CallNotifier, 'callChanged'> {
   private readonly pending: ((notifier: CallNotifier) => void)[] = [];
   private readonly tasks: (() => void)[] = [];
+  /** Who left the call in this transaction (see CallNotifier.callChanged). */
+  readonly leavers: string[] = [];
 
   toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerEventPayload<E>): void {
     if (userIds.length > 0) this.pending.push((n) => n.toUsers(userIds, event, payload));

@@ -95,7 +95,8 @@ export interface SfuSessions {
   /** The epoch of this device's session in the call, null without one. */
   epochOf(participant: SfuParticipant): number | null;
   /** A committed change to the call (any node): drops the sessions it made obsolete. */
-  callChanged(callId: string): void;
+  /** `left`: participants whose sessions end at once, even if they have rejoined by the time it is read. */
+  callChanged(callId: string, left?: readonly string[]): void;
   /** The device's last socket on this node is gone. */
   deviceGone(userId: string, deviceId: string): void;
   /** Detaches every handle (shutdown). */
@@ -678,7 +679,14 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
         : null;
     },
 
-    callChanged(callId) {
+    callChanged(callId, left = []) {
+      // Someone who left and rejoined before the call is read again would keep the old session, and their
+      // new connections would get nothing through it: a leave always ends it.
+      for (const session of [...sessions.values()]) {
+        const { participant } = session;
+        if (participant.callId === callId && left.includes(participant.userId))
+          void drop(session, 'left the call');
+      }
       const local = [...sessions.values()].filter((s) => s.participant.callId === callId);
       if (local.length === 0) return;
       deps.loadCallState(callId).then(

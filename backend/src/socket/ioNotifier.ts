@@ -17,11 +17,11 @@ export function createIoNotifier(
   io: SignalingServer,
   relayDirectory: RelayDirectory,
   /** Also told of every committed call change on any node (the SFU sessions of this node follow them). */
-  onCallChanged: (callId: string) => void = () => undefined,
+  onCallChanged: (callId: string, left: readonly string[]) => void = () => undefined,
 ): CallNotifier {
-  io.on('call:changed', (callId) => {
+  io.on('call:changed', (callId, left) => {
     relayDirectory.invalidate(callId);
-    onCallChanged(callId);
+    onCallChanged(callId, Array.isArray(left) ? left : []);
   });
   return {
     toUsers(userIds, event, payload) {
@@ -38,10 +38,10 @@ export function createIoNotifier(
     toDevice(userId, deviceId, event, payload) {
       emit(io.to(deviceId === null ? userRoom(userId) : deviceRoom(userId, deviceId)), event, payload);
     },
-    callChanged(callId) {
+    callChanged(callId, left = []) {
       relayDirectory.invalidate(callId);
-      io.serverSideEmit('call:changed', callId);
-      onCallChanged(callId);
+      io.serverSideEmit('call:changed', callId, [...left]);
+      onCallChanged(callId, left);
     },
   };
 }

@@ -11,10 +11,12 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimits } from '../rateLimits.ts';
+import type { CallFloorService } from '../services/callFloor.service.ts';
 import type { CallMediaService } from '../services/callMedia.service.ts';
 import type { PresenceService } from '../services/presence.service.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import type { SfuSessions } from '../sfu/sfuSessions.ts';
+import { registerCallFloorHandlers } from './callFloor.handlers.ts';
 import { registerSfuHandlers, type SfuHandlerDeps } from './sfu.handlers.ts';
 import { registerSignalingHandlers } from './signaling.handlers.ts';
 import { deviceRoom, userRoom, type SignalingServer, type SocketData } from './socketTypes.ts';
@@ -42,6 +44,8 @@ export interface SocketHandlerDeps {
   tokens: TokenService;
   accounts: AccountCheck;
   media: CallMediaService;
+  /** Raised hands and reactions. */
+  floor: CallFloorService;
   presence: PresenceService;
   rateLimits: RateLimits;
   logger: Logger;
@@ -134,6 +138,11 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
       io,
       relayDirectory: deps.relayDirectory,
       media: deps.media,
+      rateLimits: deps.rateLimits,
+      logger: deps.logger,
+    });
+    registerCallFloorHandlers(socket, {
+      floor: deps.floor,
       rateLimits: deps.rateLimits,
       logger: deps.logger,
     });

@@ -9,7 +9,8 @@ export interface SocketData {
 
 /** Between nodes, through the adapter. */
 export interface InterServerEvents {
-  'call:changed': (callId: string) => void;
+  /** `left`: who just left the call (their media sessions end now, even if they are back already). */
+  'call:changed': (callId: string, left: string[]) => void;
 }
 
 export type SignalingServer = Server<

@@ -4,6 +4,7 @@ import { HistoryScreen } from '../features/history/HistoryScreen.tsx';
 import { IncomingCallScreen } from '../features/incoming/IncomingCallScreen.tsx';
 import { InCallScreen } from '../features/in-call/InCallScreen.tsx';
 import { ContactsScreen } from '../features/people/ContactsScreen.tsx';
+import { OngoingCallBanner } from '../features/people/OngoingCallBanner.tsx';
 import { ScreenPickerModal } from '../features/screen-picker/ScreenPickerModal.tsx';
 import { SettingsScreen } from '../features/settings/SettingsScreen.tsx';
 import { Sidebar } from '../features/shell/Sidebar.tsx';
@@ -58,6 +59,7 @@ function MainShell() {
     <div className="shell">
       <Sidebar />
       <main className="shell-main">
+        <OngoingCallBanner />
         {view === 'contacts' && <ContactsScreen />}
         {view === 'history' && <HistoryScreen />}
         {view === 'settings' && <SettingsScreen />}

@@ -6,10 +6,12 @@ import { ScreenPickerRequest, Settings } from '../../shared/desktopApi.ts';
 import type { DesktopApi, SettingsPatch, ShellAction, StoredSession } from '../../shared/desktopApi.ts';
 import type { LoginRequest, RegisterRequest, UserDto } from '../../shared/protocol.ts';
 import { CallController } from '../call/callController.ts';
+import { CallFloor } from '../call/callFloor.ts';
 import type { EngineFactory } from '../call/callController.ts';
 import { MediaRegistry } from '../call/mediaRegistry.ts';
 import { loadHistory } from '../features/history/historyActions.ts';
 import { loadDirectory } from '../features/people/directoryActions.ts';
+import { followOngoingCalls } from '../features/people/ongoingCalls.ts';
 import { trackDisplayCaptures, type DisplayCaptureTracker } from '../platform/displayCaptureTracker.ts';
 import { getDesktopApi } from '../platform/getDesktopApi.ts';
 import { getOrCreateDeviceId } from '../signaling/deviceId.ts';
@@ -25,6 +27,8 @@ export interface SessionServices {
   api: RestClient;
   signaling: SignalingClient;
   calls: CallController;
+  /** Raised hands and reactions of the current call. */
+  floor: CallFloor;
   selfId: string;
 }
 
@@ -205,6 +209,7 @@ export class AppRuntime {
     });
     const signaling = connectSignaling({ serverUrl, token, deviceId: this.#deviceId });
     const reloadHistory = () => void loadHistory({ api, desktop, store, selfId: user.id });
+    const floor = new CallFloor({ store, api, signaling, selfId: user.id });
     const calls = new CallController({
       store,
       api,
@@ -217,9 +222,11 @@ export class AppRuntime {
       ...(this.#options.iceTransportPolicy ? { iceTransportPolicy: this.#options.iceTransportPolicy } : {}),
       refreshDevices: () => void this.refreshDevices(),
       onCallSettled: reloadHistory,
+      onAudioLevels: (levels) => floor.onAudioLevels(levels),
     });
     store.getState().signedIn({ serverUrl, token, user });
     calls.start();
+    floor.start();
 
     let resumed = false;
     const onDeviceChange = () => void this.refreshDevices();
@@ -235,10 +242,12 @@ export class AppRuntime {
         }
       }),
       () => navigator.mediaDevices?.removeEventListener('devicechange', onDeviceChange),
+      followOngoingCalls(api, signaling, store),
+      () => floor.dispose(),
       () => calls.dispose(),
       () => signaling.close(),
     ];
-    this.#services = { api, signaling, calls, selfId: user.id };
+    this.#services = { api, signaling, calls, floor, selfId: user.id };
     this.#notify();
     void loadDirectory(api, store);
     reloadHistory();

@@ -643,4 +643,45 @@ describe('CallController', () => {
       expect(t.recorded).toEqual([expect.objectContaining({ status: 'failed' })]);
     });
   });
+
+  it('joins a group call in progress from the banner: answers with this device, connects to those in it', async () => {
+    const group = [
+      participantDto(BOB, 'Bob', 'joined'),
+      participantDto(CAROL, 'Carol', 'joined'),
+      participantDto(ME, 'Me', 'left'),
+    ];
+    const t = setup({ getCall: callDto({ participants: group }) });
+    await t.controller.joinCall(CALL, 'Team sync');
+    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE });
+    expect(t.engine().log).toEqual(expect.arrayContaining([`connect ${BOB}`, `connect ${CAROL}`]));
+    expect(t.engine().log).not.toContain(`connect ${ME}`);
+    const call = t.store.getState().call.current!;
+    expect(call).toMatchObject({ title: 'Team sync', callId: CALL });
+    expect(call.participants.map((p) => p.userId)).toEqual([BOB, CAROL]);
+  });
+
+  it('joining from the banner while in another call is refused with a notice', async () => {
+    const t = setup();
+    await t.controller.joinCall(CALL, 'Team sync');
+    t.api.answerCall.mockClear();
+    await t.controller.joinCall('10000000-0000-4000-8000-000000000009', 'Other');
+    expect(t.api.answerCall).not.toHaveBeenCalled();
+    expect(t.toasts()).toContain('Hang up the current call first');
+  });
+
+  it('with no microphone or camera the others are told it sends nothing; a later retry restores it', async () => {
+    const t = setup();
+    const failing = vi.fn(async () => {
+      throw Object.assign(new Error('no devices'), { name: 'NotFoundError' });
+    });
+    await t.controller.joinCall(CALL, 'Team sync');
+    t.api.updateMedia.mockClear();
+    t.engine().initializeLocalStream = failing as never;
+    await t.controller.retryMedia(false);
+    expect(t.api.updateMedia).toHaveBeenCalledWith(CALL, { audioEnabled: false, videoEnabled: false });
+    expect(t.store.getState().call.current?.mediaProblem).not.toBeNull();
+    t.engine().initializeLocalStream = (async () => ({}) as MediaStream) as never;
+    await t.controller.retryMedia(false);
+    expect(t.api.updateMedia).toHaveBeenLastCalledWith(CALL, { audioEnabled: true, videoEnabled: true });
+  });
 });

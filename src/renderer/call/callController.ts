@@ -64,6 +64,8 @@ export interface CallControllerDeps {
   refreshDevices?: () => void;
   /** Called once a call's outcome is final on the server (hung up, ended, declined, missed): history changed. */
   onCallSettled?: () => void;
+  /** Extra: every audio-level sample of the current call (0..1 by user id, mine included). */
+  onAudioLevels?: (levels: Readonly<Record<string, number>>) => void;
   now?: () => number;
 }
 
@@ -103,6 +105,8 @@ export class CallController {
     states: new Map(),
     errors: [],
   };
+  /** The server was told this device sends no media (it could get none); undone once it gets some. */
+  #toldNoMedia = false;
   #starting = false;
   #subscriptions: (() => void)[] = [];
 
@@ -490,6 +494,39 @@ export class CallController {
     await this.#join(call.id, local, call.status === 'active');
   }
 
+  /**
+   * Extra: joins a group call already in progress (from the banner), also one I declined, missed or left:
+   * answering it is what joins, as for an invitee.
+   */
+  async joinCall(callId: string, title: string): Promise<void> {
+    if (this.#deps.store.getState().call.current) {
+      this.#toast('warning', 'Hang up the current call first');
+      return;
+    }
+    let call: CallDto;
+    try {
+      ({ call } = await this.#deps.api.getCall(callId));
+    } catch (error) {
+      this.#toast('error', `Could not join the call: ${errorMessage(error)}`);
+      return;
+    }
+    const local: MediaState = {
+      audioEnabled: true,
+      videoEnabled: call.type !== 'audio',
+      screenSharing: false,
+    };
+    this.#dispatch({
+      type: 'call-entered',
+      snapshot: toSnapshot(call),
+      selfId: this.#deps.selfId,
+      direction: call.initiatedBy === this.#deps.selfId ? 'outgoing' : 'incoming',
+      title,
+      phase: 'joining',
+      local,
+    });
+    await this.#join(callId, local, true);
+  }
+
   async callBack(callId: string): Promise<void> {
     try {
       const { call } = await this.#deps.api.getCall(callId);
@@ -531,10 +568,10 @@ export class CallController {
     }
     // The answer says so too, in case its call:recording came before this client knew the call.
     const recording = outcome.value?.recording;
-    const call = this.#current(callId);
-    if (recording?.state === 'recording' && call && call.recording?.state !== 'recording') {
+    const entered = this.#current(callId);
+    if (recording?.state === 'recording' && entered && entered.recording?.state !== 'recording') {
       this.#dispatch({ type: 'recording-changed', callId, recording: recordingStatusOf(recording)! });
-      this.#toast('info', this.#recordingNotice(call, recording.startedBy));
+      this.#toast('info', this.#recordingNotice(entered, recording.startedBy));
     }
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
@@ -621,9 +658,20 @@ export class CallController {
         microphoneId: settings?.preferredMicrophoneId ?? null,
         cameraId: settings?.preferredCameraId ?? null,
       });
+      const call = this.#deps.store.getState().call.current;
+      // Back from having no media: the others see what I send again.
+      if (call && this.#toldNoMedia)
+        this.#patchMedia(call.callId, { audioEnabled: audio, videoEnabled: video });
+      this.#toldNoMedia = false;
       this.#dispatch({ type: 'media-problem', problem: null });
     } catch (error) {
-      if (this.#engine === engine) this.#dispatch({ type: 'media-problem', problem: mediaProblemOf(error) });
+      const call = this.#deps.store.getState().call.current;
+      if (this.#engine === engine && call) {
+        this.#dispatch({ type: 'media-problem', problem: mediaProblemOf(error) });
+        // The others show me as present without media (not as connecting) while I have none.
+        this.#patchMedia(call.callId, { audioEnabled: false, videoEnabled: false });
+        this.#toldNoMedia = true;
+      }
     }
     this.#deps.refreshDevices?.();
   }
@@ -775,6 +823,7 @@ export class CallController {
     this.#engine = engine;
     this.#engineCallId = callId;
     this.#speaker = noSpeaker;
+    this.#toldNoMedia = false;
     this.#installDebugHook();
     this.#engineSubscriptions = [
       engine.on('local-stream', (stream) => media.set(LOCAL_MEDIA, stream)),
@@ -785,6 +834,7 @@ export class CallController {
       }),
       engine.on('quality', (userId, sample) => this.#dispatch({ type: 'quality-sampled', userId, sample })),
       engine.on('audio-level', (levels) => {
+        this.#deps.onAudioLevels?.(levels);
         const next = nextSpeaker(this.#speaker, levels, this.#now());
         if (next.speakerId !== this.#speaker.speakerId) {
           this.#dispatch({ type: 'active-speaker-changed', userId: next.speakerId });

@@ -75,4 +75,22 @@ describe('server history -> desktop history entries', () => {
   it('leaves out calls that are still going on', () => {
     expect(toHistoryEntries([item({ status: 'active', myStatus: 'joined' }), item({})], ME)).toHaveLength(1);
   });
+
+  it('a group call names who was in it, not everyone it rang for', () => {
+    const CAROL = '00000000-0000-4000-8000-000000000003';
+    const DAN = '00000000-0000-4000-8000-000000000004';
+    const at = '2025-01-10T14:30:00.000Z';
+    const entry = toHistoryEntry(
+      item({
+        participants: [
+          { ...person(BOB, 'Bob', 'left'), joinedAt: at },
+          { ...person(CAROL, 'Carol', 'rejected') },
+          { ...person(DAN, 'Dan', 'left'), joinedAt: at },
+          { ...person(ME, 'Me', 'left'), joinedAt: at },
+        ],
+      }),
+      ME,
+    );
+    expect(entry?.participants.map((p) => p.name)).toEqual(['Bob', 'Dan']);
+  });
 });

@@ -14,6 +14,16 @@ function finalStatus(item: CallHistoryItemDto): HistoryFinalStatus {
   return answered ? 'answered' : 'missed';
 }
 
+/**
+ * Who the entry names: those who were in the call (in a group, not everyone invited), or, for a call nobody
+ * else joined, everyone it rang for.
+ */
+function peopleOf(item: CallHistoryItemDto, selfId: string) {
+  const others = item.participants.filter((p) => p.userId !== selfId);
+  const wereIn = others.filter((p) => p.joinedAt !== null);
+  return wereIn.length > 0 ? wereIn : others;
+}
+
 /** A finished call from the server's history as a DesktopApi history entry (null while it is still going on). */
 export function toHistoryEntry(item: CallHistoryItemDto, selfId: string): HistoryEntry | null {
   if (!FINAL_CALL_STATUSES.includes(item.status)) return null;
@@ -22,8 +32,7 @@ export function toHistoryEntry(item: CallHistoryItemDto, selfId: string): Histor
     callId: item.id,
     direction: item.direction,
     type: item.type,
-    participants: item.participants
-      .filter((p) => p.userId !== selfId)
+    participants: peopleOf(item, selfId)
       .slice(0, 20)
       .map((p) => ({ userId: p.userId, name: p.userName.slice(0, 200) })),
     startedAt: item.startedAt ?? item.createdAt,

@@ -18,6 +18,7 @@ import {
   ListUsersResponse,
   MeResponse,
   RecordingResponse,
+  OngoingCallsResponse,
   RejectCallResponse,
   TurnCredentialsResponse,
   UpdateMediaResponse,
@@ -166,6 +167,7 @@ export function createRestClient(options: RestClientOptions) {
       return response.blob();
     },
     activeCall: () => request('GET', '/api/calls/active', ActiveCallResponse),
+    ongoingCalls: () => request('GET', '/api/calls/ongoing', OngoingCallsResponse),
     listCalls: (query: Partial<ListCallsQuery>) => {
       const params = new URLSearchParams();
       for (const [key, value] of Object.entries(query))

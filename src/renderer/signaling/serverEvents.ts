@@ -8,10 +8,13 @@ import {
   CallType,
   EndReason,
   IceCandidate,
+  IsoDateTime,
   MAX_CALL_PARTICIPANTS,
   MediaState,
   MediaTopology,
+  OngoingCallDto,
   ParticipantDto,
+  Reaction,
   SessionDescription,
   SfuEpoch,
   SfuStreamDto,
@@ -69,6 +72,13 @@ export const serverEventSchemas = {
     byUserId: Uuid.nullable(),
     message: z.string().max(500).nullable(),
   }),
+  'conversation:call': z.object({ conversationId: Uuid, call: OngoingCallDto.nullable() }),
+  'call:hands': z.object({
+    ...callRef,
+    hands: z.array(z.object({ userId: Uuid, raisedAt: IsoDateTime })).max(MAX_CALL_PARTICIPANTS),
+    changedBy: Uuid,
+  }),
+  'call:reaction': z.object({ ...callRef, userId: Uuid, reaction: Reaction }),
 } satisfies { [K in keyof ServerToClientEvents]: z.ZodType<PayloadOf<K>> };
 
 export type ServerEventName = keyof ServerToClientEvents;

@@ -10,6 +10,8 @@ import { createDevicesSlice } from './devices.slice.ts';
 import type { DevicesSlice } from './devices.slice.ts';
 import { createDirectorySlice } from './directory.slice.ts';
 import type { DirectorySlice } from './directory.slice.ts';
+import { createGroupCallSlice } from './groupCall.slice.ts';
+import type { GroupCallSlice } from './groupCall.slice.ts';
 import { createHistorySlice } from './history.slice.ts';
 import type { HistorySlice } from './history.slice.ts';
 import { createSessionSlice } from './session.slice.ts';
@@ -22,6 +24,7 @@ import type { UiSlice } from './ui.slice.ts';
 export type AppState = SessionSlice &
   DirectorySlice &
   CallSlice &
+  GroupCallSlice &
   DevicesSlice &
   HistorySlice &
   SettingsSlice &
@@ -34,6 +37,7 @@ export function createAppStore(): AppStore {
     ...createSessionSlice(...a),
     ...createDirectorySlice(...a),
     ...createCallSlice(...a),
+    ...createGroupCallSlice(...a),
     ...createDevicesSlice(...a),
     ...createHistorySlice(...a),
     ...createSettingsSlice(...a),

@@ -7,6 +7,7 @@ import {
   UpdateMediaRequest,
   type ActiveCallResponse,
   type CallResponse,
+  type OngoingCallsResponse,
   type TurnCredentialsResponse,
 } from '../../../../src/shared/protocol.ts';
 import type { Db } from '../../db/db.ts';
@@ -48,6 +49,10 @@ export function callsRoutes(app: FastifyInstance, deps: CallRouteDeps): void {
 
   app.get('/api/calls/active', async (request): Promise<ActiveCallResponse> => ({
     call: await deps.queries.activeCall(request.userId),
+  }));
+
+  app.get('/api/calls/ongoing', async (request): Promise<OngoingCallsResponse> => ({
+    calls: await deps.queries.ongoingCalls(request.userId),
   }));
 
   app.get('/api/calls', async (request) =>

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { MediaState } from '../../../shared/protocol.ts';
 import { Icon } from '../../ui/Icon.tsx';
 import type { IconName } from '../../ui/Icon.tsx';
@@ -40,6 +40,7 @@ export function CallControls({
   onToggleShare,
   onHangUp,
   recording,
+  children,
 }: {
   local: MediaState;
   onToggleMute: () => void;
@@ -48,6 +49,8 @@ export function CallControls({
   onHangUp: () => void;
   /** Only for whoever may control the recording (the initiator). */
   recording?: { active: boolean; onToggle: () => void };
+  /** More controls, before the hang-up button. */
+  children?: ReactNode;
 }) {
   const [devicesOpen, setDevicesOpen] = useState(false);
   const canShare = typeof navigator !== 'undefined' && Boolean(navigator.mediaDevices?.getDisplayMedia);
@@ -101,6 +104,7 @@ export function CallControls({
           </div>
         )}
       </div>
+      {children}
       <ControlButton icon="hangUp" label="Hang up" tone="danger" onClick={onHangUp} testId="hang-up" />
     </div>
   );

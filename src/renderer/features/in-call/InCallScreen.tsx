@@ -6,6 +6,7 @@ import type { CallParticipant, CurrentCall } from '../../store/call.reducer.ts';
 import type { RemoteTileView } from '../../webrtc/types.ts';
 import { CallBanners } from './CallBanners.tsx';
 import { CallControls } from './CallControls.tsx';
+import { FloorControls, HandQueue } from './Floor.tsx';
 import { elapsedSeconds, formatDuration } from './formatDuration.ts';
 import { GRID_GAP, planStage, STRIP_HEIGHT } from './gridLayout.ts';
 import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from './hooks.ts';
@@ -204,6 +205,7 @@ export function InCallScreen() {
           setSoundEpoch((n) => n + 1);
         }}
       />
+      <HandQueue call={call} />
       <div className={offstage.length > 0 ? 'stage has-offstage' : 'stage'} ref={stageRef} style={gridStyle}>
         <div
           className={spotlit ? 'grid spotlight' : 'grid'}
@@ -250,7 +252,9 @@ export function InCallScreen() {
             ? { active: call.recording?.state === 'recording', onToggle: () => void calls.toggleRecording() }
             : undefined
         }
-      />
+      >
+        <FloorControls />
+      </CallControls>
     </main>
   );
 }

@@ -4,6 +4,7 @@ import { LOCAL_MEDIA, LOCAL_SCREEN } from '../../call/mediaRegistry.ts';
 import type { CallParticipant } from '../../store/call.reducer.ts';
 import type { MediaState } from '../../../shared/protocol.ts';
 import { useStream, useVideoElement } from './hooks.ts';
+import { TileFloor } from './Floor.tsx';
 import { QualityIndicator } from './QualityIndicator.tsx';
 
 function MediaBadges({ media }: { media: MediaState }) {
@@ -27,6 +28,9 @@ function MediaBadges({ media }: { media: MediaState }) {
     </>
   );
 }
+
+export const sendsMedia = (media: MediaState) =>
+  media.audioEnabled || media.videoEnabled || media.screenSharing;
 
 const STATUS_TEXT: Partial<Record<string, string>> = {
   invited: 'Calling…',
@@ -65,13 +69,16 @@ export function RemoteTile({
   // already but sends nothing before the answer): the avatar beats a black box.
   const mediaUp = pending === undefined && (connection === 'connected' || connection === 'reconnecting');
   const showsVideo = stream !== null && mediaUp && (mediaState.videoEnabled || mediaState.screenSharing);
+  // Someone with no microphone and no camera (or both off) sends nothing to connect: on the media server
+  // they never get a stream at all. They are in the call all the same, shown by avatar and badges.
+  const sendsNothing = participant.status === 'joined' && !sendsMedia(mediaState);
   const overlay =
     pending ??
     (connection === 'reconnecting'
       ? 'Reconnecting…'
       : connection === 'failed'
         ? (problem ?? 'Connection failed')
-        : connection === 'connecting' || connection === null
+        : (connection === 'connecting' || connection === null) && !sendsNothing
           ? 'Connecting…'
           : null);
 
@@ -89,6 +96,7 @@ export function RemoteTile({
       data-name={participant.name}
       data-speaking={speaking}
       data-spotlit={spotlit}
+      data-sends-media={!sendsNothing}
     >
       <video
         ref={videoRef}
@@ -131,6 +139,7 @@ export function RemoteTile({
       <div className="tile-corner">
         <QualityIndicator sample={participant.quality} />
       </div>
+      <TileFloor userId={participant.userId} />
     </div>
   );
 }
@@ -179,6 +188,7 @@ export function LocalPreview({
         <span className="tile-name">You</span>
         <MediaBadges media={media} />
       </div>
+      <TileFloor userId={seed} />
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { directConversationWith, loadDirectory } from './directoryActions.ts';
 import { NewGroupDialog } from './NewGroupDialog.tsx';
+import { JoinCallButton, peopleInCall } from './OngoingCallBanner.tsx';
 
 function CallButtons({ label, onCall }: { label: string; onCall: (type: InitiableCallType) => void }) {
   return (
@@ -37,6 +38,7 @@ export function ContactsScreen() {
   const runtime = useRuntime();
   const { api, calls, selfId } = useSession();
   const directory = useAppStore((s) => s.directory);
+  const ongoing = useAppStore((s) => s.groupCall.ongoing);
   const [query, setQuery] = useState('');
   const [creatingGroup, setCreatingGroup] = useState(false);
   const needle = query.trim().toLowerCase();
@@ -93,8 +95,9 @@ export function ContactsScreen() {
           <ul className="list" data-testid="groups">
             {groups.map((c) => {
               const title = conversationTitle(c, selfId);
+              const call = ongoing[c.id];
               return (
-                <li key={c.id} className="list-row" data-testid="group-row">
+                <li key={c.id} className="list-row" data-testid="group-row" data-in-call={Boolean(call)}>
                   <span className="avatar-stack">
                     {c.members
                       .filter((m) => m.id !== selfId)
@@ -105,9 +108,19 @@ export function ContactsScreen() {
                   </span>
                   <div className="row-text">
                     <strong>{title}</strong>
-                    <span className="muted">{c.members.length} members</span>
+                    {call ? (
+                      <span className="row-live" data-testid="group-row-call">
+                        Call in progress · {peopleInCall(call)}
+                      </span>
+                    ) : (
+                      <span className="muted">{c.members.length} members</span>
+                    )}
                   </div>
-                  <CallButtons label={title} onCall={(type) => callGroup(c, type)} />
+                  {call && !call.joinedUserIds.includes(selfId) ? (
+                    <JoinCallButton call={call} title={title} testId="group-row-join" />
+                  ) : (
+                    <CallButtons label={title} onCall={(type) => callGroup(c, type)} />
+                  )}
                 </li>
               );
             })}
