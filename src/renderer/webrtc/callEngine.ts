@@ -7,13 +7,8 @@ import type {
   PeerQualitySample,
   SfuOfferEvent,
 } from '../../shared/protocol.ts';
-import {
-  intervalPacketLossPct,
-  measureConnection,
-  summarizeReceivedMedia,
-  toQualitySample,
-} from './connectionStats.ts';
-import type { LossCounters, ReceivedMediaSummary } from './connectionStats.ts';
+import { measureConnection, summarizeReceivedMedia } from './connectionStats.ts';
+import type { ReceivedMediaSummary } from './connectionStats.ts';
 import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
 import {
   parseAnswerEvent,
@@ -22,6 +17,8 @@ import {
   parseSfuOfferEvent,
   parseTopologyEvent,
 } from './inboundSignals.ts';
+import { readLinkCounters, toPeerQualitySample } from './linkQuality.ts';
+import type { LinkCounters } from './linkQuality.ts';
 import { LocalMedia } from './localMedia.ts';
 import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
 import type { MediaTransport, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
@@ -84,7 +81,7 @@ export class CallEngine {
   private readonly timers: ReturnType<typeof setInterval>[];
   private readonly peerStates = new Map<string, PeerState>();
   private readonly ladders = new Map<string, LadderState>();
-  private readonly lossCounters = new Map<string, LossCounters>();
+  private readonly linkCounters = new Map<string, LinkCounters>();
   private readonly latestSamples = new Map<string, PeerQualitySample>();
   /** Device and screen operations run one at a time, so a quick on/off/on ends in the state last asked for. */
   private mediaOperations: Promise<unknown> = Promise.resolve();
@@ -376,7 +373,7 @@ export class CallEngine {
     this.events.clear();
     this.peerStates.clear();
     this.ladders.clear();
-    this.lossCounters.clear();
+    this.linkCounters.clear();
     this.latestSamples.clear();
     this.handedOver.clear();
     this.sfuStates.clear();
@@ -575,10 +572,12 @@ export class CallEngine {
         if (state !== 'connected') continue;
         const report = await this.transportFor(userId)?.getStats(userId);
         if (!report || this.closed || this.peerStates.get(userId) !== 'connected') continue;
-        const measurement = measureConnection(report.values());
-        const loss = intervalPacketLossPct(this.lossCounters.get(userId) ?? null, measurement.counters);
-        this.lossCounters.set(userId, measurement.counters);
-        const sample = toQualitySample(userId, measurement, loss, sendingVideo);
+        const entries = [...report.values()];
+        const current = readLinkCounters(entries);
+        const previous = this.linkCounters.get(userId) ?? null;
+        this.linkCounters.set(userId, current);
+        const path = measureConnection(entries);
+        const sample = toPeerQualitySample(userId, { previous, current, entries, path, sendingVideo });
         this.latestSamples.set(userId, sample);
         this.events.emit('quality', userId, sample);
         this.adaptSendProfile(userId, sample);
@@ -631,7 +630,7 @@ export class CallEngine {
 
   private forgetPeerQuality(userId: string): void {
     this.ladders.delete(userId);
-    this.lossCounters.delete(userId);
+    this.linkCounters.delete(userId);
     this.latestSamples.delete(userId);
   }
 }

@@ -1,0 +1,224 @@
+import { classifyQuality } from '../../shared/protocol.ts';
+import type { ConnectionQuality, LinkDirectionQuality, PeerQualitySample } from '../../shared/protocol.ts';
+import type { StatsEntry } from './connectionStats.ts';
+
+/**
+ * Grades both directions of the media exchanged with one peer from two getStats() reports 3 s apart:
+ *
+ * - "you receive them" ('receive'): our inbound-rtp streams. Bitrate is what actually arrived; loss is
+ *   counted before repair: packetsLost only counts what never arrived, and every packet a NACK brought back
+ *   was lost once on the wire, so retransmittedPacketsReceived is added to it. (Without RTX, e.g. Janus
+ *   retransmitting on the original SSRC, the repaired share cannot be told apart and loss is after repair.)
+ * - "they receive you" ('send'): the peer's RTCP receiver reports (remote-inbound-rtp packetsLost, jitter)
+ *   plus our own outbound-rtp retransmissions, which are the packets the peer NACKed, i.e. lost once; the
+ *   bitrate is our congestion controller's estimate of what the path to them carries (availableOutgoingBitrate).
+ *
+ * Both share the path's round-trip time. The top-level sample is the worse direction, metric by metric.
+ */
+
+/** Cumulative counters of one report, kept until the next sample to compute rates over the interval. */
+export interface LinkCounters {
+  atMs: number;
+  inbound: {
+    packetsReceived: number;
+    packetsLost: number;
+    retransmittedPacketsReceived: number;
+    bytesReceived: number;
+    videoFramesDecoded: number;
+    nackCount: number;
+    pliCount: number;
+    freezeCount: number;
+  };
+  outbound: {
+    packetsSent: number;
+    retransmittedPacketsSent: number;
+    remotePacketsLost: number;
+    nackCount: number;
+    pliCount: number;
+  };
+}
+
+export interface PathMeasurement {
+  rttMs: number | null;
+  availableOutgoingBitrateKbps: number | null;
+}
+
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+const count = (value: unknown): number => num(value) ?? 0;
+
+export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
+  const counters: LinkCounters = {
+    atMs: 0,
+    inbound: {
+      packetsReceived: 0,
+      packetsLost: 0,
+      retransmittedPacketsReceived: 0,
+      bytesReceived: 0,
+      videoFramesDecoded: 0,
+      nackCount: 0,
+      pliCount: 0,
+      freezeCount: 0,
+    },
+    outbound: {
+      packetsSent: 0,
+      retransmittedPacketsSent: 0,
+      remotePacketsLost: 0,
+      nackCount: 0,
+      pliCount: 0,
+    },
+  };
+  const { inbound, outbound } = counters;
+  for (const e of entries) {
+    counters.atMs = Math.max(counters.atMs, count(e.timestamp));
+    if (e.type === 'inbound-rtp') {
+      inbound.packetsReceived += count(e.packetsReceived);
+      inbound.packetsLost += count(e.packetsLost);
+      inbound.retransmittedPacketsReceived += count(e.retransmittedPacketsReceived);
+      inbound.bytesReceived += count(e.bytesReceived) + count(e.headerBytesReceived);
+      if (e.kind === 'video') inbound.videoFramesDecoded += count(e.framesDecoded);
+      inbound.nackCount += count(e.nackCount);
+      inbound.pliCount += count(e.pliCount);
+      inbound.freezeCount += count(e.freezeCount);
+    } else if (e.type === 'outbound-rtp') {
+      outbound.packetsSent += count(e.packetsSent);
+      outbound.retransmittedPacketsSent += count(e.retransmittedPacketsSent);
+      outbound.nackCount += count(e.nackCount);
+      outbound.pliCount += count(e.pliCount);
+    } else if (e.type === 'remote-inbound-rtp') {
+      outbound.remotePacketsLost += count(e.packetsLost);
+    }
+  }
+  return counters;
+}
+
+/** The highest jitter among the streams of one direction, in ms (the stream a person notices first). */
+function maxJitterMs(
+  entries: Iterable<StatsEntry>,
+  type: 'inbound-rtp' | 'remote-inbound-rtp',
+): number | null {
+  let max: number | null = null;
+  for (const e of entries) {
+    const jitter = e.type === type ? num(e.jitter) : null;
+    if (jitter !== null) max = Math.max(max ?? 0, jitter);
+  }
+  return max === null ? null : Math.round(max * 1000);
+}
+
+/** lost / expected over the interval, in percent with two decimals; null when nothing was expected. */
+function lossPct(lost: number, expected: number): number | null {
+  if (expected <= 0) return null;
+  return Math.round(Math.min(1, Math.max(0, lost / expected)) * 10_000) / 100;
+}
+
+const perSecond = (delta: number, seconds: number): number =>
+  Math.round((Math.max(0, delta) / seconds) * 10) / 10;
+
+function grade(
+  metrics: Pick<LinkDirectionQuality, 'rttMs' | 'packetLossPct' | 'bitrateKbps'>,
+): ConnectionQuality {
+  return classifyQuality({ ...metrics, availableBitrateKbps: metrics.bitrateKbps });
+}
+
+export interface LinkSampleInput {
+  previous: LinkCounters | null;
+  current: LinkCounters;
+  entries: readonly StatsEntry[];
+  path: PathMeasurement;
+  /**
+   * Whether our bandwidth estimate counts: while only Opus (~32 kbps) is sent the congestion controller
+   * never probes above its start value, so the estimate says nothing about the link.
+   */
+  sendingVideo: boolean;
+}
+
+/**
+ * Null when the interval cannot be measured: no previous sample, or counters that went backwards (a new
+ * connection replaced the old one).
+ */
+function interval(previous: LinkCounters | null, current: LinkCounters): number | null {
+  if (!previous) return null;
+  const seconds = (current.atMs - previous.atMs) / 1000;
+  if (seconds <= 0) return null;
+  if (current.inbound.packetsReceived < previous.inbound.packetsReceived) return null;
+  if (current.outbound.packetsSent < previous.outbound.packetsSent) return null;
+  return seconds;
+}
+
+export function gradeReceive(input: LinkSampleInput): LinkDirectionQuality {
+  const { previous, current, entries, path } = input;
+  const seconds = interval(previous, current);
+  const rttMs = path.rttMs;
+  if (seconds === null || !previous) {
+    const metrics = { rttMs, packetLossPct: null, bitrateKbps: null };
+    return {
+      ...metrics,
+      quality: grade(metrics),
+      ...NO_RATES,
+      jitterMs: maxJitterMs(entries, 'inbound-rtp'),
+    };
+  }
+  const d = (key: keyof LinkCounters['inbound']) => current.inbound[key] - previous.inbound[key];
+  const received = d('packetsReceived');
+  const lostNow = Math.max(0, d('packetsLost'));
+  const repaired = Math.max(0, d('retransmittedPacketsReceived'));
+  // Only while video arrives does the received bitrate say something about the link: audio alone is ~40 kbps.
+  const receivingVideo = d('videoFramesDecoded') > 0;
+  const metrics = {
+    rttMs,
+    packetLossPct: lossPct(lostNow + repaired, received + lostNow),
+    bitrateKbps: receivingVideo ? Math.round((d('bytesReceived') * 8) / seconds / 1000) : null,
+  };
+  return {
+    ...metrics,
+    quality: grade(metrics),
+    jitterMs: maxJitterMs(entries, 'inbound-rtp'),
+    nackPerSecond: perSecond(d('nackCount'), seconds),
+    pliPerSecond: perSecond(d('pliCount'), seconds),
+    freezes: Math.max(0, d('freezeCount')),
+  };
+}
+
+export function gradeSend(input: LinkSampleInput): LinkDirectionQuality {
+  const { previous, current, entries, path, sendingVideo } = input;
+  const seconds = interval(previous, current);
+  const bitrateKbps = sendingVideo ? path.availableOutgoingBitrateKbps : null;
+  const jitterMs = maxJitterMs(entries, 'remote-inbound-rtp');
+  if (seconds === null || !previous) {
+    const metrics = { rttMs: path.rttMs, packetLossPct: null, bitrateKbps };
+    return { ...metrics, quality: grade(metrics), ...NO_RATES, jitterMs };
+  }
+  const d = (key: keyof LinkCounters['outbound']) => current.outbound[key] - previous.outbound[key];
+  const retransmitted = Math.max(0, d('retransmittedPacketsSent'));
+  const originals = d('packetsSent') - retransmitted;
+  // Receiver reports arrive about once a second; an interval without a new one has no loss figure.
+  const lost = Math.max(0, d('remotePacketsLost')) + retransmitted;
+  const metrics = { rttMs: path.rttMs, packetLossPct: lossPct(lost, originals), bitrateKbps };
+  return {
+    ...metrics,
+    quality: grade(metrics),
+    jitterMs,
+    nackPerSecond: perSecond(d('nackCount'), seconds),
+    pliPerSecond: perSecond(d('pliCount'), seconds),
+    freezes: null,
+  };
+}
+
+const NO_RATES = { nackPerSecond: null, pliPerSecond: null, freezes: null } as const;
+
+const maxOrNull = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.max(a, b);
+const minOrNull = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+
+/** The sample the badge shows: both directions, and on top the worse value of each metric. */
+export function toPeerQualitySample(peerUserId: string, input: LinkSampleInput): PeerQualitySample {
+  const receive = gradeReceive(input);
+  const send = gradeSend(input);
+  const metrics = {
+    rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
+    packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
+    availableBitrateKbps: minOrNull(receive.bitrateKbps, send.bitrateKbps),
+  };
+  return { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
+}
