@@ -26,7 +26,7 @@ import { MeshTransport } from './meshTransport.ts';
 import { watchNetworkChanges } from './networkWatcher.ts';
 import { SfuTransport } from './sfuTransport.ts';
 import { INITIAL_LADDER_STATE, nextLadderState } from './qualityLadder.ts';
-import type { LadderState } from './qualityLadder.ts';
+import type { LadderInput, LadderState, VideoProfileName } from './qualityLadder.ts';
 import { TypedEmitter } from './typedEmitter.ts';
 import { CallEngineError } from './types.ts';
 import type { CallEngineEvents, CallEngineOptions, MediaRoute, PeerState, RemoteTileView } from './types.ts';
@@ -577,21 +577,28 @@ export class CallEngine {
         const previous = this.linkCounters.get(userId) ?? null;
         this.linkCounters.set(userId, current);
         const path = measureConnection(entries);
-        const sample = toPeerQualitySample(userId, { previous, current, entries, path, sendingVideo });
+        const graded = toPeerQualitySample(userId, { previous, current, entries, path, sendingVideo });
+        const profile = this.adaptSendProfile(userId, {
+          estimateKbps: sendingVideo ? path.availableOutgoingBitrateKbps : null,
+          peerLossPct: graded.send?.packetLossPct ?? null,
+          floor: this.media.screen ? 'ld' : 'audio',
+        });
+        const sample = profile === 'audio' ? { ...graded, videoPaused: true } : graded;
         this.latestSamples.set(userId, sample);
         this.events.emit('quality', userId, sample);
-        this.adaptSendProfile(userId, sample);
       }
     } finally {
       this.sampling = false;
     }
   }
 
-  private adaptSendProfile(userId: string, sample: PeerQualitySample): void {
+  /** One step of the peer's send ladder (qualityLadder.ts); returns the rung now sent toward them. */
+  private adaptSendProfile(userId: string, input: LadderInput): VideoProfileName {
     const previous = this.ladders.get(userId) ?? INITIAL_LADDER_STATE;
-    const next = nextLadderState(previous, sample.quality);
+    const next = nextLadderState(previous, input);
     this.ladders.set(userId, next);
     if (next.profile !== previous.profile) this.transportFor(userId)?.setSendProfile(userId, next.profile);
+    return next.profile;
   }
 
   private reportQuality(): void {
