@@ -12,6 +12,7 @@ interface PeerStats {
   audioPacketsReceived: number;
   frameWidth: number | null;
   frameHeight: number | null;
+  candidatePair: { local: string; remote: string } | null;
 }
 
 interface CallDebug {

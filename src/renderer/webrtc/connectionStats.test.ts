@@ -45,6 +45,15 @@ describe('measureConnection', () => {
 });
 
 describe('summarizeReceivedMedia', () => {
+  test('names the candidate types of the selected pair (relay when media goes through TURN)', () => {
+    const entries: StatsEntry[] = [
+      ...report({ pair: { localCandidateId: 'L1', remoteCandidateId: 'R1' } }),
+      { id: 'L1', type: 'local-candidate', candidateType: 'relay', address: '203.0.113.254' },
+      { id: 'R1', type: 'remote-candidate', candidateType: 'relay', address: '203.0.113.254' },
+    ];
+    expect(summarizeReceivedMedia(entries).candidatePair).toEqual({ local: 'relay', remote: 'relay' });
+  });
+
   test('sums decoded frames and audio packets and describes the most recently active video', () => {
     const entries: StatsEntry[] = [
       { id: 'C1', type: 'codec', mimeType: 'video/VP8' },
@@ -77,6 +86,7 @@ describe('summarizeReceivedMedia', () => {
       frameWidth: 1920,
       frameHeight: 1080,
       videoCodec: 'video/VP9',
+      candidatePair: null,
     });
   });
 
@@ -87,6 +97,7 @@ describe('summarizeReceivedMedia', () => {
       frameWidth: null,
       frameHeight: null,
       videoCodec: null,
+      candidatePair: null,
     });
   });
 });

@@ -61,6 +61,15 @@ export interface ReceivedMediaSummary {
   frameHeight: number | null;
   /** e.g. 'video/VP9'; null before the first video packet. */
   videoCodec: string | null;
+  /** The candidate types of the pair media flows on ('relay' through TURN); null before ICE picked one. */
+  candidatePair: { local: string; remote: string } | null;
+}
+
+function candidateTypes(byId: Map<string, StatsEntry>): ReceivedMediaSummary['candidatePair'] {
+  const pair = selectedCandidatePair(byId);
+  const type = (id: unknown) => (typeof id === 'string' ? byId.get(id)?.candidateType : undefined);
+  const [local, remote] = [type(pair?.localCandidateId), type(pair?.remoteCandidateId)];
+  return typeof local === 'string' && typeof remote === 'string' ? { local, remote } : null;
 }
 
 export function summarizeReceivedMedia(entries: Iterable<StatsEntry>): ReceivedMediaSummary {
@@ -71,6 +80,7 @@ export function summarizeReceivedMedia(entries: Iterable<StatsEntry>): ReceivedM
     frameWidth: null,
     frameHeight: null,
     videoCodec: null,
+    candidatePair: candidateTypes(byId),
   };
   // With several video receivers (a screen added to an audio call), the latest active one describes the picture.
   let latestVideoPacketAt = -Infinity;

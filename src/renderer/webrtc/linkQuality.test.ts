@@ -159,6 +159,30 @@ describe('grading both directions of a peer link', () => {
     expect(s).toMatchObject({ quality: 'poor', availableBitrateKbps: 160, rttMs: 30 });
   });
 
+  test('a still scene at full frame rate and size is not graded by its low bitrate', () => {
+    // 720p at 30 fps with ~160 kbit/s: the encoder has little to send, the link is not what limits it.
+    const [before, after] = reports({
+      ...clean,
+      inboundVideo: {
+        ...clean.inboundVideo,
+        bytesReceived: [9_000_000, 9_060_000],
+        headerBytesReceived: [0, 0],
+      },
+      inboundAudio: { ...clean.inboundAudio, bytesReceived: [40_000, 40_000], headerBytesReceived: [0, 0] },
+    });
+    for (const entry of after)
+      if (entry.type === 'inbound-rtp' && entry.kind === 'video') entry.frameHeight = 720;
+    const s = toPeerQualitySample('peer', {
+      previous: readLinkCounters(before),
+      current: readLinkCounters(after),
+      entries: after,
+      path: measureConnection(after),
+      sendingVideo: true,
+    });
+    expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
+    expect(s).toMatchObject({ quality: 'good', availableBitrateKbps: 2400 });
+  });
+
   test('loss is counted before repair: packets NACKed and retransmitted were lost on the wire', () => {
     // 8 % of 1300 expected packets dropped; retransmissions brought back 70 of the 104, 34 stay lost.
     const s = sample({

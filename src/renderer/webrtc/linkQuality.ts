@@ -25,6 +25,8 @@ export interface LinkCounters {
     retransmittedPacketsReceived: number;
     bytesReceived: number;
     videoFramesDecoded: number;
+    /** The tallest picture being decoded now (not a counter). */
+    videoFrameHeight: number;
     nackCount: number;
     pliCount: number;
     freezeCount: number;
@@ -56,6 +58,7 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
       retransmittedPacketsReceived: 0,
       bytesReceived: 0,
       videoFramesDecoded: 0,
+      videoFrameHeight: 0,
       nackCount: 0,
       pliCount: 0,
       freezeCount: 0,
@@ -76,7 +79,10 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
       inbound.packetsLost += count(e.packetsLost);
       inbound.retransmittedPacketsReceived += count(e.retransmittedPacketsReceived);
       inbound.bytesReceived += count(e.bytesReceived) + count(e.headerBytesReceived);
-      if (e.kind === 'video') inbound.videoFramesDecoded += count(e.framesDecoded);
+      if (e.kind === 'video') {
+        inbound.videoFramesDecoded += count(e.framesDecoded);
+        inbound.videoFrameHeight = Math.max(inbound.videoFrameHeight, count(e.frameHeight));
+      }
       inbound.nackCount += count(e.nackCount);
       inbound.pliCount += count(e.pliCount);
       inbound.freezeCount += count(e.freezeCount);
@@ -145,38 +151,41 @@ function interval(previous: LinkCounters | null, current: LinkCounters): number 
   return seconds;
 }
 
-export function gradeReceive(input: LinkSampleInput): LinkDirectionQuality {
+/** `gradedBitrateKbps`: the received bitrate when it counted for the grade (see below), else null. */
+export function gradeReceive(input: LinkSampleInput): {
+  link: LinkDirectionQuality;
+  gradedBitrateKbps: number | null;
+} {
   const { previous, current, entries, path } = input;
   const seconds = interval(previous, current);
   const rttMs = path.rttMs;
+  const jitterMs = maxJitterMs(entries, 'inbound-rtp');
   if (seconds === null || !previous) {
     const metrics = { rttMs, packetLossPct: null, bitrateKbps: null };
-    return {
-      ...metrics,
-      quality: grade(metrics),
-      ...NO_RATES,
-      jitterMs: maxJitterMs(entries, 'inbound-rtp'),
-    };
+    return { link: { ...metrics, quality: grade(metrics), ...NO_RATES, jitterMs }, gradedBitrateKbps: null };
   }
   const d = (key: keyof LinkCounters['inbound']) => current.inbound[key] - previous.inbound[key];
-  const received = d('packetsReceived');
   const lostNow = Math.max(0, d('packetsLost'));
   const repaired = Math.max(0, d('retransmittedPacketsReceived'));
-  // Only while video arrives does the received bitrate say something about the link: audio alone is ~40 kbps.
-  const receivingVideo = d('videoFramesDecoded') > 0;
-  const metrics = {
+  const packetLossPct = lossPct(lostNow + repaired, d('packetsReceived') + lostNow);
+  const fps = d('videoFramesDecoded') / seconds;
+  const receivedKbps = fps > 0 ? Math.round((d('bytesReceived') * 8) / seconds / 1000) : null;
+  // Only while video arrives does the received bitrate say something about the link (audio alone is ~40
+  // kbps), and only while the sender is visibly held back: a still scene at full frame rate and size needs
+  // little, and grading that would call a fine link poor. A held-back sender drops frames or scales down.
+  const heldBack = fps < FULL_MOTION_FPS || current.inbound.videoFrameHeight < FULL_SIZE_HEIGHT;
+  const gradedBitrateKbps = heldBack ? receivedKbps : null;
+  const link: LinkDirectionQuality = {
     rttMs,
-    packetLossPct: lossPct(lostNow + repaired, received + lostNow),
-    bitrateKbps: receivingVideo ? Math.round((d('bytesReceived') * 8) / seconds / 1000) : null,
-  };
-  return {
-    ...metrics,
-    quality: grade(metrics),
-    jitterMs: maxJitterMs(entries, 'inbound-rtp'),
+    packetLossPct,
+    bitrateKbps: receivedKbps,
+    quality: grade({ rttMs, packetLossPct, bitrateKbps: gradedBitrateKbps }),
+    jitterMs,
     nackPerSecond: perSecond(d('nackCount'), seconds),
     pliPerSecond: perSecond(d('pliCount'), seconds),
     freezes: Math.max(0, d('freezeCount')),
   };
+  return { link, gradedBitrateKbps };
 }
 
 export function gradeSend(input: LinkSampleInput): LinkDirectionQuality {
@@ -204,6 +213,10 @@ export function gradeSend(input: LinkSampleInput): LinkDirectionQuality {
   };
 }
 
+/** Below these the sender is dropping frames or has scaled its picture down (LD is 240 lines). */
+const FULL_MOTION_FPS = 20;
+const FULL_SIZE_HEIGHT = 360;
+
 const NO_RATES = { nackPerSecond: null, pliPerSecond: null, freezes: null } as const;
 
 const maxOrNull = (a: number | null, b: number | null): number | null =>
@@ -213,12 +226,12 @@ const minOrNull = (a: number | null, b: number | null): number | null =>
 
 /** The sample the badge shows: both directions, and on top the worse value of each metric. */
 export function toPeerQualitySample(peerUserId: string, input: LinkSampleInput): PeerQualitySample {
-  const receive = gradeReceive(input);
+  const { link: receive, gradedBitrateKbps } = gradeReceive(input);
   const send = gradeSend(input);
   const metrics = {
     rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
     packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
-    availableBitrateKbps: minOrNull(receive.bitrateKbps, send.bitrateKbps),
+    availableBitrateKbps: minOrNull(gradedBitrateKbps, send.bitrateKbps),
   };
   return { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
 }
