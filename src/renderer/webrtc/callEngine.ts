@@ -17,7 +17,7 @@ import {
   parseSfuOfferEvent,
   parseTopologyEvent,
 } from './inboundSignals.ts';
-import { readLinkCounters, toPeerQualitySample } from './linkQuality.ts';
+import { gradePeerLink, readLinkCounters } from './linkQuality.ts';
 import type { LinkCounters } from './linkQuality.ts';
 import { LocalMedia } from './localMedia.ts';
 import { NO_OUTGOING_MEDIA } from './mediaTransport.ts';
@@ -577,9 +577,10 @@ export class CallEngine {
         const previous = this.linkCounters.get(userId) ?? null;
         this.linkCounters.set(userId, current);
         const path = measureConnection(entries);
-        const graded = toPeerQualitySample(userId, { previous, current, entries, path, sendingVideo });
+        const link = gradePeerLink(userId, { previous, current, entries, path, sendingVideo });
+        const graded = link.sample;
         const profile = this.adaptSendProfile(userId, {
-          estimateKbps: sendingVideo ? path.availableOutgoingBitrateKbps : null,
+          estimateKbps: link.testedEstimateKbps,
           peerLossPct: graded.send?.packetLossPct ?? null,
           floor: this.media.screen ? 'ld' : 'audio',
         });

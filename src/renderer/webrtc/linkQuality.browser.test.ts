@@ -6,7 +6,9 @@
 import { afterEach, expect, test } from 'vitest';
 import { measureConnection } from './connectionStats.ts';
 import type { StatsEntry } from './connectionStats.ts';
-import { readLinkCounters, toPeerQualitySample } from './linkQuality.ts';
+import { gradePeerLink, readLinkCounters } from './linkQuality.ts';
+
+const toPeerQualitySample = (...args: Parameters<typeof gradePeerLink>) => gradePeerLink(...args).sample;
 
 const connections: RTCPeerConnection[] = [];
 const streams: MediaStream[] = [];

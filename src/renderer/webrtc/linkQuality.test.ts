@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { classifyQuality } from '../../shared/protocol.ts';
 import type { StatsEntry } from './connectionStats.ts';
 import { measureConnection } from './connectionStats.ts';
-import { readLinkCounters, toPeerQualitySample } from './linkQuality.ts';
+import { gradePeerLink, readLinkCounters } from './linkQuality.ts';
+
+const toPeerQualitySample = (...args: Parameters<typeof gradePeerLink>) => gradePeerLink(...args).sample;
 
 /**
  * Two reports 3 s apart, shaped like Chromium 156's getStats() of a 1:1 call (the fields it fills, plus some
@@ -116,6 +118,7 @@ const clean: Interval = {
   },
   outboundVideo: {
     packetsSent: [9000, 10_200],
+    bytesSent: [9_000_000, 9_600_000],
     retransmittedPacketsSent: [0, 0],
     nackCount: [0, 0],
     pliCount: [1, 1],
@@ -210,10 +213,33 @@ describe('grading both directions of a peer link', () => {
     expect(s.quality).toBe('poor');
   });
 
+  test('our estimate counts only once it was put to the test: sending most of it, or held back by it', () => {
+    // A still picture: ~50 kbit/s sent, the estimate stays at a leftover 347 kbit/s that nothing probed.
+    const stillPicture: Interval = {
+      ...clean,
+      outboundVideo: { ...clean.outboundVideo, bytesSent: [9_000_000, 9_018_750] },
+      pair: { rttS: 0.005, availableOutgoingBitrate: 347_000 },
+    };
+    expect(sample(stillPicture).send).toMatchObject({ quality: 'good', bitrateKbps: 347 });
+    // The same estimate while the encoder reports bandwidth as its limit: the link is what holds us back.
+    const [before, after] = reports(stillPicture);
+    for (const e of after) if (e.type === 'outbound-rtp') e.qualityLimitationReason = 'bandwidth';
+    const limited = toPeerQualitySample('peer', {
+      previous: readLinkCounters(before),
+      current: readLinkCounters(after),
+      entries: after,
+      path: measureConnection(after),
+      sendingVideo: true,
+    });
+    expect(limited.send).toMatchObject({ quality: 'fair', bitrateKbps: 347 });
+    expect(limited.availableBitrateKbps).toBe(347);
+  });
+
   test('"they receive you" reads the peer’s receiver reports plus what we had to retransmit', () => {
     const s = sample({
       ...clean,
       outboundVideo: {
+        ...clean.outboundVideo,
         packetsSent: [9000, 10_260],
         retransmittedPacketsSent: [0, 60],
         nackCount: [0, 45],

@@ -19,6 +19,8 @@ import type { StatsEntry } from './connectionStats.ts';
 /** Cumulative counters of one report, kept until the next sample to compute rates over the interval. */
 export interface LinkCounters {
   atMs: number;
+  /** Whether one of our encoders reports bandwidth as what limits it now (a state, not a counter). */
+  sendBandwidthLimited: boolean;
   inbound: {
     packetsReceived: number;
     packetsLost: number;
@@ -33,6 +35,7 @@ export interface LinkCounters {
   };
   outbound: {
     packetsSent: number;
+    bytesSent: number;
     retransmittedPacketsSent: number;
     remotePacketsLost: number;
     nackCount: number;
@@ -52,6 +55,7 @@ const count = (value: unknown): number => num(value) ?? 0;
 export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
   const counters: LinkCounters = {
     atMs: 0,
+    sendBandwidthLimited: false,
     inbound: {
       packetsReceived: 0,
       packetsLost: 0,
@@ -65,6 +69,7 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
     },
     outbound: {
       packetsSent: 0,
+      bytesSent: 0,
       retransmittedPacketsSent: 0,
       remotePacketsLost: 0,
       nackCount: 0,
@@ -88,6 +93,8 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
       inbound.freezeCount += count(e.freezeCount);
     } else if (e.type === 'outbound-rtp') {
       outbound.packetsSent += count(e.packetsSent);
+      outbound.bytesSent += count(e.bytesSent) + count(e.headerBytesSent);
+      if (e.qualityLimitationReason === 'bandwidth') counters.sendBandwidthLimited = true;
       outbound.retransmittedPacketsSent += count(e.retransmittedPacketsSent);
       outbound.nackCount += count(e.nackCount);
       outbound.pliCount += count(e.pliCount);
@@ -188,31 +195,51 @@ export function gradeReceive(input: LinkSampleInput): {
   return { link, gradedBitrateKbps };
 }
 
-export function gradeSend(input: LinkSampleInput): LinkDirectionQuality {
+/** `gradedBitrateKbps`: the estimate when it counted for the grade (see below), else null. */
+export function gradeSend(input: LinkSampleInput): {
+  link: LinkDirectionQuality;
+  gradedBitrateKbps: number | null;
+} {
   const { previous, current, entries, path, sendingVideo } = input;
   const seconds = interval(previous, current);
   const bitrateKbps = sendingVideo ? path.availableOutgoingBitrateKbps : null;
   const jitterMs = maxJitterMs(entries, 'remote-inbound-rtp');
   if (seconds === null || !previous) {
-    const metrics = { rttMs: path.rttMs, packetLossPct: null, bitrateKbps };
-    return { ...metrics, quality: grade(metrics), ...NO_RATES, jitterMs };
+    // One report cannot tell whether the estimate was put to the test (below): it does not count yet.
+    const metrics = { rttMs: path.rttMs, packetLossPct: null, bitrateKbps: null };
+    return {
+      link: { ...metrics, bitrateKbps, quality: grade(metrics), ...NO_RATES, jitterMs },
+      gradedBitrateKbps: null,
+    };
   }
   const d = (key: keyof LinkCounters['outbound']) => current.outbound[key] - previous.outbound[key];
   const retransmitted = Math.max(0, d('retransmittedPacketsSent'));
   const originals = d('packetsSent') - retransmitted;
   // Receiver reports arrive about once a second; an interval without a new one has no loss figure.
   const lost = Math.max(0, d('remotePacketsLost')) + retransmitted;
-  const metrics = { rttMs: path.rttMs, packetLossPct: lossPct(lost, originals), bitrateKbps };
-  return {
-    ...metrics,
-    quality: grade(metrics),
+  const packetLossPct = lossPct(lost, originals);
+  // The estimate only says what the path carries once it was put to the test: while we send far less than
+  // it (a still picture, a rung capped below the link), the congestion controller has not probed and its
+  // figure is a leftover. It counts when we use most of it or the encoder says bandwidth holds it back.
+  const sentKbps = (d('bytesSent') * 8) / seconds / 1000;
+  const tested =
+    bitrateKbps !== null && (current.sendBandwidthLimited || sentKbps >= bitrateKbps * ESTIMATE_IN_USE);
+  const gradedBitrateKbps = tested ? bitrateKbps : null;
+  const link: LinkDirectionQuality = {
+    rttMs: path.rttMs,
+    packetLossPct,
+    bitrateKbps,
+    quality: grade({ rttMs: path.rttMs, packetLossPct, bitrateKbps: gradedBitrateKbps }),
     jitterMs,
     nackPerSecond: perSecond(d('nackCount'), seconds),
     pliPerSecond: perSecond(d('pliCount'), seconds),
     freezes: null,
   };
+  return { link, gradedBitrateKbps };
 }
 
+/** The share of the bandwidth estimate we must be sending for the estimate to describe the link. */
+const ESTIMATE_IN_USE = 0.6;
 /** Below these the sender is dropping frames or has scaled its picture down (LD is 240 lines). */
 const FULL_MOTION_FPS = 20;
 const FULL_SIZE_HEIGHT = 360;
@@ -224,14 +251,21 @@ const maxOrNull = (a: number | null, b: number | null): number | null =>
 const minOrNull = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
 
-/** The sample the badge shows: both directions, and on top the worse value of each metric. */
-export function toPeerQualitySample(peerUserId: string, input: LinkSampleInput): PeerQualitySample {
-  const { link: receive, gradedBitrateKbps } = gradeReceive(input);
-  const send = gradeSend(input);
+/**
+ * The sample the badge shows: both directions, and on top the worse value of each metric. Also the
+ * bandwidth estimate when it was put to the test (else null), which is what the send ladder may follow.
+ */
+export function gradePeerLink(
+  peerUserId: string,
+  input: LinkSampleInput,
+): { sample: PeerQualitySample; testedEstimateKbps: number | null } {
+  const { link: receive, gradedBitrateKbps: received } = gradeReceive(input);
+  const { link: send, gradedBitrateKbps: estimated } = gradeSend(input);
   const metrics = {
     rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
     packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
-    availableBitrateKbps: minOrNull(gradedBitrateKbps, send.bitrateKbps),
+    availableBitrateKbps: minOrNull(received, estimated),
   };
-  return { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
+  const sample = { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
+  return { sample, testedEstimateKbps: estimated };
 }

@@ -44,7 +44,10 @@ const LOSS_POOR_PCT = 5;
 const LOSS_GOOD_PCT = 2;
 
 export interface LadderInput {
-  /** Our bandwidth estimate toward the peer; null while no video is sent or before it is known. */
+  /**
+   * Our bandwidth estimate toward the peer, once put to the test (linkQuality.ts: we send most of it or the
+   * encoder is held back by it); null while no video is sent or the figure is a leftover nothing probed.
+   */
   estimateKbps: number | null;
   /** Loss before repair as the peer receives us, percent; null when unknown. */
   peerLossPct: number | null;
