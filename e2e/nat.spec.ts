@@ -6,21 +6,12 @@
  * Needs root, `ip`, `nft` and `tc`. Without them the tests skip, except under CI=true, where they fail.
  * Each test builds its own coturn and backend on the lab's public address and tears everything down again.
  */
-import { chromium } from '@playwright/test';
-import type { Browser } from '@playwright/test';
-import { randomBytes } from 'node:crypto';
-import { findFreePort } from '../backend/scripts/ports.ts';
-import { startCoturn } from '../backend/test/support/coturn.ts';
-import type { RunningCoturn } from '../backend/test/support/coturn.ts';
-import { registerUser } from './support/api.ts';
+import type { CallClient } from './support/client.ts';
 import type { TestUser } from './support/api.ts';
-import { startBackend } from './support/backend.ts';
-import type { RunningBackend } from './support/backend.ts';
-import { CallClient } from './support/client.ts';
-import { CHROMIUM_FLAGS, chromiumArgs } from './support/fakeCamera.ts';
 import { expect, test } from './support/fixtures.ts';
-import { LAB_PUBLIC_HOST, NatLab, natLabUnavailable } from './support/natLab.ts';
-import type { LabClient } from './support/natLab.ts';
+import { appVideoReader, startLabCall, watchVideo } from './support/labCall.ts';
+import type { Closable } from './support/labCall.ts';
+import { NatLab, natLabUnavailable } from './support/natLab.ts';
 
 const unavailable = natLabUnavailable();
 test.skip(unavailable !== null && process.env.CI !== 'true', `NAT lab unavailable: ${unavailable}`);
@@ -32,74 +23,12 @@ test.beforeAll(() => {
 });
 test.afterAll(() => lab?.destroy());
 
-interface LabCall {
-  a: CallClient;
-  b: CallClient;
-  alice: TestUser;
-  bob: TestUser;
-  coturn: RunningCoturn;
-  /** Milliseconds from Bob's answer to Alice decoding his video. */
-  connectMs: number;
-}
-
-const running: { close(): Promise<void> }[] = [];
+const running: Closable[] = [];
 test.afterEach(async () => {
   for (const item of running.splice(0).reverse()) await item.close().catch(() => undefined);
   lab?.setLoss('a', 0);
   lab?.setUplinkCap('b', null);
 });
-
-/**
- * 'moving' is Chromium's own animated fake camera (a moving pattern at the size asked for, 1280x720), whose
- * encoder really needs bandwidth; 'still' the suite's usual still picture, which costs little CPU.
- */
-type FakeCamera = 'still' | 'moving';
-
-async function launchIn(client: LabClient, origin: string, camera: FakeCamera): Promise<Browser> {
-  const cameraArgs = camera === 'moving' ? [...CHROMIUM_FLAGS] : chromiumArgs();
-  const browser = await chromium.launch({
-    executablePath: lab.chromiumFor(client),
-    // The lab serves the app over plain http on a non-loopback address: let it use the camera anyway.
-    args: [...cameraArgs, `--unsafely-treat-insecure-origin-as-secure=${origin}`],
-  });
-  running.push({ close: () => browser.close() });
-  return browser;
-}
-
-async function startLabCall(bobCamera: FakeCamera = 'still'): Promise<LabCall> {
-  const secret = randomBytes(24).toString('hex');
-  const coturn = await startCoturn({ secret, host: LAB_PUBLIC_HOST });
-  running.push({ close: () => coturn.stop() });
-  // The browsers load the app from the lab address, which must then be an allowed origin of the socket.
-  const port = await findFreePort(LAB_PUBLIC_HOST);
-  const origin = `http://${LAB_PUBLIC_HOST}:${port}`;
-  const backend: RunningBackend = await startBackend({
-    HOST: LAB_PUBLIC_HOST,
-    PORT: String(port),
-    CORS_ORIGINS: origin,
-    TURN_SERVER_HOST: LAB_PUBLIC_HOST,
-    TURN_SERVER_PORT: String(coturn.port),
-    TURN_SECRET: secret,
-  });
-  running.push({ close: () => backend.stop() });
-  const [alice, bob] = await Promise.all([
-    registerUser(origin, 'Alice Nat'),
-    registerUser(origin, 'Bob Nat'),
-  ]);
-  const [browserA, browserB] = await Promise.all([
-    launchIn('a', origin, 'still'),
-    launchIn('b', origin, bobCamera),
-  ]);
-  const a = await CallClient.open(browserA, origin, alice);
-  const b = await CallClient.open(browserB, origin, bob);
-  await a.call(bob, 'video');
-  await b.answer(true);
-  const answeredAt = Date.now();
-  await a.expectMediaFrom(bob);
-  const connectMs = Date.now() - answeredAt;
-  await b.expectMediaFrom(alice);
-  return { a, b, alice, bob, coturn, connectMs };
-}
 
 function receiveQuality(client: CallClient, peer: TestUser) {
   return client
@@ -112,7 +41,7 @@ function receiveQuality(client: CallClient, peer: TestUser) {
 
 test('two clients behind NATs that drop unsolicited traffic connect through TURN, relay to relay', async () => {
   test.setTimeout(60_000);
-  const { a, b, alice, bob, connectMs } = await startLabCall();
+  const { a, b, alice, bob, connectMs } = await startLabCall(lab, running);
   console.log(`[nat] connected through TURN ${connectMs} ms after the answer`);
   for (const [client, peer] of [
     [a, bob],
@@ -124,7 +53,7 @@ test('two clients behind NATs that drop unsolicited traffic connect through TURN
 
 test('8 % loss toward Alice turns her indicator of Bob fair or poor, and it recovers when the loss ends', async () => {
   test.setTimeout(90_000);
-  const { a, bob } = await startLabCall();
+  const { a, bob } = await startLabCall(lab, running);
   await expect.poll(() => receiveQuality(a, bob), { timeout: 15_000 }).toBe('good');
 
   lab.setLoss('a', 8);
@@ -146,30 +75,12 @@ test('8 % loss toward Alice turns her indicator of Bob fair or poor, and it reco
   console.log(`[nat] indicator back to good ${Date.now() - cleanAt} ms after the loss ended`);
 });
 
-/** Alice's view of Bob's video, polled every 250 ms: when frames arrive, and at what height. */
-async function watchVideo(client: CallClient, peer: TestUser, ms: number) {
-  const samples: { at: number; frames: number; height: number | null }[] = [];
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const stats = await client.stats(peer);
-    samples.push({ at: Date.now(), frames: stats?.framesDecoded ?? 0, height: stats?.frameHeight ?? null });
-    await client.page.waitForTimeout(250);
-  }
-  let longestStallMs = 0;
-  let lastNewFrameAt = samples[0]?.at ?? 0;
-  for (let i = 1; i < samples.length; i++) {
-    if (samples[i]!.frames > samples[i - 1]!.frames) lastNewFrameAt = samples[i]!.at;
-    longestStallMs = Math.max(longestStallMs, samples[i]!.at - lastNewFrameAt);
-  }
-  return { samples, longestStallMs };
-}
-
 test('a 300 kbit/s cap on Bob’s uplink settles on a low rung within 5 s without stalling, and it climbs back when lifted', async () => {
   test.setTimeout(120_000);
   lab.setUplinkCap('b', 300);
-  const { a, bob } = await startLabCall('moving');
+  const { a, bob } = await startLabCall(lab, running, 'moving');
   const start = Date.now();
-  const capped = await watchVideo(a, bob, 20_000);
+  const capped = await watchVideo(appVideoReader(a, bob), 20_000);
   const settled = capped.samples.find((s) => s.height !== null && s.height <= 240);
   const last = capped.samples.at(-1)!;
   console.log(
@@ -193,7 +104,7 @@ test('a 300 kbit/s cap on Bob’s uplink settles on a low rung within 5 s withou
 
 test('the TURN server going away mid-call ends in the “Ensure TURN server is configured” error path', async () => {
   test.setTimeout(180_000);
-  const { a, bob, coturn } = await startLabCall();
+  const { a, bob, coturn } = await startLabCall(lab, running);
   await coturn.stop();
   const stoppedAt = Date.now();
   // The app's wording of the spec's "ICE connection failed — Ensure TURN server is configured and reachable".

@@ -10,6 +10,7 @@ import type { TestUser } from './api.ts';
 interface PeerStats {
   framesDecoded: number;
   audioPacketsReceived: number;
+  bytesReceived: number;
   frameWidth: number | null;
   frameHeight: number | null;
   candidatePair: { local: string; remote: string } | null;

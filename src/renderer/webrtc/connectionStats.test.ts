@@ -83,6 +83,7 @@ describe('summarizeReceivedMedia', () => {
     expect(summarizeReceivedMedia(entries)).toEqual({
       framesDecoded: 120,
       audioPacketsReceived: 500,
+      bytesReceived: 0,
       frameWidth: 1920,
       frameHeight: 1080,
       videoCodec: 'video/VP9',
@@ -94,6 +95,7 @@ describe('summarizeReceivedMedia', () => {
     expect(summarizeReceivedMedia([])).toEqual({
       framesDecoded: 0,
       audioPacketsReceived: 0,
+      bytesReceived: 0,
       frameWidth: null,
       frameHeight: null,
       videoCodec: null,

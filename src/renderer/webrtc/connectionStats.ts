@@ -57,6 +57,8 @@ export function measureConnection(entries: Iterable<StatsEntry>): PathMeasuremen
 export interface ReceivedMediaSummary {
   framesDecoded: number;
   audioPacketsReceived: number;
+  /** Payload and header bytes of every inbound stream, to compute the received bitrate. */
+  bytesReceived: number;
   frameWidth: number | null;
   frameHeight: number | null;
   /** e.g. 'video/VP9'; null before the first video packet. */
@@ -77,6 +79,7 @@ export function summarizeReceivedMedia(entries: Iterable<StatsEntry>): ReceivedM
   const summary: ReceivedMediaSummary = {
     framesDecoded: 0,
     audioPacketsReceived: 0,
+    bytesReceived: 0,
     frameWidth: null,
     frameHeight: null,
     videoCodec: null,
@@ -86,6 +89,7 @@ export function summarizeReceivedMedia(entries: Iterable<StatsEntry>): ReceivedM
   let latestVideoPacketAt = -Infinity;
   for (const entry of byId.values()) {
     if (entry.type !== 'inbound-rtp') continue;
+    summary.bytesReceived += (num(entry.bytesReceived) ?? 0) + (num(entry.headerBytesReceived) ?? 0);
     if (entry.kind === 'audio') {
       summary.audioPacketsReceived += num(entry.packetsReceived) ?? 0;
       continue;
