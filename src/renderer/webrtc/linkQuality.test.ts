@@ -85,8 +85,10 @@ function reports(interval: Interval): [StatsEntry[], StatsEntry[]] {
   return [report(0), report(1)];
 }
 
-function sample(interval: Interval, sendingVideo = true) {
+/** The sample of one interval; `edit` changes the later report first (fields an Interval does not cover). */
+function sample(interval: Interval, sendingVideo = true, edit: (after: StatsEntry[]) => void = () => {}) {
   const [before, after] = reports(interval);
+  edit(after);
   return toPeerQualitySample('peer', {
     previous: readLinkCounters(before),
     current: readLinkCounters(after),
@@ -127,6 +129,13 @@ const clean: Interval = {
   pair: { rttS: 0.03, availableOutgoingBitrate: 2_400_000 },
 };
 
+/** The same call, but only 60 KB of Bob's video arrived in the 3 s: 160 kbit/s. */
+const receiving160Kbps: Interval = {
+  ...clean,
+  inboundVideo: { ...clean.inboundVideo, bytesReceived: [9_000_000, 9_060_000], headerBytesReceived: [0, 0] },
+  inboundAudio: { ...clean.inboundAudio, bytesReceived: [40_000, 40_000], headerBytesReceived: [0, 0] },
+};
+
 describe('grading both directions of a peer link', () => {
   test('a clean link is good both ways, with the numbers the hover shows', () => {
     const s = sample(clean);
@@ -146,16 +155,7 @@ describe('grading both directions of a peer link', () => {
 
   test('"you receive them" uses the bitrate that arrived, not our own outgoing estimate', () => {
     // Issue #12: the other person's uplink is capped at 300 kbit/s while our uplink estimate is 4.4 Mbit/s.
-    const s = sample({
-      ...clean,
-      inboundVideo: {
-        ...clean.inboundVideo,
-        bytesReceived: [9_000_000, 9_060_000],
-        headerBytesReceived: [0, 0],
-      },
-      inboundAudio: { ...clean.inboundAudio, bytesReceived: [40_000, 40_000], headerBytesReceived: [0, 0] },
-      pair: { rttS: 0.03, availableOutgoingBitrate: 4_400_000 },
-    });
+    const s = sample({ ...receiving160Kbps, pair: { rttS: 0.03, availableOutgoingBitrate: 4_400_000 } });
     expect(s.receive).toMatchObject({ quality: 'poor', bitrateKbps: 160 });
     expect(s.send).toMatchObject({ quality: 'good', bitrateKbps: 4400 });
     // The badge shows the worse direction, and its top-level numbers are the worse of each metric.
@@ -164,23 +164,8 @@ describe('grading both directions of a peer link', () => {
 
   test('a still scene at full frame rate and size is not graded by its low bitrate', () => {
     // 720p at 30 fps with ~160 kbit/s: the encoder has little to send, the link is not what limits it.
-    const [before, after] = reports({
-      ...clean,
-      inboundVideo: {
-        ...clean.inboundVideo,
-        bytesReceived: [9_000_000, 9_060_000],
-        headerBytesReceived: [0, 0],
-      },
-      inboundAudio: { ...clean.inboundAudio, bytesReceived: [40_000, 40_000], headerBytesReceived: [0, 0] },
-    });
-    for (const entry of after)
-      if (entry.type === 'inbound-rtp' && entry.kind === 'video') entry.frameHeight = 720;
-    const s = toPeerQualitySample('peer', {
-      previous: readLinkCounters(before),
-      current: readLinkCounters(after),
-      entries: after,
-      path: measureConnection(after),
-      sendingVideo: true,
+    const s = sample(receiving160Kbps, true, (after) => {
+      for (const e of after) if (e.type === 'inbound-rtp' && e.kind === 'video') e.frameHeight = 720;
     });
     expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
     expect(s).toMatchObject({ quality: 'good', availableBitrateKbps: 2400 });
@@ -222,14 +207,8 @@ describe('grading both directions of a peer link', () => {
     };
     expect(sample(stillPicture).send).toMatchObject({ quality: 'good', bitrateKbps: 347 });
     // The same estimate while the encoder reports bandwidth as its limit: the link is what holds us back.
-    const [before, after] = reports(stillPicture);
-    for (const e of after) if (e.type === 'outbound-rtp') e.qualityLimitationReason = 'bandwidth';
-    const limited = toPeerQualitySample('peer', {
-      previous: readLinkCounters(before),
-      current: readLinkCounters(after),
-      entries: after,
-      path: measureConnection(after),
-      sendingVideo: true,
+    const limited = sample(stillPicture, true, (after) => {
+      for (const e of after) if (e.type === 'outbound-rtp') e.qualityLimitationReason = 'bandwidth';
     });
     expect(limited.send).toMatchObject({ quality: 'fair', bitrateKbps: 347 });
     expect(limited.availableBitrateKbps).toBe(347);
