@@ -578,13 +578,16 @@ export class CallEngine {
         this.linkCounters.set(userId, current);
         const path = measureConnection(entries);
         const link = gradePeerLink(userId, { previous, current, entries, path, sendingVideo });
-        const graded = link.sample;
-        const profile = this.adaptSendProfile(userId, {
-          estimateKbps: link.testedEstimateKbps,
-          peerLossPct: graded.send?.packetLossPct ?? null,
-          floor: this.media.screen ? 'ld' : 'audio',
-        });
-        const sample = profile === 'audio' ? { ...graded, videoPaused: true } : graded;
+        // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused.
+        const profile =
+          this.transportFor(userId) === this.sfu
+            ? null
+            : this.adaptSendProfile(userId, {
+                estimateKbps: link.testedEstimateKbps,
+                peerLossPct: link.sample.send?.packetLossPct ?? null,
+                floor: this.media.screen ? 'ld' : 'audio',
+              });
+        const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;
         this.latestSamples.set(userId, sample);
         this.events.emit('quality', userId, sample);
       }
