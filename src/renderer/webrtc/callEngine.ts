@@ -584,7 +584,7 @@ export class CallEngine {
             ? null
             : this.adaptSendProfile(userId, {
                 estimateKbps: link.testedEstimateKbps,
-                peerLossPct: link.sample.send?.packetLossPct ?? null,
+                peerLossPct: link.residualSendLossPct,
                 floor: this.media.screen ? 'ld' : 'audio',
               });
         const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;

@@ -215,7 +215,7 @@ describe('grading both directions of a peer link', () => {
   });
 
   test('"they receive you" reads the peer’s receiver reports plus what we had to retransmit', () => {
-    const s = sample({
+    const theyLose8Pct: Interval = {
       ...clean,
       outboundVideo: {
         ...clean.outboundVideo,
@@ -225,11 +225,22 @@ describe('grading both directions of a peer link', () => {
         pliCount: [1, 1],
       },
       remoteInboundVideo: { packetsLost: [10, 46] },
-    });
+    };
+    const s = sample(theyLose8Pct);
     // 60 retransmitted + 36 still lost out of 1200 original packets = 8 %.
     expect(s.send).toMatchObject({ quality: 'poor', packetLossPct: 8, nackPerSecond: 15 });
     expect(s.receive?.quality).toBe('good');
     expect(s.quality).toBe('poor');
+    // The ladder follows what stayed lost: 36 of 1200 = 3 %, which a lower rung would not change.
+    const [before, after] = reports(theyLose8Pct);
+    const link = gradePeerLink('peer', {
+      previous: readLinkCounters(before),
+      current: readLinkCounters(after),
+      entries: after,
+      path: measureConnection(after),
+      sendingVideo: true,
+    });
+    expect(link.residualSendLossPct).toBe(3);
   });
 
   test('3 % loss is fair, and every sample’s grade is what its own numbers earn', () => {

@@ -195,10 +195,14 @@ export function gradeReceive(input: LinkSampleInput): {
   return { link, gradedBitrateKbps };
 }
 
-/** `gradedBitrateKbps`: the estimate when it counted for the grade (see below), else null. */
+/**
+ * `gradedBitrateKbps`: the estimate when it counted for the grade (see below), else null.
+ * `residualLossPct`: what stayed lost after retransmission, the loss the peer actually sees and hears.
+ */
 export function gradeSend(input: LinkSampleInput): {
   link: LinkDirectionQuality;
   gradedBitrateKbps: number | null;
+  residualLossPct: number | null;
 } {
   const { previous, current, entries, path, sendingVideo } = input;
   const seconds = interval(previous, current);
@@ -210,14 +214,15 @@ export function gradeSend(input: LinkSampleInput): {
     return {
       link: { ...metrics, bitrateKbps, quality: grade(metrics), ...NO_RATES, jitterMs },
       gradedBitrateKbps: null,
+      residualLossPct: null,
     };
   }
   const d = (key: keyof LinkCounters['outbound']) => current.outbound[key] - previous.outbound[key];
   const retransmitted = Math.max(0, d('retransmittedPacketsSent'));
   const originals = d('packetsSent') - retransmitted;
   // Receiver reports arrive about once a second; an interval without a new one has no loss figure.
-  const lost = Math.max(0, d('remotePacketsLost')) + retransmitted;
-  const packetLossPct = lossPct(lost, originals);
+  const stillLost = Math.max(0, d('remotePacketsLost'));
+  const packetLossPct = lossPct(stillLost + retransmitted, originals);
   // The estimate only says what the path carries once it was put to the test: while we send far less than
   // it (a still picture, a rung capped below the link), the congestion controller has not probed and its
   // figure is a leftover. It counts when we use most of it or the encoder says bandwidth holds it back.
@@ -235,7 +240,7 @@ export function gradeSend(input: LinkSampleInput): {
     pliPerSecond: perSecond(d('pliCount'), seconds),
     freezes: null,
   };
-  return { link, gradedBitrateKbps };
+  return { link, gradedBitrateKbps, residualLossPct: lossPct(stillLost, originals) };
 }
 
 /** The share of the bandwidth estimate we must be sending for the estimate to describe the link. */
@@ -252,20 +257,21 @@ const minOrNull = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
 
 /**
- * The sample the badge shows: both directions, and on top the worse value of each metric. Also the
- * bandwidth estimate when it was put to the test (else null), which is what the send ladder may follow.
+ * The sample the badge shows: both directions, and on top the worse value of each metric. Also what the
+ * send ladder follows: the bandwidth estimate when it was put to the test (else null), and the peer's loss
+ * after repair (a lower rung does not make random loss go away; only loss that NACKs cannot repair hurts).
  */
 export function gradePeerLink(
   peerUserId: string,
   input: LinkSampleInput,
-): { sample: PeerQualitySample; testedEstimateKbps: number | null } {
+): { sample: PeerQualitySample; testedEstimateKbps: number | null; residualSendLossPct: number | null } {
   const { link: receive, gradedBitrateKbps: received } = gradeReceive(input);
-  const { link: send, gradedBitrateKbps: estimated } = gradeSend(input);
+  const { link: send, gradedBitrateKbps: estimated, residualLossPct } = gradeSend(input);
   const metrics = {
     rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
     packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
     availableBitrateKbps: minOrNull(received, estimated),
   };
   const sample = { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
-  return { sample, testedEstimateKbps: estimated };
+  return { sample, testedEstimateKbps: estimated, residualSendLossPct: residualLossPct };
 }

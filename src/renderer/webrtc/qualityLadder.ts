@@ -7,8 +7,8 @@
  * - our congestion controller's bandwidth estimate toward the peer (availableOutgoingBitrate), which moves
  *   straight to the rung that fits, down at once so a capped link settles within one sample, up at once
  *   when the estimate has room for the higher rung;
- * - the peer's reception (loss before repair from their receiver reports): two poor samples step down one
- *   rung, whatever fair samples come between them (only a good sample clears the count).
+ * - the peer's reception (loss that retransmission could not repair, from their receiver reports): two poor
+ *   samples step down one rung, whatever fair samples come between them (only a good sample clears the count).
  * While a rung's encoder is capped below the link, the estimate cannot grow past ~1.5x what is sent, so it
  * never shows room for the next rung: after a few clean samples the ladder tries one rung up (Chromium
  * probes the new allocation), and a try that falls back right away makes the next one wait twice as long.
@@ -49,7 +49,7 @@ export interface LadderInput {
    * encoder is held back by it); null while no video is sent or the figure is a leftover nothing probed.
    */
   estimateKbps: number | null;
-  /** Loss before repair as the peer receives us, percent; null when unknown. */
+  /** Loss after repair as the peer receives us (what NACKs could not bring back), percent; null: unknown. */
   peerLossPct: number | null;
   /** The lowest rung allowed: a shared screen is never paused, only capped. */
   floor: 'ld' | 'audio';
