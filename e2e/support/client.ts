@@ -10,8 +10,10 @@ import type { TestUser } from './api.ts';
 interface PeerStats {
   framesDecoded: number;
   audioPacketsReceived: number;
+  bytesReceived: number;
   frameWidth: number | null;
   frameHeight: number | null;
+  candidatePair: { local: string; remote: string } | null;
 }
 
 /** Of one remote participant, from the engine's mediaSnapshot. */

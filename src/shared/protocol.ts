@@ -468,12 +468,43 @@ export function classifyQuality(sample: {
   );
 }
 
+const rttMs = z.number().nonnegative().max(60_000).nullable();
+const packetLossPct = z.number().min(0).max(100).nullable();
+const bitrateKbps = z.number().nonnegative().max(10_000_000).nullable();
+const perSecond = z.number().nonnegative().max(100_000).nullable();
+
+/**
+ * One direction of a link to a peer, graded with the same thresholds (extension: optional in the sample).
+ * `packetLossPct` is loss before repair (retransmissions count as lost); `bitrateKbps` is what the receiver
+ * actually got ('receive') or the sender's bandwidth estimate toward the peer ('send').
+ */
+export const LinkDirectionQuality = z.object({
+  quality: ConnectionQuality,
+  rttMs,
+  packetLossPct,
+  bitrateKbps,
+  jitterMs: z.number().nonnegative().max(60_000).nullable(),
+  nackPerSecond: perSecond,
+  pliPerSecond: perSecond,
+  /** Video freezes the receiver saw in the interval ('receive' only). */
+  freezes: z.number().int().nonnegative().max(10_000).nullable(),
+});
+export type LinkDirectionQuality = z.infer<typeof LinkDirectionQuality>;
+
+/**
+ * The top-level metrics are the worse of the two directions (the badge), `receive` ("you receive them") and
+ * `send` ("they receive you") say which one it is.
+ */
 export const PeerQualitySample = z.object({
   peerUserId: Uuid,
-  rttMs: z.number().nonnegative().max(60_000).nullable(),
-  packetLossPct: z.number().min(0).max(100).nullable(),
-  availableBitrateKbps: z.number().nonnegative().max(10_000_000).nullable(),
+  rttMs,
+  packetLossPct,
+  availableBitrateKbps: bitrateKbps,
   quality: ConnectionQuality,
+  receive: LinkDirectionQuality.optional(),
+  send: LinkDirectionQuality.optional(),
+  /** Our video toward this peer is paused (the send ladder's audio-only rung). */
+  videoPaused: z.boolean().optional(),
 });
 export type PeerQualitySample = z.infer<typeof PeerQualitySample>;
 

@@ -16,7 +16,7 @@ import { deriveLocalCoturnConfig, readProductionCoturnConfig } from '../../src/t
 import { startTestDaemon } from './daemon.ts';
 
 export interface RunningCoturn {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   realm: string;
   stop(): Promise<void>;
@@ -30,16 +30,22 @@ export function isCoturnInstalled(): boolean {
   return spawnSync('turnserver', ['--version'], { stdio: 'ignore' }).error === undefined;
 }
 
-export async function startCoturn(options: { secret: string; realm?: string }): Promise<RunningCoturn> {
+/** `host` is loopback unless a test network needs the relay on one of its addresses (e2e/support/natLab.ts). */
+export async function startCoturn(options: {
+  secret: string;
+  realm?: string;
+  host?: string;
+}): Promise<RunningCoturn> {
+  const host = options.host ?? HOST;
   if (!isCoturnInstalled()) {
     throw new Error('coturn is not installed: `turnserver` is not on PATH (apt-get install coturn)');
   }
   const realm = options.realm ?? 'callbridge.test';
   const workDir = await mkdtemp(join(tmpdir(), 'callbridge-coturn-'));
-  const port = await findFreePort(HOST, { udp: true });
+  const port = await findFreePort(host, { udp: true });
   const configPath = join(workDir, 'turnserver.conf');
   const config = deriveLocalCoturnConfig(await readProductionCoturnConfig(), {
-    listenIp: HOST,
+    listenIp: host,
     port,
     secret: options.secret,
     realm,
@@ -48,25 +54,25 @@ export async function startCoturn(options: { secret: string; realm?: string }): 
   await writeFile(configPath, config, { mode: 0o600 });
 
   const daemon = await startTestDaemon({
-    name: `coturn on ${HOST}:${port}`,
+    name: `coturn on ${host}:${port}`,
     command: 'turnserver',
     args: ['-c', configPath],
     workDir,
-    ready: () => answersStunAndTcp(port),
+    ready: () => answersStunAndTcp(host, port),
     readyTimeoutMs: READY_TIMEOUT_MS,
   });
-  return { host: HOST, port, realm, stop: daemon.stop };
+  return { host, port, realm, stop: daemon.stop };
 }
 
 /**
  * coturn answers STUN Binding once its UDP listener is up; until then the request times out. Its TCP listener
  * (turn:...?transport=tcp) opens alongside; checked too, for callers that relay over TCP.
  */
-async function answersStunAndTcp(port: number): Promise<boolean> {
-  const client = await TurnClient.open({ address: HOST, port });
+async function answersStunAndTcp(host: string, port: number): Promise<boolean> {
+  const client = await TurnClient.open({ address: host, port });
   try {
     await client.binding(250);
-    return await acceptsTcp(HOST, port);
+    return await acceptsTcp(host, port);
   } finally {
     client.close();
   }

@@ -7,14 +7,8 @@ import type {
   PeerQualitySample,
   SfuOfferEvent,
 } from '../../shared/protocol.ts';
-import {
-  intervalPacketLossPct,
-  measureConnection,
-  mediaBytesSent,
-  summarizeReceivedMedia,
-  toQualitySample,
-} from './connectionStats.ts';
-import type { LossCounters, ReceivedMediaSummary, StatsEntry } from './connectionStats.ts';
+import { measureConnection, mediaBytesSent, summarizeReceivedMedia } from './connectionStats.ts';
+import type { ReceivedMediaSummary, StatsEntry } from './connectionStats.ts';
 import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
 import {
   parseAnswerEvent,
@@ -23,6 +17,8 @@ import {
   parseSfuOfferEvent,
   parseTopologyEvent,
 } from './inboundSignals.ts';
+import { gradePeerLink, readLinkCounters } from './linkQuality.ts';
+import type { LinkCounters } from './linkQuality.ts';
 import { LocalMedia } from './localMedia.ts';
 import { NO_OUTGOING_MEDIA, withheld } from './mediaTransport.ts';
 import type { MediaTransport, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
@@ -30,7 +26,7 @@ import { MeshTransport } from './meshTransport.ts';
 import { watchNetworkChanges } from './networkWatcher.ts';
 import { SfuTransport } from './sfuTransport.ts';
 import { INITIAL_LADDER_STATE, nextLadderState } from './qualityLadder.ts';
-import type { LadderState } from './qualityLadder.ts';
+import type { LadderInput, LadderState, VideoProfileName } from './qualityLadder.ts';
 import { TypedEmitter } from './typedEmitter.ts';
 import { CallEngineError } from './types.ts';
 import type { CallEngineEvents, CallEngineOptions, MediaRoute, PeerState, RemoteTileView } from './types.ts';
@@ -87,7 +83,7 @@ export class CallEngine {
   private readonly timers: ReturnType<typeof setInterval>[];
   private readonly peerStates = new Map<string, PeerState>();
   private readonly ladders = new Map<string, LadderState>();
-  private readonly lossCounters = new Map<string, LossCounters>();
+  private readonly linkCounters = new Map<string, LinkCounters>();
   private readonly latestSamples = new Map<string, PeerQualitySample>();
   /** Device and screen operations run one at a time, so a quick on/off/on ends in the state last asked for. */
   private mediaOperations: Promise<unknown> = Promise.resolve();
@@ -416,7 +412,7 @@ export class CallEngine {
     this.events.clear();
     this.peerStates.clear();
     this.ladders.clear();
-    this.lossCounters.clear();
+    this.linkCounters.clear();
     this.latestSamples.clear();
     this.handedOver.clear();
     this.sfuStates.clear();
@@ -621,24 +617,37 @@ export class CallEngine {
         if (state !== 'connected') continue;
         const report = await this.transportFor(userId)?.getStats(userId);
         if (!report || this.closed || this.peerStates.get(userId) !== 'connected') continue;
-        const measurement = measureConnection(report.values());
-        const loss = intervalPacketLossPct(this.lossCounters.get(userId) ?? null, measurement.counters);
-        this.lossCounters.set(userId, measurement.counters);
-        const sample = toQualitySample(userId, measurement, loss, sendingVideo);
+        const entries = [...report.values()];
+        const current = readLinkCounters(entries);
+        const previous = this.linkCounters.get(userId) ?? null;
+        this.linkCounters.set(userId, current);
+        const path = measureConnection(entries);
+        const link = gradePeerLink(userId, { previous, current, entries, path, sendingVideo });
+        // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused.
+        const profile =
+          this.transportFor(userId) === this.sfu
+            ? null
+            : this.adaptSendProfile(userId, {
+                estimateKbps: link.testedEstimateKbps,
+                peerLossPct: link.residualSendLossPct,
+                floor: this.media.screen ? 'ld' : 'audio',
+              });
+        const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;
         this.latestSamples.set(userId, sample);
         this.events.emit('quality', userId, sample);
-        this.adaptSendProfile(userId, sample);
       }
     } finally {
       this.sampling = false;
     }
   }
 
-  private adaptSendProfile(userId: string, sample: PeerQualitySample): void {
+  /** One step of the peer's send ladder (qualityLadder.ts); returns the rung now sent toward them. */
+  private adaptSendProfile(userId: string, input: LadderInput): VideoProfileName {
     const previous = this.ladders.get(userId) ?? INITIAL_LADDER_STATE;
-    const next = nextLadderState(previous, sample.quality);
+    const next = nextLadderState(previous, input);
     this.ladders.set(userId, next);
     if (next.profile !== previous.profile) this.transportFor(userId)?.setSendProfile(userId, next.profile);
+    return next.profile;
   }
 
   private reportQuality(): void {
@@ -677,7 +686,7 @@ export class CallEngine {
 
   private forgetPeerQuality(userId: string): void {
     this.ladders.delete(userId);
-    this.lossCounters.delete(userId);
+    this.linkCounters.delete(userId);
     this.latestSamples.delete(userId);
   }
 }

@@ -1,11 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import {
-  intervalPacketLossPct,
-  localAudioLevel,
-  measureConnection,
-  summarizeReceivedMedia,
-  toQualitySample,
-} from './connectionStats.ts';
+import { localAudioLevel, measureConnection, summarizeReceivedMedia } from './connectionStats.ts';
 import type { StatsEntry } from './connectionStats.ts';
 
 /** Shaped like Chromium's getStats() entries (only the fields the readers look at, plus some noise). */
@@ -31,12 +25,8 @@ function report(overrides: { pair?: Partial<StatsEntry>; inbound?: StatsEntry[] 
 }
 
 describe('measureConnection', () => {
-  test('reads RTT and available bitrate from the selected candidate pair, and sums inbound counters', () => {
-    expect(measureConnection(report())).toEqual({
-      rttMs: 42,
-      availableOutgoingBitrateKbps: 1235,
-      counters: { packetsReceived: 4000, packetsLost: 40 },
-    });
+  test('reads RTT and available bitrate from the selected candidate pair', () => {
+    expect(measureConnection(report())).toEqual({ rttMs: 42, availableOutgoingBitrateKbps: 1235 });
   });
 
   test('falls back to RTCP round-trip time when the pair has none yet', () => {
@@ -50,71 +40,20 @@ describe('measureConnection', () => {
 
   test('reports unknown metrics as null rather than zero', () => {
     const m = measureConnection([{ id: 'T01', type: 'transport' }]);
-    expect(m).toEqual({
-      rttMs: null,
-      availableOutgoingBitrateKbps: null,
-      counters: { packetsReceived: 0, packetsLost: 0 },
-    });
-  });
-});
-
-describe('intervalPacketLossPct', () => {
-  test('is the loss within the interval, not since the call started', () => {
-    const before = { packetsReceived: 10_000, packetsLost: 0 };
-    const after = { packetsReceived: 10_950, packetsLost: 50 };
-    expect(intervalPacketLossPct(before, after)).toBe(5);
-  });
-
-  test('is null without a previous sample or when nothing arrived', () => {
-    const counters = { packetsReceived: 100, packetsLost: 1 };
-    expect(intervalPacketLossPct(null, counters)).toBeNull();
-    expect(intervalPacketLossPct(counters, counters)).toBeNull();
-  });
-
-  test('treats a shrinking lost count (late duplicates) as no loss and a counter reset as unknown', () => {
-    expect(
-      intervalPacketLossPct(
-        { packetsReceived: 100, packetsLost: 5 },
-        { packetsReceived: 200, packetsLost: 3 },
-      ),
-    ).toBe(0);
-    expect(
-      intervalPacketLossPct(
-        { packetsReceived: 5000, packetsLost: 5 },
-        { packetsReceived: 20, packetsLost: 0 },
-      ),
-    ).toBeNull();
-  });
-});
-
-describe('toQualitySample', () => {
-  const measurement = {
-    rttMs: 40,
-    availableOutgoingBitrateKbps: 150,
-    counters: { packetsReceived: 0, packetsLost: 0 },
-  };
-
-  test('classifies with the spec thresholds: the worst metric wins', () => {
-    expect(toQualitySample('u1', measurement, 1, true)).toEqual({
-      peerUserId: 'u1',
-      rttMs: 40,
-      packetLossPct: 1,
-      availableBitrateKbps: 150,
-      quality: 'poor',
-    });
-    expect(
-      toQualitySample('u1', { ...measurement, availableOutgoingBitrateKbps: 900 }, 3, true).quality,
-    ).toBe('fair');
-  });
-
-  test('ignores the bandwidth estimate while no video is sent (audio-only never probes above it)', () => {
-    const sample = toQualitySample('u1', measurement, 0, false);
-    expect(sample.availableBitrateKbps).toBeNull();
-    expect(sample.quality).toBe('good');
+    expect(m).toEqual({ rttMs: null, availableOutgoingBitrateKbps: null });
   });
 });
 
 describe('summarizeReceivedMedia', () => {
+  test('names the candidate types of the selected pair (relay when media goes through TURN)', () => {
+    const entries: StatsEntry[] = [
+      ...report({ pair: { localCandidateId: 'L1', remoteCandidateId: 'R1' } }),
+      { id: 'L1', type: 'local-candidate', candidateType: 'relay', address: '203.0.113.254' },
+      { id: 'R1', type: 'remote-candidate', candidateType: 'relay', address: '203.0.113.254' },
+    ];
+    expect(summarizeReceivedMedia(entries).candidatePair).toEqual({ local: 'relay', remote: 'relay' });
+  });
+
   test('sums decoded frames and audio packets and describes the most recently active video', () => {
     const entries: StatsEntry[] = [
       { id: 'C1', type: 'codec', mimeType: 'video/VP8' },
@@ -144,9 +83,11 @@ describe('summarizeReceivedMedia', () => {
     expect(summarizeReceivedMedia(entries)).toEqual({
       framesDecoded: 120,
       audioPacketsReceived: 500,
+      bytesReceived: 0,
       frameWidth: 1920,
       frameHeight: 1080,
       videoCodec: 'video/VP9',
+      candidatePair: null,
     });
   });
 
@@ -154,9 +95,11 @@ describe('summarizeReceivedMedia', () => {
     expect(summarizeReceivedMedia([])).toEqual({
       framesDecoded: 0,
       audioPacketsReceived: 0,
+      bytesReceived: 0,
       frameWidth: null,
       frameHeight: null,
       videoCodec: null,
+      candidatePair: null,
     });
   });
 });

@@ -1,23 +1,10 @@
-import { classifyQuality } from '../../shared/protocol.ts';
-import type { PeerQualitySample } from '../../shared/protocol.ts';
+import type { PathMeasurement } from './linkQuality.ts';
 
 /**
  * Pure readers over a getStats() report. They take the report's entries as plain records so they can be
  * checked in Node against captured reports; the browser's RTCStatsReport is passed as `report.values()`.
  */
 export type StatsEntry = { id: string; type: string } & Record<string, unknown>;
-
-/** Cumulative inbound packet counters, kept between samples to compute loss over one interval. */
-export interface LossCounters {
-  packetsReceived: number;
-  packetsLost: number;
-}
-
-export interface ConnectionMeasurement {
-  rttMs: number | null;
-  availableOutgoingBitrateKbps: number | null;
-  counters: LossCounters;
-}
 
 const num = (value: unknown): number | null =>
   typeof value === 'number' && Number.isFinite(value) ? value : null;
@@ -43,7 +30,8 @@ function selectedCandidatePair(byId: Map<string, StatsEntry>): StatsEntry | null
   return null;
 }
 
-export function measureConnection(entries: Iterable<StatsEntry>): ConnectionMeasurement {
+/** The path's round-trip time and our bandwidth estimate on it. */
+export function measureConnection(entries: Iterable<StatsEntry>): PathMeasurement {
   const byId = indexById(entries);
   const pair = selectedCandidatePair(byId);
 
@@ -59,61 +47,31 @@ export function measureConnection(entries: Iterable<StatsEntry>): ConnectionMeas
 
   const bitrateBps = pair ? num(pair.availableOutgoingBitrate) : null;
 
-  const counters: LossCounters = { packetsReceived: 0, packetsLost: 0 };
-  for (const entry of byId.values()) {
-    if (entry.type !== 'inbound-rtp') continue;
-    counters.packetsReceived += num(entry.packetsReceived) ?? 0;
-    counters.packetsLost += num(entry.packetsLost) ?? 0;
-  }
-
   return {
     rttMs: rttSeconds === null ? null : Math.round(rttSeconds * 1000),
     availableOutgoingBitrateKbps: bitrateBps === null ? null : Math.round(bitrateBps / 1000),
-    counters,
   };
-}
-
-/**
- * Packet loss over one interval, in percent: lost / (received + lost) of the deltas. Null when there is no
- * previous sample, nothing arrived in the interval, or the counters went backwards (a new connection).
- * packetsLost itself may shrink a little (late or duplicated packets), which is clamped to no loss.
- */
-export function intervalPacketLossPct(previous: LossCounters | null, current: LossCounters): number | null {
-  if (!previous) return null;
-  const received = current.packetsReceived - previous.packetsReceived;
-  if (received < 0) return null;
-  const lost = Math.max(0, current.packetsLost - previous.packetsLost);
-  if (received + lost === 0) return null;
-  return Math.round((lost / (received + lost)) * 10_000) / 100;
-}
-
-/**
- * One peer's sample, classified with the spec's thresholds. `sendingVideo` decides whether the available
- * outgoing bitrate counts: while only Opus (~32 kbps) is sent the congestion controller never probes above
- * its start value, so the estimate says nothing about the link and would mark every audio call 'fair'.
- */
-export function toQualitySample(
-  peerUserId: string,
-  measurement: ConnectionMeasurement,
-  packetLossPct: number | null,
-  sendingVideo: boolean,
-): PeerQualitySample {
-  const metrics = {
-    rttMs: measurement.rttMs === null ? null : Math.min(measurement.rttMs, 60_000),
-    packetLossPct,
-    availableBitrateKbps: sendingVideo ? measurement.availableOutgoingBitrateKbps : null,
-  };
-  return { peerUserId, ...metrics, quality: classifyQuality(metrics) };
 }
 
 /** What a viewer of this peer receives: the numbers the e2e tests and the debug overlay read. */
 export interface ReceivedMediaSummary {
   framesDecoded: number;
   audioPacketsReceived: number;
+  /** Payload and header bytes of every inbound stream, to compute the received bitrate. */
+  bytesReceived: number;
   frameWidth: number | null;
   frameHeight: number | null;
   /** e.g. 'video/VP9'; null before the first video packet. */
   videoCodec: string | null;
+  /** The candidate types of the pair media flows on ('relay' through TURN); null before ICE picked one. */
+  candidatePair: { local: string; remote: string } | null;
+}
+
+function candidateTypes(byId: Map<string, StatsEntry>): ReceivedMediaSummary['candidatePair'] {
+  const pair = selectedCandidatePair(byId);
+  const type = (id: unknown) => (typeof id === 'string' ? byId.get(id)?.candidateType : undefined);
+  const [local, remote] = [type(pair?.localCandidateId), type(pair?.remoteCandidateId)];
+  return typeof local === 'string' && typeof remote === 'string' ? { local, remote } : null;
 }
 
 /**
@@ -135,14 +93,17 @@ export function summarizeReceivedMedia(entries: Iterable<StatsEntry>): ReceivedM
   const summary: ReceivedMediaSummary = {
     framesDecoded: 0,
     audioPacketsReceived: 0,
+    bytesReceived: 0,
     frameWidth: null,
     frameHeight: null,
     videoCodec: null,
+    candidatePair: candidateTypes(byId),
   };
   // With several video receivers (a screen added to an audio call), the latest active one describes the picture.
   let latestVideoPacketAt = -Infinity;
   for (const entry of byId.values()) {
     if (entry.type !== 'inbound-rtp') continue;
+    summary.bytesReceived += (num(entry.bytesReceived) ?? 0) + (num(entry.headerBytesReceived) ?? 0);
     if (entry.kind === 'audio') {
       summary.audioPacketsReceived += num(entry.packetsReceived) ?? 0;
       continue;

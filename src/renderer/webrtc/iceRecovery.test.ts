@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { DISCONNECTED_GRACE_MS, IceRecovery, MAX_ICE_RESTARTS } from './iceRecovery.ts';
+import { DISCONNECTED_GRACE_MS, IceRecovery, MAX_ICE_RESTARTS, RESTART_DEADLINE_MS } from './iceRecovery.ts';
 import type { PeerState } from './types.ts';
 
 function setup() {
@@ -94,4 +94,26 @@ test('closing cancels a pending grace-period restart', () => {
   recovery.onIceConnectionState('closed');
   vi.advanceTimersByTime(DISCONNECTED_GRACE_MS * 2);
   expect(restart).not.toHaveBeenCalled();
+});
+
+test('a restart that never connects counts as failed, so the peer ends as ice-failed instead of reconnecting forever', () => {
+  const { recovery, restart, log } = setup();
+  recovery.onIceConnectionState('connected');
+  recovery.onIceConnectionState('disconnected');
+  vi.advanceTimersByTime(DISCONNECTED_GRACE_MS);
+  // Chromium stays in 'checking' after each restart (the TURN server is gone): no 'failed' ever comes.
+  recovery.onIceConnectionState('checking');
+  vi.advanceTimersByTime(RESTART_DEADLINE_MS * MAX_ICE_RESTARTS);
+  expect(restart).toHaveBeenCalledTimes(MAX_ICE_RESTARTS);
+  expect(log.at(-2)).toBe('failed');
+  expect(log.at(-1)).toBe('error:ice-failed');
+});
+
+test('a restart that connects in time cancels its deadline', () => {
+  const { recovery, restart } = setup();
+  recovery.onIceConnectionState('connected');
+  recovery.onIceConnectionState('failed');
+  recovery.onIceConnectionState('connected');
+  vi.advanceTimersByTime(RESTART_DEADLINE_MS * 2);
+  expect(restart).toHaveBeenCalledTimes(1);
 });

@@ -7,6 +7,12 @@ import type { PeerState } from './types.ts';
 export const DISCONNECTED_GRACE_MS = 3_000;
 /** Consecutive ICE restarts that may fail before the peer is reported as failed. */
 export const MAX_ICE_RESTARTS = 3;
+/**
+ * A restart that has not connected by then counts as failed. Chromium does not always say so itself: with
+ * the TURN server gone and every remaining pair unreachable it can sit in 'checking' or 'disconnected' for
+ * minutes (seen behind NATs, e2e/nat.spec.ts), and the user would watch "Reconnecting…" forever.
+ */
+export const RESTART_DEADLINE_MS = 15_000;
 
 export interface IceRecoveryHooks {
   /** Refetch ICE servers, setConfiguration() and restartIce(); the next negotiation carries new credentials. */
@@ -27,6 +33,7 @@ export class IceRecovery {
   private outageReported = false;
   private gaveUp = false;
   private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  private restartDeadline: ReturnType<typeof setTimeout> | null = null;
 
   constructor(hooks: IceRecoveryHooks) {
     this.hooks = hooks;
@@ -42,6 +49,7 @@ export class IceRecovery {
       case 'connected':
       case 'completed':
         this.clearGrace();
+        this.clearRestartDeadline();
         this.everConnected = true;
         this.restarts = 0;
         this.outageReported = false;
@@ -75,9 +83,11 @@ export class IceRecovery {
 
   dispose(): void {
     this.clearGrace();
+    this.clearRestartDeadline();
   }
 
   private recover(): void {
+    this.clearRestartDeadline();
     if (this.restarts >= MAX_ICE_RESTARTS) {
       if (!this.gaveUp) {
         this.gaveUp = true;
@@ -99,7 +109,16 @@ export class IceRecovery {
         this.hooks.error('connection-lost', 'Connection lost; reconnecting.');
       }
     }
+    this.restartDeadline = setTimeout(() => {
+      this.restartDeadline = null;
+      this.recover();
+    }, RESTART_DEADLINE_MS);
     this.hooks.restart();
+  }
+
+  private clearRestartDeadline(): void {
+    if (this.restartDeadline !== null) clearTimeout(this.restartDeadline);
+    this.restartDeadline = null;
   }
 
   private clearGrace(): void {

@@ -3,7 +3,7 @@ import { localAudioLevel } from './connectionStats.ts';
 import { IceRecovery } from './iceRecovery.ts';
 import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { connectionConfiguration } from './mediaTransport.ts';
-import { encodingForProfile } from './qualityLadder.ts';
+import { encodingForProfile, INITIAL_LADDER_STATE } from './qualityLadder.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
 import { withOpusFecAndNoDtx } from './sdpMunging.ts';
@@ -57,7 +57,7 @@ export class PeerSession {
   private ignoreOffer = false;
   private restarting = false;
   private closed = false;
-  private profile: VideoProfileName = 'hd';
+  private profile: VideoProfileName = INITIAL_LADDER_STATE.profile;
   private currentState: PeerState | null = null;
 
   constructor(options: PeerSessionOptions) {
@@ -339,11 +339,13 @@ export class PeerSession {
       isScreen: this.options.outgoing().videoIsScreen,
     });
     if (
+      encoding.active === target.active &&
       encoding.maxBitrate === target.maxBitrate &&
       encoding.scaleResolutionDownBy === target.scaleResolutionDownBy
     ) {
       return;
     }
+    encoding.active = target.active;
     encoding.maxBitrate = target.maxBitrate;
     encoding.scaleResolutionDownBy = target.scaleResolutionDownBy;
     try {

@@ -1,52 +1,173 @@
 import { describe, expect, test } from 'vitest';
-import type { ConnectionQuality } from '../../shared/protocol.ts';
-import { encodingForProfile, INITIAL_LADDER_STATE, nextLadderState } from './qualityLadder.ts';
-import type { VideoProfileName } from './qualityLadder.ts';
+import {
+  encodingForProfile,
+  INITIAL_LADDER_STATE,
+  MAX_CLEAN_SAMPLES_BEFORE_TRY,
+  nextLadderState,
+} from './qualityLadder.ts';
+import type { LadderInput, LadderState, VideoProfileName } from './qualityLadder.ts';
 
-function profilesAfter(samples: ConnectionQuality[]): VideoProfileName[] {
+type Sample = Partial<LadderInput>;
+const sample = (estimateKbps: number | null, peerLossPct: number | null = 0): Sample => ({
+  estimateKbps,
+  peerLossPct,
+});
+
+/** The rung after each 3 s sample, starting from the initial state. */
+function rungsAfter(samples: readonly Sample[]): VideoProfileName[] {
   let state = INITIAL_LADDER_STATE;
-  return samples.map((quality) => {
-    state = nextLadderState(state, quality);
+  return samples.map((s) => {
+    state = nextLadderState(state, { estimateKbps: null, peerLossPct: null, floor: 'audio', ...s });
     return state.profile;
   });
 }
 
-describe('the send ladder', () => {
-  test('starts at HD and steps down one rung after two poor samples in a row', () => {
-    expect(profilesAfter(['poor', 'poor', 'poor', 'poor'])).toEqual(['hd', 'sd', 'sd', 'ld']);
+/**
+ * What Chromium's estimate does while a rung's encoder is capped below the link: it cannot grow past ~1.5x
+ * the bitrate sent, so it never shows room for the next rung by itself.
+ */
+const appLimited: Record<VideoProfileName, number> = { hd: 3000, sd: 1200, ld: 340, audio: 70 };
+
+describe('the send ladder follows the bandwidth estimate', () => {
+  test('starts at SD and moves to HD on the first sample of a link that carries it', () => {
+    expect(INITIAL_LADDER_STATE.profile).toBe('sd');
+    expect(rungsAfter([sample(1800)])).toEqual(['hd']);
   });
 
-  test('does not react to a single poor sample between fair ones', () => {
-    expect(profilesAfter(['poor', 'fair', 'poor', 'fair', 'poor', 'good'])).toEqual(Array(6).fill('hd'));
+  test('under a 300 kbit/s cap it settles on LD at the first sample (3 s), without passing through SD', () => {
+    expect(rungsAfter([sample(260)])).toEqual(['ld']);
+    expect(rungsAfter([sample(1800), sample(280)])).toEqual(['hd', 'ld']);
   });
 
-  test('steps up only after five good samples in a row', () => {
-    const down = ['poor', 'poor'] as const;
-    expect(profilesAfter([...down, 'good', 'good', 'good', 'good', 'good'])).toEqual([
-      'hd',
-      'sd',
-      'sd',
-      'sd',
-      'sd',
-      'sd',
-      'hd',
+  test('keeps a rung while the estimate stays above its floor, and needs more to climb to it (hysteresis)', () => {
+    // 1100 kbit/s keeps HD (stay 1000) but does not reach it from SD (enter 1250).
+    expect(rungsAfter([sample(1800), sample(1100), sample(1100)])).toEqual(['hd', 'hd', 'hd']);
+    expect(rungsAfter([sample(1100)])).toEqual(['sd']);
+    expect(rungsAfter([sample(1300)])).toEqual(['hd']);
+  });
+
+  test('pauses video only when even LD does not fit twice in a row, and tries LD again later', () => {
+    const rungs = rungsAfter([
+      sample(1800),
+      sample(90),
+      sample(90),
+      sample(appLimited.audio),
+      sample(appLimited.audio),
+      sample(200),
     ]);
-    // A fair sample restarts the count.
-    expect(profilesAfter([...down, 'good', 'good', 'good', 'good', 'fair', 'good']).at(-1)).toBe('sd');
+    expect(rungs).toEqual(['hd', 'ld', 'audio', 'audio', 'ld', 'ld']);
   });
 
-  test('stays within the ladder at both ends', () => {
-    expect(profilesAfter(Array(10).fill('good'))).toEqual(Array(10).fill('hd'));
-    expect(profilesAfter(Array(10).fill('poor')).at(-1)).toBe('ld');
+  test('a shared screen is capped at LD, never paused, and resumes at once if video was paused', () => {
+    let state = INITIAL_LADDER_STATE;
+    for (const estimateKbps of [90, 90, 90]) {
+      state = nextLadderState(state, { estimateKbps, peerLossPct: 0, floor: 'ld' });
+    }
+    expect(state.profile).toBe('ld');
+    state = nextLadderState(
+      { ...state, profile: 'audio' },
+      { estimateKbps: null, peerLossPct: 0, floor: 'ld' },
+    );
+    expect(state.profile).toBe('ld');
+  });
+});
+
+describe('the send ladder follows the peer’s reception', () => {
+  test('two poor samples step down one rung, and a fair one between them does not reset the count', () => {
+    // Issue #12: poor, fair, poor stepped down in one run of three because 'fair' cleared the streak.
+    expect(rungsAfter([sample(1800), sample(1800, 8), sample(1800, 3), sample(1800, 8)])).toEqual([
+      'hd',
+      'hd',
+      'hd',
+      'sd',
+    ]);
+  });
+
+  test('a good sample clears the count, and loss alone never pauses video', () => {
+    expect(rungsAfter([sample(1800), sample(1800, 8), sample(1800, 1), sample(1800, 8)]).at(-1)).toBe('hd');
+    expect(rungsAfter(Array(12).fill(sample(1800, 9))).at(-1)).toBe('ld');
+  });
+
+  test('does not climb while the peer still loses packets, even if the estimate has room', () => {
+    expect(
+      rungsAfter([sample(1800), sample(1800, 8), sample(1800, 8), sample(1800, 3), sample(1800, 3)]),
+    ).toEqual(['hd', 'hd', 'sd', 'sd', 'sd']);
+    expect(rungsAfter([sample(1800), sample(1800, 8), sample(1800, 8), sample(1800, 0)]).at(-1)).toBe('hd');
+  });
+});
+
+/** Settled on LD after failed tries: the longest wait before the next one. */
+const settledOnLd: LadderState = {
+  ...INITIAL_LADDER_STATE,
+  profile: 'ld',
+  cleanSamplesBeforeTry: MAX_CLEAN_SAMPLES_BEFORE_TRY,
+};
+
+describe('climbing back when the link gets better', () => {
+  test('tries one rung up after two clean samples, and a try that falls back waits twice as long', () => {
+    // A 300 kbit/s cap that stays: LD, try SD (which the probe shows does not fit), back to LD.
+    const capped = rungsAfter([
+      sample(260),
+      sample(appLimited.ld),
+      sample(appLimited.ld),
+      sample(280),
+      ...Array(MAX_CLEAN_SAMPLES_BEFORE_TRY).fill(sample(appLimited.ld)),
+      sample(280),
+    ]);
+    expect(capped).toEqual(['ld', 'ld', 'sd', 'ld', 'ld', 'ld', 'ld', 'sd', 'ld']);
+  });
+
+  test('after the cap is lifted it is back at HD within five samples (15 s), even at the longest wait', () => {
+    // Settled on LD with the longest wait between tries, then the cap goes away at sample 0.
+    let state: LadderState = { ...settledOnLd };
+    const rungs: VideoProfileName[] = [];
+    for (const estimateKbps of [
+      appLimited.ld,
+      appLimited.ld,
+      appLimited.ld,
+      appLimited.ld, // the try: SD is sent, Chromium probes the new allocation
+      900, // the probe found room: SD holds and the estimate keeps growing
+    ]) {
+      state = nextLadderState(state, { estimateKbps, peerLossPct: 0, floor: 'audio' });
+      rungs.push(state.profile);
+    }
+    expect(rungs.slice(0, 4)).toEqual(['ld', 'ld', 'ld', 'sd']);
+    state = nextLadderState(state, { estimateKbps: 1400, peerLossPct: 0, floor: 'audio' });
+    expect(state.profile).toBe('hd');
+  });
+
+  test('a try that held resets the wait to two samples', () => {
+    let state: LadderState = { ...settledOnLd };
+    for (const estimateKbps of [340, 340, 340, 340, 900, 900]) {
+      state = nextLadderState(state, { estimateKbps, peerLossPct: 0, floor: 'audio' });
+    }
+    expect(state.profile).toBe('sd');
+    expect(state.cleanSamplesBeforeTry).toBe(2);
   });
 });
 
 describe('encodingForProfile', () => {
-  test('scales a 720p camera to each rung’s height with the spec’s bitrates', () => {
+  test('scales a 720p camera to each rung’s height with the ladder’s bitrates', () => {
     const camera = { height: 720, isScreen: false };
-    expect(encodingForProfile('hd', camera)).toEqual({ maxBitrate: 2_000_000, scaleResolutionDownBy: 1 });
-    expect(encodingForProfile('sd', camera)).toEqual({ maxBitrate: 800_000, scaleResolutionDownBy: 1.5 });
-    expect(encodingForProfile('ld', camera)).toEqual({ maxBitrate: 300_000, scaleResolutionDownBy: 3 });
+    expect(encodingForProfile('hd', camera)).toEqual({
+      active: true,
+      maxBitrate: 2_000_000,
+      scaleResolutionDownBy: 1,
+    });
+    expect(encodingForProfile('sd', camera)).toEqual({
+      active: true,
+      maxBitrate: 800_000,
+      scaleResolutionDownBy: 1.5,
+    });
+    expect(encodingForProfile('ld', camera)).toEqual({
+      active: true,
+      maxBitrate: 200_000,
+      scaleResolutionDownBy: 3,
+    });
+  });
+
+  test('the audio-only rung stops the video encoding', () => {
+    expect(encodingForProfile('audio', { height: 720, isScreen: false }).active).toBe(false);
   });
 
   test('never scales up a camera smaller than the rung', () => {
@@ -55,7 +176,8 @@ describe('encodingForProfile', () => {
 
   test('keeps a screen share at full resolution and only caps its bitrate', () => {
     expect(encodingForProfile('ld', { height: 1080, isScreen: true })).toEqual({
-      maxBitrate: 300_000,
+      active: true,
+      maxBitrate: 200_000,
       scaleResolutionDownBy: 1,
     });
   });

@@ -210,9 +210,9 @@ export class SfuTransport implements MediaTransport {
   }
 
   /**
-   * The participant's inbound streams from the subscriber, and our publisher's transport, candidate pairs
-   * and remote-inbound reports (RTT and the uplink estimate toward the room): with those the engine's
-   * quality classification reads an SFU participant like a mesh peer.
+   * The participant's inbound streams from the subscriber ("you receive them"), and our publisher's transport,
+   * candidate pairs, outbound and remote-inbound stats (RTT, the uplink estimate and how the room receives us):
+   * with those the engine's quality classification reads an SFU participant like a mesh peer.
    */
   async getStats(userId: string): Promise<ReadonlyMap<string, StatsEntry> | null> {
     const publisher = await this.publisherReady;
@@ -241,8 +241,9 @@ export class SfuTransport implements MediaTransport {
     for (const entry of (path?.values() ?? []) as Iterable<StatsEntry>) {
       if (PATH_STATS.has(entry.type)) result.set(entry.id, entry);
     }
+    // How the room receives us: Janus's receiver reports and our retransmissions (see linkQuality.ts).
     for (const entry of (publisherReport?.values() ?? []) as Iterable<StatsEntry>) {
-      if (entry.type === 'remote-inbound-rtp') result.set(entry.id, entry);
+      if (entry.type === 'remote-inbound-rtp' || entry.type === 'outbound-rtp') result.set(entry.id, entry);
     }
     return result;
   }

@@ -137,7 +137,8 @@ export function RemoteTile({
         <MediaBadges media={mediaState} />
       </div>
       <div className="tile-corner">
-        <QualityIndicator sample={participant.quality} />
+        {/* The last sample of a connection that is down would claim a quality nobody is getting. */}
+        <QualityIndicator sample={connection === 'connected' ? participant.quality : null} />
       </div>
       <TileFloor userId={participant.userId} />
     </div>

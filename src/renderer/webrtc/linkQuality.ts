@@ -1,0 +1,277 @@
+import { classifyQuality } from '../../shared/protocol.ts';
+import type { ConnectionQuality, LinkDirectionQuality, PeerQualitySample } from '../../shared/protocol.ts';
+import type { StatsEntry } from './connectionStats.ts';
+
+/**
+ * Grades both directions of the media exchanged with one peer from two getStats() reports 3 s apart:
+ *
+ * - "you receive them" ('receive'): our inbound-rtp streams. Bitrate is what actually arrived; loss is
+ *   counted before repair: packetsLost only counts what never arrived, and every packet a NACK brought back
+ *   was lost once on the wire, so retransmittedPacketsReceived is added to it. (Without RTX, e.g. Janus
+ *   retransmitting on the original SSRC, the repaired share cannot be told apart and loss is after repair.)
+ * - "they receive you" ('send'): the peer's RTCP receiver reports (remote-inbound-rtp packetsLost, jitter)
+ *   plus our own outbound-rtp retransmissions, which are the packets the peer NACKed, i.e. lost once; the
+ *   bitrate is our congestion controller's estimate of what the path to them carries (availableOutgoingBitrate).
+ *
+ * Both share the path's round-trip time. The top-level sample is the worse direction, metric by metric.
+ */
+
+/** Cumulative counters of one report, kept until the next sample to compute rates over the interval. */
+export interface LinkCounters {
+  atMs: number;
+  /** Whether one of our encoders reports bandwidth as what limits it now (a state, not a counter). */
+  sendBandwidthLimited: boolean;
+  inbound: {
+    packetsReceived: number;
+    packetsLost: number;
+    retransmittedPacketsReceived: number;
+    bytesReceived: number;
+    videoFramesDecoded: number;
+    /** The tallest picture being decoded now (not a counter). */
+    videoFrameHeight: number;
+    nackCount: number;
+    pliCount: number;
+    freezeCount: number;
+  };
+  outbound: {
+    packetsSent: number;
+    bytesSent: number;
+    retransmittedPacketsSent: number;
+    remotePacketsLost: number;
+    nackCount: number;
+    pliCount: number;
+  };
+}
+
+export interface PathMeasurement {
+  rttMs: number | null;
+  availableOutgoingBitrateKbps: number | null;
+}
+
+const num = (value: unknown): number | null =>
+  typeof value === 'number' && Number.isFinite(value) ? value : null;
+const count = (value: unknown): number => num(value) ?? 0;
+
+export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
+  const counters: LinkCounters = {
+    atMs: 0,
+    sendBandwidthLimited: false,
+    inbound: {
+      packetsReceived: 0,
+      packetsLost: 0,
+      retransmittedPacketsReceived: 0,
+      bytesReceived: 0,
+      videoFramesDecoded: 0,
+      videoFrameHeight: 0,
+      nackCount: 0,
+      pliCount: 0,
+      freezeCount: 0,
+    },
+    outbound: {
+      packetsSent: 0,
+      bytesSent: 0,
+      retransmittedPacketsSent: 0,
+      remotePacketsLost: 0,
+      nackCount: 0,
+      pliCount: 0,
+    },
+  };
+  const { inbound, outbound } = counters;
+  for (const e of entries) {
+    counters.atMs = Math.max(counters.atMs, count(e.timestamp));
+    if (e.type === 'inbound-rtp') {
+      inbound.packetsReceived += count(e.packetsReceived);
+      inbound.packetsLost += count(e.packetsLost);
+      inbound.retransmittedPacketsReceived += count(e.retransmittedPacketsReceived);
+      inbound.bytesReceived += count(e.bytesReceived) + count(e.headerBytesReceived);
+      if (e.kind === 'video') {
+        inbound.videoFramesDecoded += count(e.framesDecoded);
+        inbound.videoFrameHeight = Math.max(inbound.videoFrameHeight, count(e.frameHeight));
+      }
+      inbound.nackCount += count(e.nackCount);
+      inbound.pliCount += count(e.pliCount);
+      inbound.freezeCount += count(e.freezeCount);
+    } else if (e.type === 'outbound-rtp') {
+      outbound.packetsSent += count(e.packetsSent);
+      outbound.bytesSent += count(e.bytesSent) + count(e.headerBytesSent);
+      if (e.qualityLimitationReason === 'bandwidth') counters.sendBandwidthLimited = true;
+      outbound.retransmittedPacketsSent += count(e.retransmittedPacketsSent);
+      outbound.nackCount += count(e.nackCount);
+      outbound.pliCount += count(e.pliCount);
+    } else if (e.type === 'remote-inbound-rtp') {
+      outbound.remotePacketsLost += count(e.packetsLost);
+    }
+  }
+  return counters;
+}
+
+/** The highest jitter among the streams of one direction, in ms (the stream a person notices first). */
+function maxJitterMs(
+  entries: Iterable<StatsEntry>,
+  type: 'inbound-rtp' | 'remote-inbound-rtp',
+): number | null {
+  let max: number | null = null;
+  for (const e of entries) {
+    const jitter = e.type === type ? num(e.jitter) : null;
+    if (jitter !== null) max = Math.max(max ?? 0, jitter);
+  }
+  return max === null ? null : Math.round(max * 1000);
+}
+
+/** lost / expected over the interval, in percent with two decimals; null when nothing was expected. */
+function lossPct(lost: number, expected: number): number | null {
+  if (expected <= 0) return null;
+  return Math.round(Math.min(1, Math.max(0, lost / expected)) * 10_000) / 100;
+}
+
+const perSecond = (delta: number, seconds: number): number =>
+  Math.round((Math.max(0, delta) / seconds) * 10) / 10;
+
+function grade(
+  metrics: Pick<LinkDirectionQuality, 'rttMs' | 'packetLossPct' | 'bitrateKbps'>,
+): ConnectionQuality {
+  return classifyQuality({ ...metrics, availableBitrateKbps: metrics.bitrateKbps });
+}
+
+export interface LinkSampleInput {
+  previous: LinkCounters | null;
+  current: LinkCounters;
+  entries: readonly StatsEntry[];
+  path: PathMeasurement;
+  /**
+   * Whether our bandwidth estimate counts: while only Opus (~32 kbps) is sent the congestion controller
+   * never probes above its start value, so the estimate says nothing about the link.
+   */
+  sendingVideo: boolean;
+}
+
+/**
+ * Null when the interval cannot be measured: no previous sample, or counters that went backwards (a new
+ * connection replaced the old one).
+ */
+function interval(previous: LinkCounters | null, current: LinkCounters): number | null {
+  if (!previous) return null;
+  const seconds = (current.atMs - previous.atMs) / 1000;
+  if (seconds <= 0) return null;
+  if (current.inbound.packetsReceived < previous.inbound.packetsReceived) return null;
+  if (current.outbound.packetsSent < previous.outbound.packetsSent) return null;
+  return seconds;
+}
+
+/** `gradedBitrateKbps`: the received bitrate when it counted for the grade (see below), else null. */
+export function gradeReceive(input: LinkSampleInput): {
+  link: LinkDirectionQuality;
+  gradedBitrateKbps: number | null;
+} {
+  const { previous, current, entries, path } = input;
+  const seconds = interval(previous, current);
+  const rttMs = path.rttMs;
+  const jitterMs = maxJitterMs(entries, 'inbound-rtp');
+  if (seconds === null || !previous) {
+    const metrics = { rttMs, packetLossPct: null, bitrateKbps: null };
+    return { link: { ...metrics, quality: grade(metrics), ...NO_RATES, jitterMs }, gradedBitrateKbps: null };
+  }
+  const d = (key: keyof LinkCounters['inbound']) => current.inbound[key] - previous.inbound[key];
+  const lostNow = Math.max(0, d('packetsLost'));
+  const repaired = Math.max(0, d('retransmittedPacketsReceived'));
+  const packetLossPct = lossPct(lostNow + repaired, d('packetsReceived') + lostNow);
+  const fps = d('videoFramesDecoded') / seconds;
+  const receivedKbps = fps > 0 ? Math.round((d('bytesReceived') * 8) / seconds / 1000) : null;
+  // Only while video arrives does the received bitrate say something about the link (audio alone is ~40
+  // kbps), and only while the sender is visibly held back: a still scene at full frame rate and size needs
+  // little, and grading that would call a fine link poor. A held-back sender drops frames or scales down.
+  const heldBack = fps < FULL_MOTION_FPS || current.inbound.videoFrameHeight < FULL_SIZE_HEIGHT;
+  const gradedBitrateKbps = heldBack ? receivedKbps : null;
+  const link: LinkDirectionQuality = {
+    rttMs,
+    packetLossPct,
+    bitrateKbps: receivedKbps,
+    quality: grade({ rttMs, packetLossPct, bitrateKbps: gradedBitrateKbps }),
+    jitterMs,
+    nackPerSecond: perSecond(d('nackCount'), seconds),
+    pliPerSecond: perSecond(d('pliCount'), seconds),
+    freezes: Math.max(0, d('freezeCount')),
+  };
+  return { link, gradedBitrateKbps };
+}
+
+/**
+ * `gradedBitrateKbps`: the estimate when it counted for the grade (see below), else null.
+ * `residualLossPct`: what stayed lost after retransmission, the loss the peer actually sees and hears.
+ */
+export function gradeSend(input: LinkSampleInput): {
+  link: LinkDirectionQuality;
+  gradedBitrateKbps: number | null;
+  residualLossPct: number | null;
+} {
+  const { previous, current, entries, path, sendingVideo } = input;
+  const seconds = interval(previous, current);
+  const bitrateKbps = sendingVideo ? path.availableOutgoingBitrateKbps : null;
+  const jitterMs = maxJitterMs(entries, 'remote-inbound-rtp');
+  if (seconds === null || !previous) {
+    // One report cannot tell whether the estimate was put to the test (below): it does not count yet.
+    const metrics = { rttMs: path.rttMs, packetLossPct: null, bitrateKbps: null };
+    return {
+      link: { ...metrics, bitrateKbps, quality: grade(metrics), ...NO_RATES, jitterMs },
+      gradedBitrateKbps: null,
+      residualLossPct: null,
+    };
+  }
+  const d = (key: keyof LinkCounters['outbound']) => current.outbound[key] - previous.outbound[key];
+  const retransmitted = Math.max(0, d('retransmittedPacketsSent'));
+  const originals = d('packetsSent') - retransmitted;
+  // Receiver reports arrive about once a second; an interval without a new one has no loss figure.
+  const stillLost = Math.max(0, d('remotePacketsLost'));
+  const packetLossPct = lossPct(stillLost + retransmitted, originals);
+  // The estimate only says what the path carries once it was put to the test: while we send far less than
+  // it (a still picture, a rung capped below the link), the congestion controller has not probed and its
+  // figure is a leftover. It counts when we use most of it or the encoder says bandwidth holds it back.
+  const sentKbps = (d('bytesSent') * 8) / seconds / 1000;
+  const tested =
+    bitrateKbps !== null && (current.sendBandwidthLimited || sentKbps >= bitrateKbps * ESTIMATE_IN_USE);
+  const gradedBitrateKbps = tested ? bitrateKbps : null;
+  const link: LinkDirectionQuality = {
+    rttMs: path.rttMs,
+    packetLossPct,
+    bitrateKbps,
+    quality: grade({ rttMs: path.rttMs, packetLossPct, bitrateKbps: gradedBitrateKbps }),
+    jitterMs,
+    nackPerSecond: perSecond(d('nackCount'), seconds),
+    pliPerSecond: perSecond(d('pliCount'), seconds),
+    freezes: null,
+  };
+  return { link, gradedBitrateKbps, residualLossPct: lossPct(stillLost, originals) };
+}
+
+/** The share of the bandwidth estimate we must be sending for the estimate to describe the link. */
+const ESTIMATE_IN_USE = 0.6;
+/** Below these the sender is dropping frames or has scaled its picture down (LD is 240 lines). */
+const FULL_MOTION_FPS = 20;
+const FULL_SIZE_HEIGHT = 360;
+
+const NO_RATES = { nackPerSecond: null, pliPerSecond: null, freezes: null } as const;
+
+const maxOrNull = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.max(a, b);
+const minOrNull = (a: number | null, b: number | null): number | null =>
+  a === null ? b : b === null ? a : Math.min(a, b);
+
+/**
+ * The sample the badge shows: both directions, and on top the worse value of each metric. Also what the
+ * send ladder follows: the bandwidth estimate when it was put to the test (else null), and the peer's loss
+ * after repair (a lower rung does not make random loss go away; only loss that NACKs cannot repair hurts).
+ */
+export function gradePeerLink(
+  peerUserId: string,
+  input: LinkSampleInput,
+): { sample: PeerQualitySample; testedEstimateKbps: number | null; residualSendLossPct: number | null } {
+  const { link: receive, gradedBitrateKbps: received } = gradeReceive(input);
+  const { link: send, gradedBitrateKbps: estimated, residualLossPct } = gradeSend(input);
+  const metrics = {
+    rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
+    packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
+    availableBitrateKbps: minOrNull(received, estimated),
+  };
+  const sample = { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
+  return { sample, testedEstimateKbps: estimated, residualSendLossPct: residualLossPct };
+}
