@@ -117,12 +117,12 @@ test('a spec client calls the web client: media both ways, mute and camera both 
   await spec.call(conversationId, [webUser.id], 'video');
   await expect(web.incoming()).toBeVisible();
   await expect(web.page.getByTestId('incoming-caller')).toHaveText(specUser.name);
-  // Instant answer: the ringing web client takes the offer and connects at once, but sends nothing of its
-  // camera or microphone until its user picks up.
-  await expect
-    .poll(() => spec.connectionState(webUser.id), { message: 'the ringing web client pre-connects' })
-    .toBe('connected');
-  await web.page.waitForTimeout(500);
+  // A spec caller's offer has no `preconnect`: the ringing web client leaves it for the device that picks
+  // up, so no answer comes back (nothing connects, nothing is sent) while it rings.
+  await web.page.waitForTimeout(1000);
+  expect(spec.connectionState(webUser.id), 'no early answer to a caller that did not ask for one').not.toBe(
+    'connected',
+  );
   expect(await spec.receivedFrom(webUser.id), 'no media from a phone that only rings').toMatchObject({
     audioBytesReceived: 0,
     videoBytesReceived: 0,
@@ -170,11 +170,9 @@ test('a plain spec caller that offers only once the web client has answered stil
   await closePair(pair);
 });
 
-// Fails most runs (4 of 6 on branch i9b, with i9 up to cc8865f merged): both ringing devices may answer the spec
-// caller's one offer; a spec client has one connection per user, so it keeps the first answer, and when that
-// came from the device the user did not pick up on, the call has no media once that device drops its
-// pre-connection. Left to the engine's owners (part A of issue #9): enable once fixed.
-test.fixme('a spec client calls a web user signed in on two devices: one answers, the call has media, no stray answer', async ({
+// A spec client has one connection per person: had both ringing devices answered its one offer, it would keep
+// the first answer, and the call would have no media whenever the user picked up on the other device.
+test('a spec client calls a web user signed in on two devices: one answers, the call has media, no stray answer', async ({
   browser,
   backend,
 }) => {

@@ -549,11 +549,19 @@ export type SocketHandshakeAuth = z.infer<typeof SocketHandshakeAuth>;
  * ringing devices answered offers to each extra device on its own.
  */
 const TargetDevice = { targetDeviceId: DeviceId.optional() };
+/**
+ * Extra: the sender takes an answer from each ringing device of the target (it offers again to every extra
+ * one, see `targetDeviceId`), so ringing devices may answer before their user picks up (instant answer). An
+ * offer without it, as from a client written from the spec alone, is answered only by the device that
+ * picks up: that client keeps one connection per person and would pair with whichever device answered first.
+ */
+const Preconnect = { preconnect: z.literal(true).optional() };
 export const OfferPayload = z.object({
   callId: Uuid,
   targetUserId: Uuid,
   offer: OfferDescription,
   ...TargetDevice,
+  ...Preconnect,
 });
 export type OfferPayload = z.infer<typeof OfferPayload>;
 export const AnswerPayload = z.object({
@@ -626,6 +634,8 @@ export interface OfferEvent extends FromDevice {
   callId: string;
   fromUserId: string;
   offer: SessionDescription;
+  /** Extra, see OfferPayload. */
+  preconnect?: true;
 }
 export interface AnswerEvent extends FromDevice {
   callId: string;

@@ -70,10 +70,10 @@ export function registerSignalingHandlers(socket: SignalingSocket, deps: Signali
 
   const sender = { userId, deviceId };
   const stamp = { fromUserId: userId, fromDeviceId: deviceId };
-  handle('call:offer', OfferPayload, async ({ callId, targetUserId, targetDeviceId, offer }) => {
+  handle('call:offer', OfferPayload, async ({ callId, targetUserId, targetDeviceId, offer, preconnect }) => {
     const to = { userId: targetUserId, deviceId: targetDeviceId };
     const room = await relayRoom(deps.relayDirectory, sender, callId, to);
-    deps.io.to(room).emit('call:offer', { callId, ...stamp, offer });
+    deps.io.to(room).emit('call:offer', { callId, ...stamp, offer, ...(preconnect ? { preconnect } : {}) });
   });
   handle('call:answer', AnswerPayload, async ({ callId, targetUserId, targetDeviceId, answer }) => {
     const to = { userId: targetUserId, deviceId: targetDeviceId };

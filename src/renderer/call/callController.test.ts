@@ -350,7 +350,12 @@ describe('CallController', () => {
   it('stops ringing when the call is answered on another device, dropping the connection made while ringing', () => {
     const t = setup();
     t.server('call:incoming', ringMe());
-    t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+    t.server('call:offer', {
+      callId: CALL,
+      fromUserId: BOB,
+      offer: { type: 'offer', sdp: 'v=0' },
+      preconnect: true,
+    });
     t.server('call:handled-elsewhere', { callId: CALL, action: 'answered' });
     expect(t.store.getState().call.incoming).toBeNull();
     expect(t.toasts()).toEqual(['Answered on another device']);
@@ -375,7 +380,12 @@ describe('CallController', () => {
     it("a ringing device answers the caller's offer at once, sending nothing, and answering only releases it", async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
-      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      t.server('call:offer', {
+        callId: CALL,
+        fromUserId: BOB,
+        offer: { type: 'offer', sdp: 'v=0' },
+        preconnect: true,
+      });
       expect(t.engines).toHaveLength(1);
       expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
       expect(t.store.getState().call.current).toBeNull();
@@ -387,9 +397,24 @@ describe('CallController', () => {
       expect(t.store.getState().call.current?.phase).toBe('active');
     });
 
+    it("a spec caller's offer (no preconnect) waits for this device's answer: no early answer it could pair with", async () => {
+      const t = setup();
+      t.server('call:incoming', ringMe());
+      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      expect(t.engines).toHaveLength(0);
+
+      await t.controller.answer(true);
+      expect(t.engine().log).toContain(`offer from ${BOB}`);
+    });
+
     it('an offer that outran the ring is answered once the ring arrives', () => {
       const t = setup();
-      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      t.server('call:offer', {
+        callId: CALL,
+        fromUserId: BOB,
+        offer: { type: 'offer', sdp: 'v=0' },
+        preconnect: true,
+      });
       expect(t.engines).toHaveLength(0);
       t.server('call:incoming', ringMe());
       expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
@@ -398,7 +423,12 @@ describe('CallController', () => {
     it('the call screen shows at once what the connection did while ringing: connected, the relay refused', async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
-      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      t.server('call:offer', {
+        callId: CALL,
+        fromUserId: BOB,
+        offer: { type: 'offer', sdp: 'v=0' },
+        preconnect: true,
+      });
       t.engine().emit('peer-state', BOB, 'connected');
       t.engine().emit('error', { kind: 'turn-auth-failed', message: 'refused' });
       await t.controller.answer(true);
@@ -410,7 +440,12 @@ describe('CallController', () => {
     it('declining drops the connection made while ringing; a ring while in a call makes none', async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
-      t.server('call:offer', { callId: CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      t.server('call:offer', {
+        callId: CALL,
+        fromUserId: BOB,
+        offer: { type: 'offer', sdp: 'v=0' },
+        preconnect: true,
+      });
       await t.controller.decline();
       expect(t.engine().log.at(-1)).toBe('cleanup');
 
@@ -418,7 +453,12 @@ describe('CallController', () => {
       await t.controller.answer(true);
       const engines = t.engines.length;
       t.server('call:incoming', ringMe(undefined, OTHER_CALL));
-      t.server('call:offer', { callId: OTHER_CALL, fromUserId: BOB, offer: { type: 'offer', sdp: 'v=0' } });
+      t.server('call:offer', {
+        callId: OTHER_CALL,
+        fromUserId: BOB,
+        offer: { type: 'offer', sdp: 'v=0' },
+        preconnect: true,
+      });
       expect(t.engines).toHaveLength(engines);
     });
   });

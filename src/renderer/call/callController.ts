@@ -128,7 +128,7 @@ export class CallController {
         this.#iceServers.warm();
         this.#dispatch({ type: 'incoming-received', event: e });
         // The caller's offer may have outrun the ring (another server node relayed it).
-        if (this.#pendingSignals.get(e.callId)?.some((signal) => signal.kind === 'offer')) {
+        if (this.#pendingSignals.get(e.callId)?.some(isPreconnectOffer)) {
           this.#preconnect(e.callId);
         }
         void this.#resolveGlare();
@@ -699,7 +699,8 @@ export class CallController {
     if (queue.length >= MAX_PENDING_SIGNALS) return;
     queue.push(signal);
     this.#pendingSignals.set(callId, queue);
-    if (signal.kind === 'offer') this.#preconnect(callId);
+    // Only a caller that takes an answer per ringing device gets one before the user picks up (OfferPayload).
+    if (isPreconnectOffer(signal)) this.#preconnect(callId);
   }
 
   async #deliver(engine: CallEngine, signal: SignalEvent): Promise<void> {
@@ -976,4 +977,9 @@ function toSnapshot(call: CallDto): CallSnapshot {
     participants: call.participants,
     recording: call.recording,
   };
+}
+
+/** Only a caller that takes an answer per ringing device is answered before the user picks up (OfferPayload). */
+function isPreconnectOffer(signal: SignalEvent): boolean {
+  return signal.kind === 'offer' && signal.event.preconnect === true;
 }

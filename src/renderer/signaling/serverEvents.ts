@@ -25,6 +25,8 @@ import type { ServerToClientEvents } from '../../shared/protocol.ts';
 type PayloadOf<K extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[K]>[0];
 
 const callRef = { callId: Uuid };
+/** Extra on relayed signaling and joins: the device, as the server named it (kept: the engine pairs by it). */
+const device = z.string().min(1).max(128).optional();
 
 export const serverEventSchemas = {
   'call:incoming': z.object({
@@ -34,15 +36,27 @@ export const serverEventSchemas = {
     initiatedBy: Uuid,
     participants: z.array(ParticipantDto),
   }),
-  'call:offer': z.object({ ...callRef, fromUserId: Uuid, offer: SessionDescription }),
-  'call:answer': z.object({ ...callRef, fromUserId: Uuid, answer: SessionDescription }),
-  'call:ice-candidate': z.object({ ...callRef, fromUserId: Uuid, candidate: IceCandidate }),
+  'call:offer': z.object({
+    ...callRef,
+    fromUserId: Uuid,
+    fromDeviceId: device,
+    offer: SessionDescription,
+    preconnect: z.literal(true).optional(),
+  }),
+  'call:answer': z.object({ ...callRef, fromUserId: Uuid, fromDeviceId: device, answer: SessionDescription }),
+  'call:ice-candidate': z.object({
+    ...callRef,
+    fromUserId: Uuid,
+    fromDeviceId: device,
+    candidate: IceCandidate,
+  }),
   'call:ended': z.object({ ...callRef, reason: EndReason, endedBy: Uuid.nullable() }),
   'call:participant-joined': z.object({
     ...callRef,
     userId: Uuid,
     userName: z.string(),
     userIdentifier: z.string(),
+    deviceId: device,
   }),
   'call:participant-left': z.object({ ...callRef, userId: Uuid }),
   'call:media-state-changed': z.object({ ...callRef, userId: Uuid, mediaState: MediaState }),

@@ -69,7 +69,9 @@ export function createSignalingPort(client: SignalingClient, heldUntil?: Promise
         }),
     );
   return {
-    sendOffer: ({ offer, ...to }) => send('call:offer', { ...to, offer: toWireDescription(offer) }),
+    // Every offer of this client says it takes an answer per ringing device (see OfferPayload).
+    sendOffer: ({ offer, ...to }) =>
+      send('call:offer', { ...to, offer: toWireDescription(offer), preconnect: true }),
     sendAnswer: ({ answer, ...to }) => send('call:answer', { ...to, answer: toWireDescription(answer) }),
     sendIceCandidate: ({ candidate, ...to }) =>
       send('call:ice-candidate', { ...to, candidate: toWireCandidate(candidate) }),
