@@ -622,16 +622,23 @@ export class CallEngine {
         const previous = this.linkCounters.get(userId) ?? null;
         this.linkCounters.set(userId, current);
         const path = measureConnection(entries);
-        const link = gradePeerLink(userId, { previous, current, entries, path, sendingVideo });
+        const viaSfu = this.transportFor(userId) === this.sfu;
+        const link = gradePeerLink(userId, {
+          previous,
+          current,
+          entries,
+          path,
+          sendingVideo,
+          chosenLayer: viaSfu,
+        });
         // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused.
-        const profile =
-          this.transportFor(userId) === this.sfu
-            ? null
-            : this.adaptSendProfile(userId, {
-                estimateKbps: link.testedEstimateKbps,
-                peerLossPct: link.residualSendLossPct,
-                floor: this.media.screen ? 'ld' : 'audio',
-              });
+        const profile = viaSfu
+          ? null
+          : this.adaptSendProfile(userId, {
+              estimateKbps: link.testedEstimateKbps,
+              peerLossPct: link.residualSendLossPct,
+              floor: this.media.screen ? 'ld' : 'audio',
+            });
         const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;
         this.latestSamples.set(userId, sample);
         this.events.emit('quality', userId, sample);

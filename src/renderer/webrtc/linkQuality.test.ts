@@ -86,7 +86,12 @@ function reports(interval: Interval): [StatsEntry[], StatsEntry[]] {
 }
 
 /** The sample of one interval; `edit` changes the later report first (fields an Interval does not cover). */
-function sample(interval: Interval, sendingVideo = true, edit: (after: StatsEntry[]) => void = () => {}) {
+function sample(
+  interval: Interval,
+  sendingVideo = true,
+  edit: (after: StatsEntry[]) => void = () => {},
+  chosenLayer = false,
+) {
   const [before, after] = reports(interval);
   edit(after);
   return toPeerQualitySample('peer', {
@@ -95,6 +100,7 @@ function sample(interval: Interval, sendingVideo = true, edit: (after: StatsEntr
     entries: after,
     path: measureConnection(after),
     sendingVideo,
+    chosenLayer,
   });
 }
 
@@ -169,6 +175,13 @@ describe('grading both directions of a peer link', () => {
     });
     expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
     expect(s).toMatchObject({ quality: 'good', availableBitrateKbps: 2400 });
+  });
+
+  test('through the SFU a small layer we asked for (a thumbnail) is not graded by its low bitrate', () => {
+    // 320x240 at ~160 kbit/s is poor on a mesh link (above), but on the SFU the layer follows the tile size.
+    const s = sample(receiving160Kbps, true, () => {}, true);
+    expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
+    expect(s.quality).toBe('good');
   });
 
   test('loss is counted before repair: packets NACKed and retransmitted were lost on the wire', () => {

@@ -143,6 +143,11 @@ export interface LinkSampleInput {
    * never probes above its start value, so the estimate says nothing about the link.
    */
   sendingVideo: boolean;
+  /**
+   * On the SFU the picture received is the simulcast layer this client asked for (by tile size): its bitrate
+   * is our choice, not what the link allows, so it does not count for the grade (loss and RTT still do).
+   */
+  chosenLayer?: boolean;
 }
 
 /**
@@ -181,7 +186,7 @@ export function gradeReceive(input: LinkSampleInput): {
   // kbps), and only while the sender is visibly held back: a still scene at full frame rate and size needs
   // little, and grading that would call a fine link poor. A held-back sender drops frames or scales down.
   const heldBack = fps < FULL_MOTION_FPS || current.inbound.videoFrameHeight < FULL_SIZE_HEIGHT;
-  const gradedBitrateKbps = heldBack ? receivedKbps : null;
+  const gradedBitrateKbps = heldBack && input.chosenLayer !== true ? receivedKbps : null;
   const link: LinkDirectionQuality = {
     rttMs,
     packetLossPct,
