@@ -182,6 +182,14 @@ function setup(
   return { store, controller, server, api, desktop, presences, recorded, engines, engine, toasts, signaling };
 }
 
+/** Bob's offer with his ring, as a client that takes an answer per ringing device sends it. */
+const bobsRingOffer = (callId = CALL) => ({
+  callId,
+  fromUserId: BOB,
+  offer: { type: 'offer' as const, sdp: 'v=0' },
+  preconnect: true as const,
+});
+
 const ringMe = (
   participants = [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'ringing')],
   callId = CALL,
@@ -350,12 +358,7 @@ describe('CallController', () => {
   it('stops ringing when the call is answered on another device, dropping the connection made while ringing', () => {
     const t = setup();
     t.server('call:incoming', ringMe());
-    t.server('call:offer', {
-      callId: CALL,
-      fromUserId: BOB,
-      offer: { type: 'offer', sdp: 'v=0' },
-      preconnect: true,
-    });
+    t.server('call:offer', bobsRingOffer());
     t.server('call:handled-elsewhere', { callId: CALL, action: 'answered' });
     expect(t.store.getState().call.incoming).toBeNull();
     expect(t.toasts()).toEqual(['Answered on another device']);
@@ -380,12 +383,7 @@ describe('CallController', () => {
     it("a ringing device answers the caller's offer at once, sending nothing, and answering only releases it", async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
-      t.server('call:offer', {
-        callId: CALL,
-        fromUserId: BOB,
-        offer: { type: 'offer', sdp: 'v=0' },
-        preconnect: true,
-      });
+      t.server('call:offer', bobsRingOffer());
       expect(t.engines).toHaveLength(1);
       expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
       expect(t.store.getState().call.current).toBeNull();
@@ -409,12 +407,7 @@ describe('CallController', () => {
 
     it('an offer that outran the ring is answered once the ring arrives', () => {
       const t = setup();
-      t.server('call:offer', {
-        callId: CALL,
-        fromUserId: BOB,
-        offer: { type: 'offer', sdp: 'v=0' },
-        preconnect: true,
-      });
+      t.server('call:offer', bobsRingOffer());
       expect(t.engines).toHaveLength(0);
       t.server('call:incoming', ringMe());
       expect(t.engine().log).toEqual(['hold audio=true video=true', `offer from ${BOB}`]);
@@ -423,12 +416,7 @@ describe('CallController', () => {
     it('the call screen shows at once what the connection did while ringing: connected, the relay refused', async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
-      t.server('call:offer', {
-        callId: CALL,
-        fromUserId: BOB,
-        offer: { type: 'offer', sdp: 'v=0' },
-        preconnect: true,
-      });
+      t.server('call:offer', bobsRingOffer());
       t.engine().emit('peer-state', BOB, 'connected');
       t.engine().emit('error', { kind: 'turn-auth-failed', message: 'refused' });
       await t.controller.answer(true);
@@ -440,12 +428,7 @@ describe('CallController', () => {
     it('declining drops the connection made while ringing; a ring while in a call makes none', async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
-      t.server('call:offer', {
-        callId: CALL,
-        fromUserId: BOB,
-        offer: { type: 'offer', sdp: 'v=0' },
-        preconnect: true,
-      });
+      t.server('call:offer', bobsRingOffer());
       await t.controller.decline();
       expect(t.engine().log.at(-1)).toBe('cleanup');
 
@@ -453,12 +436,7 @@ describe('CallController', () => {
       await t.controller.answer(true);
       const engines = t.engines.length;
       t.server('call:incoming', ringMe(undefined, OTHER_CALL));
-      t.server('call:offer', {
-        callId: OTHER_CALL,
-        fromUserId: BOB,
-        offer: { type: 'offer', sdp: 'v=0' },
-        preconnect: true,
-      });
+      t.server('call:offer', bobsRingOffer(OTHER_CALL));
       expect(t.engines).toHaveLength(engines);
     });
   });
