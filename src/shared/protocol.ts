@@ -94,6 +94,11 @@ export const DeviceId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'deviceId must be 8-64 characters of A-Z, a-z, 0-9, _ or -');
 export type DeviceId = z.infer<typeof DeviceId>;
+/**
+ * A device as the server names it on relayed signaling and joins (`fromDeviceId`, `deviceId`): the client's
+ * own DeviceId or the server's `conn-<uuid>`; clients accept any short id, so other servers' names work too.
+ */
+export const StampedDeviceId = z.string().min(1).max(128);
 
 export const MediaState = z.object({
   audioEnabled: z.boolean(),

@@ -18,6 +18,7 @@ import {
   SessionDescription,
   SfuEpoch,
   SfuStreamDto,
+  StampedDeviceId,
   Uuid,
 } from '../../shared/protocol.ts';
 import type { ServerToClientEvents } from '../../shared/protocol.ts';
@@ -26,7 +27,7 @@ type PayloadOf<K extends keyof ServerToClientEvents> = Parameters<ServerToClient
 
 const callRef = { callId: Uuid };
 /** Extra on relayed signaling and joins: the device, as the server named it (kept: the engine pairs by it). */
-const device = z.string().min(1).max(128).optional();
+const device = StampedDeviceId.optional();
 
 export const serverEventSchemas = {
   'call:incoming': z.object({

@@ -6,6 +6,7 @@ import {
   SessionDescription,
   SfuEpoch,
   SfuStreamDto,
+  StampedDeviceId,
 } from '../../shared/protocol.ts';
 import type {
   AnswerEvent,
@@ -23,7 +24,7 @@ const sdp = SessionDescription.shape.sdp;
 const envelope = {
   callId: z.string().min(1),
   fromUserId: z.string().min(1),
-  fromDeviceId: z.string().min(1).max(128).optional(),
+  fromDeviceId: StampedDeviceId.optional(),
 };
 
 const OfferEventSchema = z.object({
