@@ -16,6 +16,8 @@ import { defaultRecordingName, RecordingSaveService } from './recordingSave.serv
 const CALL = '00000000-0000-4000-8000-0000000000c1';
 const RECORDING = `/api/calls/${CALL}/recording`;
 const MEMBER_TOKEN = 'member.jwt';
+/** A server configured under a path, behind a reverse proxy. */
+const PREFIX = '/callbridge';
 /** A WebM file's first bytes (the EBML header id), then enough to span several chunks. */
 const WEBM = Buffer.concat([Buffer.from([0x1a, 0x45, 0xdf, 0xa3]), Buffer.alloc(300_000, 7)]);
 
@@ -49,7 +51,7 @@ describe('saving a recording from the desktop history', () => {
     requests = [];
     server = createServer((req, res) => {
       requests.push({ url: req.url, authorization: req.headers.authorization });
-      if (req.url !== RECORDING) return void res.writeHead(404).end();
+      if (req.url !== RECORDING && req.url !== `${PREFIX}${RECORDING}`) return void res.writeHead(404).end();
       if (req.headers.authorization !== `Bearer ${MEMBER_TOKEN}`) {
         res.writeHead(403, { 'content-type': 'application/json' });
         return void res.end(JSON.stringify({ error: { code: 'forbidden', message: 'not a member' } }));
@@ -81,6 +83,12 @@ describe('saving a recording from the desktop history', () => {
     expect(requests).toEqual([{ url: RECORDING, authorization: `Bearer ${MEMBER_TOKEN}` }]);
     expect(readFileSync(path.join(dir, 'Team sync.webm')).equals(WEBM)).toBe(true);
     expect(readdirSync(dir)).toEqual(['Team sync.webm']);
+  });
+
+  it('keeps the path of a server configured under one', async () => {
+    session = { serverUrl: `${serverUrl}${PREFIX}/`, token: MEMBER_TOKEN };
+    expect(await saver().save(RECORDING)).toMatchObject({ ok: true, value: { saved: true } });
+    expect(requests.map((r) => r.url)).toEqual([`${PREFIX}${RECORDING}`]);
   });
 
   it('adds the .webm extension when the user typed a name without it', async () => {

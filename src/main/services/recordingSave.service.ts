@@ -89,7 +89,8 @@ export class RecordingSaveService {
 
     let response: Response;
     try {
-      response = await this.#deps.fetch(new URL(recordingUrl, session.serverUrl), {
+      // Appended, not resolved: a server configured under a path (https://host/callbridge) keeps it.
+      response = await this.#deps.fetch(`${session.serverUrl.replace(/\/+$/u, '')}${recordingUrl}`, {
         headers: { authorization: `Bearer ${session.token}` },
       });
     } catch (error) {
