@@ -2,7 +2,8 @@
  * The call lifecycle: initiate, answer, reject, end, and what the sweeper does when a ring times out or a
  * dropped participant does not come back. Each operation runs in one transaction that first locks the call
  * row, then changes state only through the conditional updates of the state machine tables, and queues its
- * events in an Outbox delivered after commit.
+ * events in an Outbox delivered after commit (lockedCall.ts). Answering lives in callAnswer.ts, leaving and
+ * finishing in callEnding.ts, SFU rooms in callRooms.ts; this file is the facade the routes use.
  */
 import type {
   AnswerCallResponse,
