@@ -8,7 +8,7 @@ import { createAccountCheck } from './auth/accounts.ts';
 import { createPasswordHasher } from './auth/passwords.ts';
 import { createTokenService } from './auth/tokens.ts';
 import { ConfigError, loadConfig, selfOrigins, type Config } from './config.ts';
-import { Uuid } from '../../src/shared/protocol.ts';
+import { Uuid } from '../../src/shared/protocol/index.ts';
 import {
   findCall,
   findSfuCallsOfDevice,

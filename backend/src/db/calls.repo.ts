@@ -11,7 +11,7 @@ import {
   type CallStatus,
   type ParticipantDto,
   type ParticipantStatus,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import {
   CALL_TRANSITIONS,
   END_REASON_OF,

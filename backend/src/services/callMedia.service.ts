@@ -4,8 +4,8 @@ import type {
   QualityReportPayload,
   UpdateMediaRequest,
   UpdateMediaResponse,
-} from '../../../src/shared/protocol.ts';
-import { MediaState as MediaStateSchema } from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
+import { MediaState as MediaStateSchema } from '../../../src/shared/protocol/index.ts';
 import {
   findCall,
   findParticipant,

@@ -6,7 +6,7 @@ import type {
   ListCallsQuery,
   ListCallsResponse,
   OngoingCallDto,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import {
   findActiveCallId,
   findCall,

@@ -12,7 +12,7 @@ import {
   type InitiateCallResponse,
   type OngoingCallDto,
   type RejectCallResponse,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import {
   addJoinedParticipant,
   findCallsWithExpiredRinging,

@@ -1,5 +1,5 @@
-import { FINAL_CALL_STATUSES } from '../../shared/protocol.ts';
-import type { CallHistoryItemDto } from '../../shared/protocol.ts';
+import { FINAL_CALL_STATUSES } from '../../shared/protocol/index.ts';
+import type { CallHistoryItemDto } from '../../shared/protocol/index.ts';
 import type { HistoryEntry, HistoryFinalStatus } from '../../shared/desktopApi.ts';
 
 /** How the call ended from my side: what the history row shows and what "missed" filters on. */

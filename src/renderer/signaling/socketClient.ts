@@ -5,7 +5,7 @@
  */
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
+import type { ClientToServerEvents, ServerToClientEvents, SocketAck } from '../../shared/protocol/index.ts';
 import type { ConnectionStatus } from '../store/session.slice.ts';
 import { parseServerEvent } from './serverEvents.ts';
 import type { ServerEventName } from './serverEvents.ts';

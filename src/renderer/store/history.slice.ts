@@ -1,6 +1,6 @@
 import type { StateCreator } from 'zustand/vanilla';
 import type { HistoryEntry } from '../../shared/desktopApi.ts';
-import type { CallHistoryItemDto, RecordingState } from '../../shared/protocol.ts';
+import type { CallHistoryItemDto, RecordingState } from '../../shared/protocol/index.ts';
 import type { AppState } from './appStore.ts';
 
 export type HistoryFilter = 'all' | 'missed';

@@ -5,7 +5,7 @@ import {
   Uuid,
   type ConversationResponse,
   type ListConversationsResponse,
-} from '../../../../src/shared/protocol.ts';
+} from '../../../../src/shared/protocol/index.ts';
 import {
   findConversation,
   findOrCreateDirectConversation,
