@@ -5,8 +5,6 @@
 import { serverEvents } from '../../shared/protocol/index.ts';
 import type { ServerEventName, ServerEventPayload } from '../../shared/protocol/index.ts';
 
-export type { ServerEventName };
-
 /** The payload, or a short reason naming the first bad field. */
 export function parseServerEvent<K extends ServerEventName>(
   event: K,
