@@ -27,3 +27,6 @@ export type ConversationResponse = z.infer<typeof ConversationResponse>;
 /** GET /api/conversations : mine, newest first. */
 export const ListConversationsResponse = z.object({ conversations: z.array(ConversationDto) });
 export type ListConversationsResponse = z.infer<typeof ListConversationsResponse>;
+
+/** The path parameter of GET /api/conversations/:conversationId. */
+export const ConversationIdParams = z.object({ conversationId: Uuid });

@@ -3,3 +3,4 @@ import { z } from 'zod';
 
 /** GET /healthz */
 export const HealthResponse = z.object({ status: z.literal('ok') });
+export type HealthResponse = z.infer<typeof HealthResponse>;
