@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
-import type { TurnCredentialsResponse } from './src/shared/protocol.ts';
+import type { TurnCredentialsResponse } from './src/shared/protocol/index.ts';
 import { issueTurnCredentials } from './backend/src/turn/turnCredentials.ts';
 import type { TurnConfig } from './backend/src/turn/turnCredentials.ts';
 import { isCoturnInstalled, startCoturn } from './backend/test/support/coturn.ts';

@@ -16,7 +16,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { TurnCredentialsResponse } from '../src/shared/protocol.ts';
+import { TurnCredentialsResponse } from '../src/shared/protocol/index.ts';
 import { dial, startLabCall, watchVideo } from '../e2e/support/labCall.ts';
 import type { Closable, LabCall, VideoSample, VideoWatch } from '../e2e/support/labCall.ts';
 import { NatLab, natLabUnavailable } from '../e2e/support/natLab.ts';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { startCoturn } from '../backend/test/support/coturn.ts';
 import type { RunningCoturn } from '../backend/test/support/coturn.ts';
-import { TurnCredentialsResponse } from '../src/shared/protocol.ts';
+import { TurnCredentialsResponse } from '../src/shared/protocol/index.ts';
 import { registerUser } from './support/api.ts';
 import { startBackend } from './support/backend.ts';
 import { CallClient } from './support/client.ts';

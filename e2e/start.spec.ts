@@ -12,7 +12,7 @@ import { acceptsTcp } from '../backend/scripts/ports.ts';
 import { connectJanus } from '../backend/src/sfu/janusClient.ts';
 import { isCoturnInstalled } from '../backend/test/support/coturn.ts';
 import { isJanusInstalled } from '../backend/test/support/janus.ts';
-import { TurnCredentialsResponse } from '../src/shared/protocol.ts';
+import { TurnCredentialsResponse } from '../src/shared/protocol/index.ts';
 import { registerUser } from './support/api.ts';
 import { CallClient } from './support/client.ts';
 import { expect, test } from './support/fixtures.ts';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ErrorCode } from '../../src/shared/protocol.ts';
+import type { ErrorCode } from '../../src/shared/protocol/index.ts';
 
 const STATUS_OF: Record<ErrorCode, number> = {
   bad_request: 400,

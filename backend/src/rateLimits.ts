@@ -9,7 +9,7 @@ import {
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { ClientToServerEvents } from '../../src/shared/protocol.ts';
+import type { ClientToServerEvents } from '../../src/shared/protocol/index.ts';
 
 export type SocketEventName = keyof ClientToServerEvents;
 

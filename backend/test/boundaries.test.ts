@@ -13,7 +13,7 @@ import {
   type CallDto,
   type ConversationDto,
   type SocketAck,
-} from '../../src/shared/protocol.ts';
+} from '../../src/shared/protocol/index.ts';
 import { databaseTargets } from './support/databases.ts';
 import { signToken, StrictErrorBody } from './support/fuzz.ts';
 import { rawExchange, rawRequest } from './support/rawHttp.ts';

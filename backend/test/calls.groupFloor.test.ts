@@ -4,7 +4,7 @@
  * PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
-import type { OngoingCallsResponse, SocketAck } from '../../src/shared/protocol.ts';
+import type { OngoingCallsResponse, SocketAck } from '../../src/shared/protocol/index.ts';
 import {
   answer,
   callAction,

@@ -3,7 +3,7 @@
  * join/leave, authorization, validation, history. Runs on PGlite and, when configured, on PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
-import type { ListCallsResponse } from '../../src/shared/protocol.ts';
+import type { ListCallsResponse } from '../../src/shared/protocol/index.ts';
 import {
   answer,
   callAction,

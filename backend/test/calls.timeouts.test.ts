@@ -3,7 +3,7 @@
  * read from the database, not from timers). Runs on PGlite and, when configured, on PostgreSQL.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { ListCallsResponse } from '../../src/shared/protocol.ts';
+import type { ListCallsResponse } from '../../src/shared/protocol/index.ts';
 import {
   answer,
   closeAll,

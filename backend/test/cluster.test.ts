@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallDto, MediaState } from '../../src/shared/protocol.ts';
+import type { CallDto, MediaState } from '../../src/shared/protocol/index.ts';
 import { spawnBackend, type ServerProcess } from '../scripts/backendProcess.ts';
 import { createTestSchema } from './support/databases.ts';
 import {

@@ -13,7 +13,7 @@ import type {
   ConversationResponse,
   TurnCredentialsResponse,
   UserDto,
-} from '../../src/shared/protocol.ts';
+} from '../../src/shared/protocol/index.ts';
 import { DESKTOP_APP_ORIGIN } from '../src/config.ts';
 import { databaseTargets } from './support/databases.ts';
 import {

@@ -12,7 +12,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallDto, CallTopologyEvent, RecordingResponse } from '../../src/shared/protocol.ts';
+import type { CallDto, CallTopologyEvent, RecordingResponse } from '../../src/shared/protocol/index.ts';
 import {
   answer,
   callAction,

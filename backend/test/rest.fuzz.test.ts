@@ -25,7 +25,7 @@ import {
   TurnCredentialsResponse,
   UpdateMediaResponse,
   type ListCallsResponse as ListCallsBody,
-} from '../../src/shared/protocol.ts';
+} from '../../src/shared/protocol/index.ts';
 import { databaseTargets } from './support/databases.ts';
 import {
   changedTables,

@@ -8,7 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallTopologyEvent, SfuStreamDto } from '../../src/shared/protocol.ts';
+import type { CallTopologyEvent, SfuStreamDto } from '../../src/shared/protocol/index.ts';
 import { createLogger } from '../src/logger.ts';
 import { createJanusPool, type JanusPool } from '../src/sfu/janusPool.ts';
 import { createJanusRooms, type JanusRooms } from '../src/sfu/janusRooms.ts';

@@ -4,7 +4,7 @@
  * devices, a device reconnecting mid-call, quality reports.
  */
 import { describe, expect, it, vi } from 'vitest';
-import type { SocketAck } from '../../src/shared/protocol.ts';
+import type { SocketAck } from '../../src/shared/protocol/index.ts';
 import {
   answer,
   callAction,

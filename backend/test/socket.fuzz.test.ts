@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ERROR_CODES, REACTIONS, type ClientToServerEvents } from '../../src/shared/protocol.ts';
+import { ERROR_CODES, REACTIONS, type ClientToServerEvents } from '../../src/shared/protocol/index.ts';
 import { answer, conversationOf, member, ring, type Member } from './support/callFixtures.ts';
 import { databaseTargets } from './support/databases.ts';
 import {

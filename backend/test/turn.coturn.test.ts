@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TurnCredentialsResponse } from '../../src/shared/protocol.ts';
+import { TurnCredentialsResponse } from '../../src/shared/protocol/index.ts';
 import { issueTurnCredentials } from '../src/turn/turnCredentials.ts';
 import { isCoturnInstalled, startCoturn, TurnClient, type RunningCoturn } from './support/coturn.ts';
 import { api, registerUser, startTestServer, type TestServer } from './support/testServer.ts';

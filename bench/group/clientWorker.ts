@@ -10,7 +10,7 @@
  * Started by workerPool.ts with `fork`; never run by hand.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AnswerCallResponse } from '../../src/shared/protocol.ts';
+import { AnswerCallResponse } from '../../src/shared/protocol/index.ts';
 import { request } from '../signaling/backendApi.ts';
 import { snapshot, windowStats, type ConnectionSnapshot } from './mediaStats.ts';
 import { MeshClient } from './meshClient.ts';

@@ -11,7 +11,7 @@ import {
   type IceCandidateEvent,
   type OfferEvent,
   type ParticipantJoinedEvent,
-} from '../../src/shared/protocol.ts';
+} from '../../src/shared/protocol/index.ts';
 import { FirstFrameWatch } from './remoteVideo.ts';
 import type { SignalingSocket } from './signalingSocket.ts';
 import type { SyntheticMedia } from '../../e2e/spec-client/syntheticMedia.ts';

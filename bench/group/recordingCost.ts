@@ -6,7 +6,7 @@
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { RecordingResponse } from '../../src/shared/protocol.ts';
+import { RecordingResponse } from '../../src/shared/protocol/index.ts';
 import { request, type Account } from '../signaling/backendApi.ts';
 import type { ClientProcesses } from './clientProcesses.ts';
 import { measureWindow, type ProcessUsage } from './measure.ts';

@@ -1,5 +1,5 @@
 /**
- * A synthetic SFU participant, speaking the backend's SFU protocol (src/shared/protocol.ts, "group calls on
+ * A synthetic SFU participant, speaking the backend's SFU protocol (src/shared/protocol/socket/sfu.ts, "group calls on
  * an SFU") the way the app's SfuTransport does: on `call:topology` sfu it publishes audio + camera on one
  * sendonly connection (simulcast h/m/l by rid, in that order like janus.js), and it answers every
  * `call:sfu-offer` on one subscriber connection. Trickled candidates wait for the step that creates the
@@ -16,7 +16,7 @@ import type {
   SfuOfferEvent,
   SfuPublishAck,
   SfuStreamDto,
-} from '../../src/shared/protocol.ts';
+} from '../../src/shared/protocol/index.ts';
 import { FirstFrameWatch } from './remoteVideo.ts';
 import type { SignalingSocket } from './signalingSocket.ts';
 import type { SyntheticMedia } from '../../e2e/spec-client/syntheticMedia.ts';

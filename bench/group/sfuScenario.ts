@@ -16,7 +16,11 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { spawnBackend, type ServerProcess } from '../../backend/scripts/backendProcess.ts';
 import { startJanus, type RunningJanus } from '../../backend/test/support/janus.ts';
-import { ConversationResponse, EndCallResponse, InitiateCallResponse } from '../../src/shared/protocol.ts';
+import {
+  ConversationResponse,
+  EndCallResponse,
+  InitiateCallResponse,
+} from '../../src/shared/protocol/index.ts';
 import { registerAccount, request, type Account } from '../signaling/backendApi.ts';
 import { mapConcurrent } from '../signaling/pool.ts';
 import { percentile } from '../signaling/stats.ts';

@@ -4,7 +4,7 @@
  * from several peers, repeated subscription offers), so this exposes plain handlers plus acknowledged emits.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { ApiError } from '../../src/shared/protocol.ts';
+import type { ApiError } from '../../src/shared/protocol/index.ts';
 
 /** Generous: twenty clients negotiating at once on two shared cores queue up. */
 const ACK_TIMEOUT_MS = 60_000;

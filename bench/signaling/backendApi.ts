@@ -10,7 +10,7 @@ import {
   EndCallResponse,
   InitiateCallResponse,
   AnswerCallResponse,
-} from '../../src/shared/protocol.ts';
+} from '../../src/shared/protocol/index.ts';
 import type { CallControl } from './callFlow.ts';
 
 export interface Account {

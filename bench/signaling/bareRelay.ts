@@ -7,7 +7,7 @@
  */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
-import { MAX_SOCKET_MESSAGE_BYTES } from '../../src/shared/protocol.ts';
+import { MAX_SOCKET_MESSAGE_BYTES } from '../../src/shared/protocol/index.ts';
 
 type Ack = (res: { ok: true }) => void;
 interface Addressed {

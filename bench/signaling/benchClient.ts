@@ -3,7 +3,7 @@
  * inbox, so a flow can await "the next call:offer of call X" without racing the event's arrival.
  */
 import { io, type Socket } from 'socket.io-client';
-import type { SocketAck } from '../../src/shared/protocol.ts';
+import type { SocketAck } from '../../src/shared/protocol/index.ts';
 import type { RelayLatencyRecorder } from './relayLatency.ts';
 
 /** Generous: at 1,000 simultaneous call set-ups a slow server queues requests for tens of seconds. */

@@ -1,7 +1,7 @@
 /** Direct REST calls for test set-up (accounts, conversations): what the UI does is tested elsewhere. */
 import { randomUUID } from 'node:crypto';
-import { AuthResponse, ConversationResponse } from '../../src/shared/protocol.ts';
-import type { ConversationDto, UserDto } from '../../src/shared/protocol.ts';
+import { AuthResponse, ConversationResponse } from '../../src/shared/protocol/index.ts';
+import type { ConversationDto, UserDto } from '../../src/shared/protocol/index.ts';
 
 export interface TestUser extends UserDto {
   password: string;

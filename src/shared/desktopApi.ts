@@ -7,8 +7,8 @@
  * Pure TypeScript + zod: no DOM, no Node, no Electron.
  */
 import { z } from 'zod';
-import { CallType, RecordingState } from './protocol.ts';
-import { ServerUrl } from './serverUrl.ts';
+import { CallType, RecordingState } from './protocol/index.ts';
+import { ServerInUseUrl, ServerUrl } from './serverUrl.ts';
 
 /** IPC and platform results: never throw across the bridge. */
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
@@ -115,7 +115,7 @@ export const ShellAction = z.discriminatedUnion('type', [
 export type ShellAction = z.infer<typeof ShellAction>;
 
 export const Settings = z.object({
-  serverUrl: z.string().url().nullable(),
+  serverUrl: ServerInUseUrl.nullable(),
   /** True when an admin policy file fixed serverUrl; the UI then shows it read-only. */
   serverUrlLocked: z.boolean(),
   preferredMicrophoneId: z.string().max(500).nullable(),
@@ -171,7 +171,7 @@ export type SettingsPatch = z.infer<typeof SettingsPatch>;
  * process, encrypted at rest; the web client keeps it in the browser's localStorage (see webDesktopApi.ts).
  */
 export const StoredSession = z.object({
-  serverUrl: z.url().max(2048),
+  serverUrl: ServerInUseUrl,
   token: z.string().min(1).max(4096),
 });
 export type StoredSession = z.infer<typeof StoredSession>;

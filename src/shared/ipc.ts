@@ -7,7 +7,7 @@
  * Pure TypeScript + zod: no DOM, no Node, no Electron.
  */
 import { z } from 'zod';
-import { CallType } from './protocol.ts';
+import { CallType } from './protocol/index.ts';
 import {
   CallPresence,
   HistoryEntry,

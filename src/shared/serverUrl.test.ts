@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, serverConnectOrigins, serverOrigin, ServerUrl } from './serverUrl.ts';
+import {
+  isLoopbackHost,
+  serverConnectOrigins,
+  serverOrigin,
+  ServerInUseUrl,
+  ServerUrl,
+} from './serverUrl.ts';
 
 const parse = (input: string) => ServerUrl.safeParse(input);
 const problem = (input: string) => {
@@ -50,6 +56,13 @@ describe('server URL', () => {
     expect(problem('calls.example.com')).toMatch(/Enter the server address/);
     expect(problem('')).toMatch(/Enter the server address/);
     expect(problem(`https://example.com/${'a'.repeat(3000)}`)).toMatch(/too long/);
+  });
+
+  it('keeps a server in use on plain http anywhere, but never another scheme or credentials', () => {
+    expect(ServerInUseUrl.safeParse('http://10.0.0.5:3000/').data).toBe('http://10.0.0.5:3000');
+    for (const url of ['file:///etc/passwd', 'javascript:alert(1)', 'https://user:pw@calls.example.com']) {
+      expect(ServerInUseUrl.safeParse(url).success).toBe(false);
+    }
   });
 
   it('knows which hosts are loopback', () => {

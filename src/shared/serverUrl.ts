@@ -23,41 +23,55 @@ export function isLoopbackHost(hostname: string): boolean {
   return quad !== null && quad[1] === '127' && quad.slice(2).every((part) => Number(part) <= 255);
 }
 
+/** Where plain http: is accepted: only to this machine for a server someone enters, anywhere for one in use. */
+type Cleartext = 'loopback' | 'anywhere';
+
 /** Why `input` is not a usable server address, phrased for the person who typed it; null when it is. */
-function serverUrlProblem(url: URL): string | null {
+function serverUrlProblem(url: URL, cleartext: Cleartext): string | null {
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     return `Use an https:// address, like ${SERVER_URL_EXAMPLE}`;
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname))
+  if (url.protocol === 'http:' && cleartext === 'loopback' && !isLoopbackHost(url.hostname))
     return `Use https:// (plain http:// is only allowed for a server on this computer), like ${SERVER_URL_EXAMPLE}`;
   if (url.username || url.password) return 'Leave the user name and password out of the server address';
   if (url.search || url.hash) return `Enter only the server address, like ${SERVER_URL_EXAMPLE}`;
   return null;
 }
 
+function serverUrlSchema(cleartext: Cleartext) {
+  return z
+    .string()
+    .trim()
+    .max(2048, 'That server address is too long')
+    .transform((input, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(input);
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `Enter the server address, like ${SERVER_URL_EXAMPLE}` });
+        return z.NEVER;
+      }
+      const problem = serverUrlProblem(url, cleartext);
+      if (problem) {
+        ctx.addIssue({ code: 'custom', message: problem });
+        return z.NEVER;
+      }
+      return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    });
+}
+
 /**
  * A server URL, normalised to origin + path without a trailing slash (`https://calls.example.com`,
- * `https://example.com/callbridge`), so that equal servers compare equal.
+ * `https://example.com/callbridge`), so that equal servers compare equal. What a person or a policy enters.
  */
-export const ServerUrl = z
-  .string()
-  .trim()
-  .max(2048, 'That server address is too long')
-  .transform((input, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(input);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `Enter the server address, like ${SERVER_URL_EXAMPLE}` });
-      return z.NEVER;
-    }
-    const problem = serverUrlProblem(url);
-    if (problem) {
-      ctx.addIssue({ code: 'custom', message: problem });
-      return z.NEVER;
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-  });
+export const ServerUrl = serverUrlSchema('loopback');
 export type ServerUrl = z.output<typeof ServerUrl>;
+
+/**
+ * The server a client already talks to, as its settings and saved session record it: the same rules, but
+ * plain http: to any host, because the web client's server is the origin that served the page (a plain-http
+ * deployment on a LAN included); the desktop only ever stores a ServerUrl there.
+ */
+export const ServerInUseUrl = serverUrlSchema('anywhere');
 
 /**
  * The origins a page must be allowed to connect to for this server: its HTTP origin (REST) and the matching

@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT, errors } from 'jose';
-import { Uuid } from '../../../src/shared/protocol.ts';
+import { Uuid } from '../../../src/shared/protocol/index.ts';
 
 const ISSUER = 'callbridge';
 const AUDIENCE = 'callbridge-client';

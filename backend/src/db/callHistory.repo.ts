@@ -1,5 +1,5 @@
 /** The history query: a user's calls page by page, keyed on (created_at, id) so pages never overlap. */
-import type { ParticipantStatus } from '../../../src/shared/protocol.ts';
+import type { ParticipantStatus } from '../../../src/shared/protocol/index.ts';
 import type { Call } from '../domain/call.ts';
 import { CALL_COLUMNS, toCall, type CallRow } from './callRows.ts';
 import type { Queryable } from './db.ts';

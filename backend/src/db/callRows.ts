@@ -14,7 +14,7 @@ import {
   RecordingState,
   type CallStatus,
   type ParticipantStatus,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import type { Call, LockedCall, Participant } from '../domain/call.ts';
 
 export interface CallRow {

@@ -2,7 +2,7 @@
  * The calls table: creating a call, locking it, and moving its status only along the call state machine
  * (domain/callStateMachine.ts), plus the lookups by id and by user.
  */
-import type { CallType } from '../../../src/shared/protocol.ts';
+import type { CallType } from '../../../src/shared/protocol/index.ts';
 import type { Call, LockedCall } from '../domain/call.ts';
 import {
   CALL_TRANSITIONS,

@@ -1,4 +1,4 @@
-import type { ConversationDto, UserDto } from '../../../src/shared/protocol.ts';
+import type { ConversationDto, UserDto } from '../../../src/shared/protocol/index.ts';
 import type { Queryable } from './db.ts';
 
 interface ConversationRow {

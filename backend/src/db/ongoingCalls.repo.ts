@@ -1,5 +1,5 @@
 /** Extra: the open calls of group conversations as their members see them (the "call in progress" banner). */
-import { CallType, type OngoingCallDto } from '../../../src/shared/protocol.ts';
+import { CallType, type OngoingCallDto } from '../../../src/shared/protocol/index.ts';
 import type { Queryable } from './db.ts';
 
 interface OngoingCallRow {

@@ -7,7 +7,7 @@ import {
   MediaState,
   type ConnectionQuality,
   type ParticipantStatus,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import type { Participant } from '../domain/call.ts';
 import { PARTICIPANT_TRANSITIONS, type ParticipantTransition } from '../domain/callStateMachine.ts';
 import { PARTICIPANT_COLUMNS, toParticipant, type ParticipantRow } from './callRows.ts';

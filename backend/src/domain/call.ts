@@ -11,7 +11,7 @@ import type {
   MediaState,
   ParticipantStatus,
   RecordingState,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 
 export interface Call {
   id: string;

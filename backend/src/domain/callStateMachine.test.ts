@@ -5,7 +5,7 @@ import {
   PARTICIPANT_STATUSES,
   type CallStatus,
   type ParticipantStatus,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import {
   CALL_TRANSITIONS,
   END_REASON_OF,

@@ -4,7 +4,7 @@
  * requests (two devices answering, a hang-up racing the ring timeout, two nodes sweeping) cannot move a
  * call along a path that is not listed here.
  */
-import type { CallStatus, EndReason, ParticipantStatus } from '../../../src/shared/protocol.ts';
+import type { CallStatus, EndReason, ParticipantStatus } from '../../../src/shared/protocol/index.ts';
 
 interface Transition<S extends string> {
   readonly from: readonly S[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RecordingState } from '../../../src/shared/protocol.ts';
+import { RecordingState } from '../../../src/shared/protocol/index.ts';
 import {
   canApply,
   mayControlRecording,

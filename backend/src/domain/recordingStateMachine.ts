@@ -8,7 +8,7 @@
  * 'interrupt' is the server stopping it on its own (disk full, the Janus instance died): the call goes on,
  * the recording keeps what it has. Who may start and stop is `mayControlRecording`.
  */
-import type { RecordingState } from '../../../src/shared/protocol.ts';
+import type { RecordingState } from '../../../src/shared/protocol/index.ts';
 
 type From = RecordingState | 'none';
 

@@ -3,7 +3,7 @@
  * on (any node can reach it through its pool) and the room id, which clients know as the SFU epoch.
  * config.ts refuses JANUS_URLS entries containing '#', so the last '#' always separates the two.
  */
-import { SfuEpoch } from '../../../src/shared/protocol.ts';
+import { SfuEpoch } from '../../../src/shared/protocol/index.ts';
 
 export interface SfuRoomRef {
   url: string;

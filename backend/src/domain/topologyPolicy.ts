@@ -12,7 +12,7 @@ import {
   MAX_MESH_PARTICIPANTS,
   MAX_PARTICIPANTS_WITHOUT_SFU,
   type MediaTopology,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 
 export interface JoinSituation {
   /** Joined participants once this join is counted (the joiner included). */

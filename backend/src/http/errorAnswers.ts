@@ -8,7 +8,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ApiError, ErrorCode, ErrorResponse } from '../../../src/shared/protocol.ts';
+import type { ApiError, ErrorCode, ErrorResponse } from '../../../src/shared/protocol/index.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 

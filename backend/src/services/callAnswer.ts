@@ -3,7 +3,7 @@
  * makes a call too big for peer to peer moves it to a new SFU room (everyone hears `call:topology` first),
  * and answering again from another device makes the peers reconnect to it.
  */
-import type { AnswerCallResponse } from '../../../src/shared/protocol.ts';
+import type { AnswerCallResponse } from '../../../src/shared/protocol/index.ts';
 import { moveCall } from '../db/calls.repo.ts';
 import { isConversationMember } from '../db/conversations.repo.ts';
 import { addJoinedParticipant, listParticipants, moveParticipants } from '../db/participants.repo.ts';

@@ -1,5 +1,5 @@
 /** Calls and participants as clients see them (the spec's CallDto); the media server's address stays inside. */
-import type { CallDto, CallRecordingDto, ParticipantDto } from '../../../src/shared/protocol.ts';
+import type { CallDto, CallRecordingDto, ParticipantDto } from '../../../src/shared/protocol/index.ts';
 import { listParticipants } from '../db/participants.repo.ts';
 import { findCall } from '../db/calls.repo.ts';
 import type { Queryable } from '../db/db.ts';

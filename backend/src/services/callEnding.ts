@@ -2,7 +2,7 @@
  * How participants leave or decline a call, and how a call finishes when that (or a timeout, or a media
  * server failure) ends it. Every function runs under the call's lock (lockedCall.ts).
  */
-import type { RejectCallResponse } from '../../../src/shared/protocol.ts';
+import type { RejectCallResponse } from '../../../src/shared/protocol/index.ts';
 import { finishCall } from '../db/calls.repo.ts';
 import type { Queryable } from '../db/db.ts';
 import { listParticipants, moveParticipants } from '../db/participants.repo.ts';

@@ -3,7 +3,7 @@
  * the call on). A hand change runs under the call's row lock, so the queue everyone hears is the committed
  * one in a single order; reactions are not stored, only passed on.
  */
-import type { HandPayload, ReactionPayload } from '../../../src/shared/protocol.ts';
+import type { HandPayload, ReactionPayload } from '../../../src/shared/protocol/index.ts';
 import { lockCall } from '../db/calls.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { listParticipants } from '../db/participants.repo.ts';

@@ -3,7 +3,7 @@ import type {
   QualityReportPayload,
   UpdateMediaRequest,
   UpdateMediaResponse,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import { findCall } from '../db/calls.repo.ts';
 import type { Db } from '../db/db.ts';
 import {

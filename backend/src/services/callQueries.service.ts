@@ -6,7 +6,7 @@ import type {
   ListCallsQuery,
   ListCallsResponse,
   OngoingCallDto,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import { listHistory, type HistoryCursor } from '../db/callHistory.repo.ts';
 import { findActiveCallId, findCall } from '../db/calls.repo.ts';
 import { isConversationMember } from '../db/conversations.repo.ts';

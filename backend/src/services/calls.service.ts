@@ -11,7 +11,7 @@ import type {
   InitiateCallRequest,
   InitiateCallResponse,
   RejectCallResponse,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import { findCallsWithExpiredRinging, insertCall, moveCall } from '../db/calls.repo.ts';
 import { findConversation } from '../db/conversations.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';

@@ -2,7 +2,7 @@
  * How every call operation runs: in one transaction that first locks the call row, with its events queued
  * in an Outbox and delivered only after commit. Group calls also keep their conversation's banner current.
  */
-import type { OngoingCallDto } from '../../../src/shared/protocol.ts';
+import type { OngoingCallDto } from '../../../src/shared/protocol/index.ts';
 import { lockCall } from '../db/calls.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { conversationMemberIds, findOngoingCall } from '../db/ongoingCalls.repo.ts';

@@ -1,4 +1,4 @@
-import type { ServerToClientEvents } from '../../../src/shared/protocol.ts';
+import type { ServerToClientEvents } from '../../../src/shared/protocol/index.ts';
 
 export type ServerEvent = keyof ServerToClientEvents;
 export type ServerEventPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PeerQualitySample } from '../../../src/shared/protocol.ts';
+import type { PeerQualitySample } from '../../../src/shared/protocol/index.ts';
 import { accumulateReport, summariseCallQuality } from './quality.ts';
 
 const PEER_A = '00000000-0000-4000-8000-00000000000a';

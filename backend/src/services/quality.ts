@@ -10,7 +10,7 @@ import {
   PeerQualitySample,
   type CallQualityStats,
   type MetricSummary,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 
 const RANK: Record<ConnectionQuality, number> = { good: 0, fair: 1, poor: 2 };
 

@@ -9,7 +9,7 @@
  */
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
-import type { RecordingResponse } from '../../../src/shared/protocol.ts';
+import type { RecordingResponse } from '../../../src/shared/protocol/index.ts';
 import { findCall } from '../db/calls.repo.ts';
 import type { Db } from '../db/db.ts';
 import {

@@ -12,7 +12,7 @@
  */
 import { createHmac, randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { MAX_CALL_PARTICIPANTS } from '../../../src/shared/protocol.ts';
+import { MAX_CALL_PARTICIPANTS } from '../../../src/shared/protocol/index.ts';
 import type { Logger } from '../logger.ts';
 import { JanusError } from './janusClient.ts';
 import { attachVideoRoom, type JanusPool, type JanusSession, type VideoRoomHandle } from './janusPool.ts';

@@ -21,7 +21,7 @@ import {
   type SfuLayer,
   type SfuPublishPayload,
   type SfuViewPayload,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import { sdpFingerprint } from '../../../src/shared/sdp.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';

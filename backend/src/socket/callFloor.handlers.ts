@@ -1,5 +1,4 @@
 /** Extra: `call:hand` and `call:reaction`, validated and rate limited like every client event. */
-import { HandPayload, ReactionPayload } from '../../../src/shared/protocol.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimits } from '../rateLimits.ts';
 import type { CallFloorService } from '../services/callFloor.service.ts';
@@ -14,10 +13,6 @@ export interface CallFloorHandlerDeps {
 
 export function registerCallFloorHandlers(socket: SignalingSocket, deps: CallFloorHandlerDeps): void {
   const { userId, deviceId } = socket.data;
-  onValidatedEvent(socket, deps, 'call:hand', HandPayload, (payload) =>
-    deps.floor.setHand(userId, deviceId, payload),
-  );
-  onValidatedEvent(socket, deps, 'call:reaction', ReactionPayload, (payload) =>
-    deps.floor.react(userId, deviceId, payload),
-  );
+  onValidatedEvent(socket, deps, 'call:hand', (payload) => deps.floor.setHand(userId, deviceId, payload));
+  onValidatedEvent(socket, deps, 'call:reaction', (payload) => deps.floor.react(userId, deviceId, payload));
 }

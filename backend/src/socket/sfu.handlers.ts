@@ -4,21 +4,15 @@
  * socket and event type, and accepted only from the device a joined participant is in the call on, for the
  * call's current SFU room (`epoch`); anything else is refused ('forbidden', or 'conflict' for another epoch).
  */
-import type { z } from 'zod';
-import {
-  SfuAnswerPayload,
-  SfuIceCandidatePayload,
-  SfuPublishPayload,
-  SfuViewPayload,
-} from '../../../src/shared/protocol.ts';
+import type { ClientEventName } from '../../../src/shared/protocol/index.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { RateLimits, SocketEventName } from '../rateLimits.ts';
+import type { RateLimits } from '../rateLimits.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import { parseRoomRef, type SfuRoomRef } from '../domain/sfuRoomRef.ts';
 import type { SfuParticipant, SfuSessions } from '../sfu/sfuSessions.ts';
 import type { SignalingSocket } from './socketTypes.ts';
-import { onValidatedEvent } from './validatedEvent.ts';
+import { onValidatedEvent, type ParsedPayload } from './validatedEvent.ts';
 
 export interface SfuHandlerDeps {
   sessions: SfuSessions;
@@ -32,11 +26,10 @@ export interface SfuHandlerDeps {
 export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDeps): void {
   const { userId, deviceId } = socket.data;
 
-  const handle = <S extends z.ZodType>(
-    event: SocketEventName,
-    schema: S,
-    run: (payload: z.output<S>) => Promise<Record<string, unknown> | void>,
-  ) => onValidatedEvent(socket, deps, event, schema, run);
+  const handle = <K extends ClientEventName>(
+    event: K,
+    run: (payload: ParsedPayload<K>) => Promise<Record<string, unknown> | void>,
+  ) => onValidatedEvent(socket, deps, event, run);
 
   /** The sender as a participant of the call; throws unless this device is the one they joined on. */
   async function participantOf(callId: string): Promise<SfuParticipant> {
@@ -73,33 +66,29 @@ export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDep
     throw new AppError('conflict', 'publish to the media server first');
   }
 
-  handle('call:sfu-publish', SfuPublishPayload, async ({ callId, epoch, offer, sources }) => {
+  handle('call:sfu-publish', async ({ callId, epoch, offer, sources }) => {
     const participant = await participantOf(callId);
     const room = await currentRoom(callId, epoch);
     const answer = await deps.sessions.publish(participant, room, offer, sources);
     return { answer };
   });
 
-  handle('call:sfu-answer', SfuAnswerPayload, async ({ callId, epoch, answer }) => {
+  handle('call:sfu-answer', async ({ callId, epoch, answer }) => {
     const participant = await participantOf(callId);
     await requireSession(participant, epoch);
     await deps.sessions.answer(participant, epoch, answer);
   });
 
-  handle(
-    'call:sfu-ice-candidate',
-    SfuIceCandidatePayload,
-    async ({ callId, epoch, connection, candidate }) => {
-      const participant = await participantOf(callId);
-      if (await deps.sessions.trickle(participant, epoch, connection, candidate)) return;
-      // No session for this epoch here yet: a publisher candidate that overtook its publish is kept for it.
-      await currentRoom(callId, epoch);
-      if (connection === 'subscriber') throw new AppError('conflict', 'publish to the media server first');
-      deps.sessions.bufferCandidate(participant, epoch, candidate);
-    },
-  );
+  handle('call:sfu-ice-candidate', async ({ callId, epoch, connection, candidate }) => {
+    const participant = await participantOf(callId);
+    if (await deps.sessions.trickle(participant, epoch, connection, candidate)) return;
+    // No session for this epoch here yet: a publisher candidate that overtook its publish is kept for it.
+    await currentRoom(callId, epoch);
+    if (connection === 'subscriber') throw new AppError('conflict', 'publish to the media server first');
+    deps.sessions.bufferCandidate(participant, epoch, candidate);
+  });
 
-  handle('call:sfu-view', SfuViewPayload, async ({ callId, epoch, streams }) => {
+  handle('call:sfu-view', async ({ callId, epoch, streams }) => {
     const participant = await participantOf(callId);
     await requireSession(participant, epoch);
     deps.sessions.view(participant, epoch, streams);

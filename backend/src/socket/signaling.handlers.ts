@@ -3,20 +3,14 @@
  * answered through its acknowledgement; offers, answers and ICE candidates are relayed only between
  * participants of the same call (see relayRoom), with `fromUserId` and `fromDeviceId` stamped here.
  */
-import type { z } from 'zod';
-import {
-  AnswerPayload,
-  IceCandidatePayload,
-  OfferPayload,
-  QualityReportPayload,
-} from '../../../src/shared/protocol.ts';
+import type { ClientEventName } from '../../../src/shared/protocol/index.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { RateLimits, SocketEventName } from '../rateLimits.ts';
+import type { RateLimits } from '../rateLimits.ts';
 import type { CallMediaService } from '../services/callMedia.service.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import { deviceRoom, userRoom, type SignalingServer, type SignalingSocket } from './socketTypes.ts';
-import { onValidatedEvent } from './validatedEvent.ts';
+import { onValidatedEvent, type ParsedPayload } from './validatedEvent.ts';
 
 export interface SignalingDeps {
   io: SignalingServer;
@@ -62,34 +56,25 @@ async function relayRoom(
 
 export function registerSignalingHandlers(socket: SignalingSocket, deps: SignalingDeps): void {
   const { userId, deviceId } = socket.data;
-  const handle = <S extends z.ZodType>(
-    event: SocketEventName,
-    schema: S,
-    run: (payload: z.output<S>) => Promise<void>,
-  ) => onValidatedEvent(socket, deps, event, schema, run);
+  const handle = <K extends ClientEventName>(event: K, run: (payload: ParsedPayload<K>) => Promise<void>) =>
+    onValidatedEvent(socket, deps, event, run);
 
   const sender = { userId, deviceId };
   const stamp = { fromUserId: userId, fromDeviceId: deviceId };
-  handle('call:offer', OfferPayload, async ({ callId, targetUserId, targetDeviceId, offer, preconnect }) => {
+  handle('call:offer', async ({ callId, targetUserId, targetDeviceId, offer, preconnect }) => {
     const to = { userId: targetUserId, deviceId: targetDeviceId };
     const room = await relayRoom(deps.relayDirectory, sender, callId, to);
     deps.io.to(room).emit('call:offer', { callId, ...stamp, offer, ...(preconnect ? { preconnect } : {}) });
   });
-  handle('call:answer', AnswerPayload, async ({ callId, targetUserId, targetDeviceId, answer }) => {
+  handle('call:answer', async ({ callId, targetUserId, targetDeviceId, answer }) => {
     const to = { userId: targetUserId, deviceId: targetDeviceId };
     const room = await relayRoom(deps.relayDirectory, sender, callId, to);
     deps.io.to(room).emit('call:answer', { callId, ...stamp, answer });
   });
-  handle(
-    'call:ice-candidate',
-    IceCandidatePayload,
-    async ({ callId, targetUserId, targetDeviceId, candidate }) => {
-      const to = { userId: targetUserId, deviceId: targetDeviceId };
-      const room = await relayRoom(deps.relayDirectory, sender, callId, to);
-      deps.io.to(room).emit('call:ice-candidate', { callId, ...stamp, candidate });
-    },
-  );
-  handle('call:quality-report', QualityReportPayload, (report) =>
-    deps.media.reportQuality(userId, deviceId, report),
-  );
+  handle('call:ice-candidate', async ({ callId, targetUserId, targetDeviceId, candidate }) => {
+    const to = { userId: targetUserId, deviceId: targetDeviceId };
+    const room = await relayRoom(deps.relayDirectory, sender, callId, to);
+    deps.io.to(room).emit('call:ice-candidate', { callId, ...stamp, candidate });
+  });
+  handle('call:quality-report', (report) => deps.media.reportQuality(userId, deviceId, report));
 }

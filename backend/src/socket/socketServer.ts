@@ -5,7 +5,7 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { randomUUID } from 'node:crypto';
 import { Server } from 'socket.io';
-import { MAX_SOCKET_MESSAGE_BYTES, SocketHandshakeAuth } from '../../../src/shared/protocol.ts';
+import { MAX_SOCKET_MESSAGE_BYTES, SocketHandshakeAuth } from '../../../src/shared/protocol/index.ts';
 import type { AccountCheck } from '../auth/accounts.ts';
 import type { TokenService } from '../auth/tokens.ts';
 import type { OriginPolicy } from '../http/originPolicy.ts';

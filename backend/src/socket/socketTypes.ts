@@ -1,5 +1,5 @@
 import type { Server, Socket } from 'socket.io';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../../src/shared/protocol.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../../src/shared/protocol/index.ts';
 
 /** What the handshake established; survives connection state recovery with the socket. */
 export interface SocketData {

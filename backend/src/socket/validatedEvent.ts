@@ -1,16 +1,17 @@
 /**
  * One client -> server socket event as every handler takes it: rate limited per socket and event type, its
- * payload parsed with the protocol's schema, and answered through the acknowledgement with `{ok: true, ...}`
- * or `{ok: false, error}`. An AppError reaches the client as it is; anything else is logged and answered as
+ * payload parsed with the protocol's schema for that event (`clientEvents`), and answered through the
+ * acknowledgement with `{ok: true, ...}` or `{ok: false, error}`. An AppError reaches the client as it is; anything else is logged and answered as
  * 'internal' without details. A client that passed an acknowledgement callback always gets an answer:
  * for a missing payload or extra arguments too, for an event no handler takes, and for a deleted account.
  */
 import type { z } from 'zod';
-import type { ApiError } from '../../../src/shared/protocol.ts';
+import { clientEvents } from '../../../src/shared/protocol/index.ts';
+import type { ApiError, ClientEventName } from '../../../src/shared/protocol/index.ts';
 import type { AccountCheck } from '../auth/accounts.ts';
 import { AppError, parseInput } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { RateLimits, SocketEventName } from '../rateLimits.ts';
+import type { RateLimits } from '../rateLimits.ts';
 import type { SignalingSocket } from './socketTypes.ts';
 
 type AckResponse = { ok: true; [key: string]: unknown } | { ok: false; error: ApiError };
@@ -29,12 +30,14 @@ function splitArguments(args: readonly unknown[]): { payloads: unknown[]; ack: A
     : { payloads: [...args], ack: null };
 }
 
-export function onValidatedEvent<S extends z.ZodType>(
+/** A client event's payload as its schema parsed it (defaults applied, description types narrowed). */
+export type ParsedPayload<K extends ClientEventName> = z.output<(typeof clientEvents)[K]['payload']>;
+
+export function onValidatedEvent<K extends ClientEventName>(
   socket: SignalingSocket,
   deps: { rateLimits: RateLimits; logger: Logger },
-  event: SocketEventName,
-  schema: S,
-  run: (payload: z.output<S>) => Promise<Record<string, unknown> | void>,
+  event: K,
+  run: (payload: ParsedPayload<K>) => Promise<Record<string, unknown> | void>,
 ): void {
   // A spec client may emit without a callback: the event is handled all the same, just not answered.
   const listener = async (...args: unknown[]) => {
@@ -47,7 +50,9 @@ export function onValidatedEvent<S extends z.ZodType>(
       if (payloads.length !== 1) {
         throw new AppError('bad_request', 'payload: send exactly one payload object', 'payload');
       }
-      const result = await run(parseInput(schema, payloads[0]));
+      // TypeScript cannot follow a generic event name into the map; the schema is the event's own.
+      const payload = parseInput(clientEvents[event].payload, payloads[0]) as ParsedPayload<K>;
+      const result = await run(payload);
       reply({ ...result, ok: true });
     } catch (err) {
       if (err instanceof AppError) return reply({ ok: false, error: err.toJSON() });

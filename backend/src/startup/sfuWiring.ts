@@ -3,7 +3,7 @@
  * sessions of connected devices, what the socket handlers need to reach them, and the sweep of rooms left
  * behind on an instance by a crash.
  */
-import { Uuid } from '../../../src/shared/protocol.ts';
+import { Uuid } from '../../../src/shared/protocol/index.ts';
 import type { Config } from '../config.ts';
 import { findCall } from '../db/calls.repo.ts';
 import type { Db } from '../db/db.ts';

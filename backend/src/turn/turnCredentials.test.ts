@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnCredentialsResponse } from '../../../src/shared/protocol.ts';
+import { TurnCredentialsResponse } from '../../../src/shared/protocol/index.ts';
 import { issueTurnCredentials, type TurnConfig } from './turnCredentials.ts';
 
 const userId = '6f1c1f0e-3c1a-4a57-9f0a-2b2f3c4d5e6f';

@@ -4,7 +4,7 @@
  * credential without a database lookup and every credential stops working by itself at its expiry.
  */
 import { createHmac } from 'node:crypto';
-import type { IceServerDto, TurnCredentialsResponse } from '../../../src/shared/protocol.ts';
+import type { IceServerDto, TurnCredentialsResponse } from '../../../src/shared/protocol/index.ts';
 
 export interface TurnConfig {
   host: string;

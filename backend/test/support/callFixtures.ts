@@ -10,7 +10,7 @@ import type {
   ConversationDto,
   InitiateCallResponse,
   UserDto,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import type { DatabaseTarget } from './databases.ts';
 import {
   api,

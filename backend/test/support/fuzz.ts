@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
-import { ERROR_CODES } from '../../../src/shared/protocol.ts';
+import { ERROR_CODES } from '../../../src/shared/protocol/index.ts';
 import type { Queryable } from '../../src/db/db.ts';
 
 /** Planted in generated strings, keys, paths and headers: an error answer containing it echoed the request. */

@@ -11,7 +11,7 @@ import type {
   SfuOfferEvent,
   SfuPublishAck,
   SocketAck,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import type { TestSocket } from './testServer.ts';
 
 /**

@@ -11,7 +11,7 @@ import type {
   ConversationResponse,
   ServerToClientEvents,
   UserDto,
-} from '../../../src/shared/protocol.ts';
+} from '../../../src/shared/protocol/index.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Db, Queryable } from '../../src/db/db.ts';
 import { embeddedDatabaseDir, openPgliteDb } from '../../src/db/pglite.db.ts';

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type BetterSqlite3 from 'better-sqlite3';
 import { HistoryEntry, type HistoryPage } from '../../shared/desktopApi.ts';
-import type { CallType } from '../../shared/protocol.ts';
+import type { CallType } from '../../shared/protocol/index.ts';
 import type { Logger } from '../log.ts';
 
 type Db = BetterSqlite3.Database;

@@ -3,7 +3,7 @@
  * adapter turns this into Electron's Tray and Menu; every decision about what appears lives here.
  */
 import type { CallPresence } from '../../shared/desktopApi.ts';
-import type { CallType } from '../../shared/protocol.ts';
+import type { CallType } from '../../shared/protocol/index.ts';
 import type { SharingView } from './sharingIndicator.service.ts';
 
 export type TrayIcon = 'idle' | 'ringing' | 'in-call' | 'sharing' | 'missed';

@@ -4,7 +4,7 @@
  */
 import { ScreenPickerRequest, Settings } from '../../shared/desktopApi.ts';
 import type { DesktopApi, SettingsPatch, ShellAction, StoredSession } from '../../shared/desktopApi.ts';
-import type { LoginRequest, RegisterRequest, UserDto } from '../../shared/protocol.ts';
+import type { LoginRequest, RegisterRequest, UserDto } from '../../shared/protocol/index.ts';
 import { CallController } from '../call/callController.ts';
 import { CallFloor } from '../call/callFloor.ts';
 import type { EngineFactory } from '../call/callController.ts';

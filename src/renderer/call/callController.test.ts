@@ -4,8 +4,13 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { CallPresence, DesktopApi, HistoryEntry } from '../../shared/desktopApi.ts';
-import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { AnswerCallResponse, CallDto, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
+import type {
+  AnswerCallResponse,
+  CallDto,
+  ServerToClientEvents,
+  SocketAck,
+} from '../../shared/protocol/index.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';

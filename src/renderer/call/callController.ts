@@ -23,7 +23,7 @@ import type {
   InitiableCallType,
   MediaState,
   UpdateMediaRequest,
-} from '../../shared/protocol.ts';
+} from '../../shared/protocol/index.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';

@@ -1,6 +1,6 @@
 /** Raised hands and reactions of the current call against a stand-in socket and REST client, real store. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CallDto, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
+import type { CallDto, ServerToClientEvents, SocketAck } from '../../shared/protocol/index.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';
 import { BOB, CAROL, CONVERSATION, ME, participantDto } from '../store/testFixtures.ts';

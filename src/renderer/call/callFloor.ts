@@ -3,7 +3,7 @@
  * alike: these travel over the signaling socket, not the media), keeps the queue the server announces, shows
  * reactions on the sender's tile for REACTION_SHOWN_MS, and lowers my own hand once I have spoken a while.
  */
-import type { Reaction } from '../../shared/protocol.ts';
+import type { Reaction } from '../../shared/protocol/index.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import { errorMessage } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';

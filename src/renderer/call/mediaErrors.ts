@@ -3,7 +3,7 @@
  * what happened and what to do next; the buttons next to it (retry, audio only) are the way forward.
  */
 import type { MediaProblem } from '../store/call.reducer.ts';
-import { CallEngineError } from '../webrtc/index.ts';
+import { CallEngineError, captureErrorKind, captureFailureOf } from '../webrtc/index.ts';
 
 const FALLBACK_TEXT: Record<MediaProblem['kind'], string> = {
   'media-denied':
@@ -24,8 +24,7 @@ export function mediaProblemOf(error: unknown): MediaProblem {
   ) {
     return { kind: error.kind, message: error.message };
   }
-  const name = error instanceof Error ? error.name : '';
-  const kind = name === 'NotAllowedError' || name === 'SecurityError' ? 'media-denied' : 'media-unavailable';
+  const kind = captureErrorKind(captureFailureOf(error));
   return { kind, message: FALLBACK_TEXT[kind] };
 }
 

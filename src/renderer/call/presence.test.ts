@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
 import type { CallState, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
 import { presenceOf } from './presence.ts';
 

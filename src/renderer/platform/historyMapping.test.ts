@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HistoryEntry } from '../../shared/desktopApi.ts';
-import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { CallHistoryItemDto, ParticipantDto } from '../../shared/protocol.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
+import type { CallHistoryItemDto, ParticipantDto } from '../../shared/protocol/index.ts';
 import { toHistoryEntries, toHistoryEntry } from './historyMapping.ts';
 
 const ME = '00000000-0000-4000-8000-000000000001';

@@ -1,5 +1,5 @@
-import { FINAL_CALL_STATUSES } from '../../shared/protocol.ts';
-import type { CallHistoryItemDto } from '../../shared/protocol.ts';
+import { FINAL_CALL_STATUSES } from '../../shared/protocol/index.ts';
+import type { CallHistoryItemDto } from '../../shared/protocol/index.ts';
 import { RECORDING_PATH } from '../../shared/desktopApi.ts';
 import type { HistoryEntry, HistoryFinalStatus, HistoryRecording } from '../../shared/desktopApi.ts';
 

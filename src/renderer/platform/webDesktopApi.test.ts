@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { ListCallsResponse } from '../../shared/protocol.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
+import type { ListCallsResponse } from '../../shared/protocol/index.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import { createWebDesktopApi } from './webDesktopApi.ts';
 import { faviconDataUrl, presenceTitle } from './webPresence.ts';

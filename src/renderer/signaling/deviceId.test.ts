@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeviceId } from '../../shared/protocol.ts';
+import { DeviceId } from '../../shared/protocol/index.ts';
 import { getOrCreateDeviceId } from './deviceId.ts';
 
 function memoryStorage(initial: Record<string, string> = {}) {

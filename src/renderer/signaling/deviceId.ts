@@ -1,4 +1,4 @@
-import { DeviceId } from '../../shared/protocol.ts';
+import { DeviceId } from '../../shared/protocol/index.ts';
 
 const STORAGE_KEY = 'callbridge.deviceId';
 

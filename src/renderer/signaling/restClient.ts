@@ -22,7 +22,7 @@ import {
   RejectCallResponse,
   TurnCredentialsResponse,
   UpdateMediaResponse,
-} from '../../shared/protocol.ts';
+} from '../../shared/protocol/index.ts';
 import type {
   AnswerCallRequest,
   CreateConversationRequest,
@@ -32,7 +32,7 @@ import type {
   LoginRequest,
   RegisterRequest,
   UpdateMediaRequest,
-} from '../../shared/protocol.ts';
+} from '../../shared/protocol/index.ts';
 
 /** Server error codes plus the two failures that never reach a server answer. */
 export type RequestErrorCode = ErrorCode | 'network' | 'bad_response';

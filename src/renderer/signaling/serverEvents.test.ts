@@ -12,6 +12,33 @@ describe('server event validation', () => {
     expect(parseServerEvent('call:ice-candidate', endOfCandidates).ok).toBe(true);
   });
 
+  it('refuses relayed signaling no peer connection could take, naming the field', () => {
+    const base = { callId: CALL, fromUserId: BOB };
+    const offer = { ...base, offer: { type: 'offer', sdp: 'v=0\r\n' } };
+    expect(parseServerEvent('call:offer', offer)).toEqual({ ok: true, value: offer });
+    const answerAsOffer = { ...base, offer: { type: 'answer', sdp: 'v=0' } };
+    expect(parseServerEvent('call:offer', answerAsOffer)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^offer\.type: /),
+    });
+    const huge = { ...base, offer: { type: 'offer', sdp: 'a'.repeat(70_000) } };
+    expect(parseServerEvent('call:offer', huge)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^offer\.sdp: /),
+    });
+    const noSender = { callId: CALL, offer: { type: 'offer', sdp: '' } };
+    expect(parseServerEvent('call:offer', noSender)).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^fromUserId: /),
+    });
+    const endOfCandidates = parseServerEvent('call:ice-candidate', { ...base, candidate: null });
+    expect(endOfCandidates.ok && endOfCandidates.value.candidate).toBeNull();
+    expect(parseServerEvent('call:ice-candidate', { ...base, candidate: { sdpMid: '0' } })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/^candidate\.candidate: /),
+    });
+  });
+
   it('refuses a malformed event and names the bad field', () => {
     expect(
       parseServerEvent('call:media-state-changed', {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SocketAck } from '../../shared/protocol.ts';
+import type { SocketAck } from '../../shared/protocol/index.ts';
 import { createSignalingPort } from './signalingPort.ts';
 import type { SignalingClient } from './socketClient.ts';
 

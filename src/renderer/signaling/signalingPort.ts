@@ -2,21 +2,11 @@
  * Adapts the socket client to the engine's SignalingPort: converts the browser's RTC*Init shapes into the
  * protocol's wire shapes and reports refused messages instead of dropping them silently.
  */
-import { z } from 'zod';
-import { ApiError, SessionDescription } from '../../shared/protocol.ts';
-import type { ClientToServerEvents, IceCandidate } from '../../shared/protocol.ts';
+import { SfuPublishAck } from '../../shared/protocol/index.ts';
+import type { ClientToServerEvents, IceCandidate, SessionDescription } from '../../shared/protocol/index.ts';
 import type { SignalingPort } from '../webrtc/index.ts';
 import { ApiRequestError } from './restClient.ts';
 import type { SignalingClient } from './socketClient.ts';
-
-/** The room's answer to a publish is Janus's SDP relayed by the server: checked like any other input. */
-const SfuPublishAckSchema = z.union([
-  z.object({
-    ok: z.literal(true),
-    answer: z.object({ type: z.literal('answer'), sdp: SessionDescription.shape.sdp }),
-  }),
-  z.object({ ok: z.literal(false), error: ApiError }),
-]);
 
 function toWireDescription(description: RTCSessionDescriptionInit): SessionDescription {
   return { type: description.type, sdp: description.sdp ?? '' };
@@ -81,7 +71,8 @@ export function createSignalingPort(client: SignalingClient, heldUntil?: Promise
           () => {
             const payload = { callId, epoch, offer: toWireDescription(offer), sources };
             client.send('call:sfu-publish', payload).then((ack) => {
-              const parsed = SfuPublishAckSchema.safeParse(ack);
+              // The room's answer is Janus's SDP relayed by the server: checked like any other input.
+              const parsed = SfuPublishAck.safeParse(ack);
               if (!parsed.success) {
                 reject(
                   new ApiRequestError(

@@ -5,15 +5,19 @@
  */
 import { io } from 'socket.io-client';
 import type { Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, SocketAck } from '../../shared/protocol.ts';
+import type {
+  ClientEventName,
+  ClientToServerEvents,
+  ServerEventName,
+  ServerToClientEvents,
+  SocketAck,
+} from '../../shared/protocol/index.ts';
 import type { ConnectionStatus } from '../store/session.slice.ts';
 import { parseServerEvent } from './serverEvents.ts';
-import type { ServerEventName } from './serverEvents.ts';
 
-type ClientEventName = keyof ClientToServerEvents;
 type ClientPayload<K extends ClientEventName> = Parameters<ClientToServerEvents[K]>[0];
 /** What the server acknowledges an event with: a SocketAck, or a richer result type (call:sfu-publish). */
-export type ClientAck<K extends ClientEventName> = Parameters<Parameters<ClientToServerEvents[K]>[1]>[0];
+type ClientAck<K extends ClientEventName> = Parameters<Parameters<ClientToServerEvents[K]>[1]>[0];
 
 /** Long enough for a loaded server, short enough that a dead link is reported while the user still waits. */
 const ACK_TIMEOUT_MS = 10_000;

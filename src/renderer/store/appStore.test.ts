@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ConversationDto } from '../../shared/protocol.ts';
+import type { ConversationDto } from '../../shared/protocol/index.ts';
 import type { HistoryEntry, ScreenPickerRequest } from '../../shared/desktopApi.ts';
 import { createAppStore } from './appStore.ts';
 import { groupDevices } from './devices.slice.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
-import type { CallIncomingEvent, PeerQualitySample } from '../../shared/protocol.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
+import type { CallIncomingEvent, PeerQualitySample } from '../../shared/protocol/index.ts';
 import { callReducer, initialCallState, visibleParticipants } from './call.reducer.ts';
 import type { CallAction, CallSnapshot, CallState } from './call.reducer.ts';
 import { BOB, CAROL, CONVERSATION, ME, participantDto } from './testFixtures.ts';

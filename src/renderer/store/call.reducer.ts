@@ -15,8 +15,8 @@ import type {
   ParticipantJoinedEvent,
   ParticipantStatus,
   PeerQualitySample,
-} from '../../shared/protocol.ts';
-import { DEFAULT_MEDIA_STATE } from '../../shared/protocol.ts';
+} from '../../shared/protocol/index.ts';
+import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
 
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { ConversationDto, UserDto } from '../../shared/protocol.ts';
+import type { ConversationDto, UserDto } from '../../shared/protocol/index.ts';
 import type { AppState } from './appStore.ts';
 
 /** People I can call and my conversations (1:1 and groups), newest conversation first. */

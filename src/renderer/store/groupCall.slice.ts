@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { OngoingCallDto, Reaction } from '../../shared/protocol.ts';
+import type { OngoingCallDto, Reaction } from '../../shared/protocol/index.ts';
 import type { AppState } from './appStore.ts';
 
 /** A reaction on someone's tile; `id` tells a repeat of the same emoji from the one it replaces. */

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand/vanilla';
-import type { UserDto } from '../../shared/protocol.ts';
+import type { UserDto } from '../../shared/protocol/index.ts';
 import type { AppState } from './appStore.ts';
 
 /** offline: no socket; connecting: (re)connecting; online: signaling reachable, calls can ring here. */

@@ -1,5 +1,5 @@
 /** Shared test data for the call reducer and the call controller: fixed ids and a participant factory. */
-import { DEFAULT_MEDIA_STATE, type ParticipantDto } from '../../shared/protocol.ts';
+import { DEFAULT_MEDIA_STATE, type ParticipantDto } from '../../shared/protocol/index.ts';
 
 export const ME = '00000000-0000-4000-8000-000000000001';
 export const BOB = '00000000-0000-4000-8000-000000000002';

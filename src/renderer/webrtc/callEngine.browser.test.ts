@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { CallEngine, CallEngineError } from './index.ts';
 import type { CallEngineErrorEvent, CallEngineOptions, PeerState } from './index.ts';
-import { classifyQuality, type PeerQualitySample } from '../../shared/protocol.ts';
+import { classifyQuality, type PeerQualitySample } from '../../shared/protocol/index.ts';
 import { firstVideoCodec, iceUfrags, LoopbackSignaling, opusFmtp } from './testSupport/loopbackSignaling.ts';
 import { nextPeerState } from './testSupport/peerStates.ts';
 

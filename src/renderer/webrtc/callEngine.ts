@@ -1,4 +1,4 @@
-import { QUALITY_SAMPLE_INTERVAL_MS } from '../../shared/protocol.ts';
+import { QUALITY_SAMPLE_INTERVAL_MS } from '../../shared/protocol/index.ts';
 import type {
   AnswerEvent,
   CallTopologyEvent,
@@ -6,17 +6,10 @@ import type {
   OfferEvent,
   PeerQualitySample,
   SfuOfferEvent,
-} from '../../shared/protocol.ts';
+} from '../../shared/protocol/index.ts';
 import { measureConnection, mediaBytesSent, summarizeReceivedMedia } from './connectionStats.ts';
 import type { ReceivedMediaSummary, StatsEntry } from './connectionStats.ts';
 import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
-import {
-  parseAnswerEvent,
-  parseIceCandidateEvent,
-  parseOfferEvent,
-  parseSfuOfferEvent,
-  parseTopologyEvent,
-} from './inboundSignals.ts';
 import { gradePeerLink, readLinkCounters } from './linkQuality.ts';
 import type { LinkCounters } from './linkQuality.ts';
 import { LocalMedia } from './localMedia.ts';
@@ -207,21 +200,21 @@ export class CallEngine {
     void this.publishOutgoing();
   }
 
-  /** Rejects with a TypeError naming the field when the event is malformed; signals of other calls are ignored. */
+  /** Signals of other calls are ignored. Events arrive parsed by the socket client (serverEvents.ts). */
   async handleOffer(e: OfferEvent): Promise<void> {
-    const { callId, fromUserId, fromDeviceId, offer } = parseOfferEvent(e);
+    const { callId, fromUserId, fromDeviceId, offer } = e;
     const mesh = this.meshFor(callId, fromUserId);
     await mesh?.handleSignal(fromUserId, { kind: 'description', description: offer, fromDeviceId });
   }
 
   async handleAnswer(e: AnswerEvent): Promise<void> {
-    const { callId, fromUserId, fromDeviceId, answer } = parseAnswerEvent(e);
+    const { callId, fromUserId, fromDeviceId, answer } = e;
     const mesh = this.meshFor(callId, fromUserId);
     await mesh?.handleSignal(fromUserId, { kind: 'description', description: answer, fromDeviceId });
   }
 
   async handleIceCandidate(e: IceCandidateEvent): Promise<void> {
-    const { callId, fromUserId, fromDeviceId, candidate } = parseIceCandidateEvent(e);
+    const { callId, fromUserId, fromDeviceId, candidate } = e;
     const mesh = this.meshFor(callId, fromUserId);
     await mesh?.handleSignal(fromUserId, { kind: 'candidate', candidate, fromDeviceId });
   }
@@ -230,10 +223,10 @@ export class CallEngine {
    * The server moved the call's media (call:topology). To the SFU, or to a new SFU room after a failure
    * (a new epoch): a fresh SfuTransport publishes what we send now and the previous one, if any, closes.
    * The mesh stays until the SFU delivers each participant (see MESH_HANDOVER_TIMEOUT_MS). A call never
-   * moves back to the mesh, so 'mesh' changes nothing. Rejects with a TypeError when malformed.
+   * moves back to the mesh, so 'mesh' changes nothing.
    */
   useTopology(e: Pick<CallTopologyEvent, 'callId' | 'topology' | 'epoch'>): void {
-    const { callId, topology, epoch } = parseTopologyEvent(e);
+    const { callId, topology, epoch } = e;
     if (this.closed || callId !== this.options.callId || topology !== 'sfu') return;
     if (this.sfu?.epoch === epoch) return;
     const previous = this.sfu;
@@ -270,10 +263,9 @@ export class CallEngine {
 
   /**
    * The SFU's subscription offer (call:sfu-offer). Offers of other calls and older rooms are ignored; one
-   * for a room whose topology event has not arrived yet waits for it. Rejects with a TypeError when malformed.
+   * for a room whose topology event has not arrived yet waits for it.
    */
-  async handleSfuOffer(e: SfuOfferEvent): Promise<void> {
-    const event = parseSfuOfferEvent(e);
+  async handleSfuOffer(event: SfuOfferEvent): Promise<void> {
     if (this.closed || event.callId !== this.options.callId) return;
     if (this.sfu?.epoch === event.epoch) {
       await this.sfu.handleSfuOffer(event);

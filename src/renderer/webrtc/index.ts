@@ -1,6 +1,7 @@
 /** The public surface of the WebRTC engine; everything else in this folder is internal. */
 export { CallEngine } from './callEngine.ts';
 export { CallEngineError } from './types.ts';
+export { captureErrorKind, captureFailureOf } from './mediaErrors.ts';
 export type {
   CallEngineErrorEvent,
   CallEngineErrorKind,

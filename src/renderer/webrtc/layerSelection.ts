@@ -1,4 +1,4 @@
-import type { SfuLayer } from '../../shared/protocol.ts';
+import type { SfuLayer } from '../../shared/protocol/index.ts';
 import type { StatsEntry } from './connectionStats.ts';
 import type { RemoteTileView } from './types.ts';
 

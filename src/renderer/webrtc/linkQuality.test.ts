@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { classifyQuality } from '../../shared/protocol.ts';
+import { classifyQuality } from '../../shared/protocol/index.ts';
 import type { StatsEntry } from './connectionStats.ts';
 import { measureConnection } from './connectionStats.ts';
 import { gradePeerLink, readLinkCounters } from './linkQuality.ts';

@@ -1,5 +1,9 @@
-import { classifyQuality } from '../../shared/protocol.ts';
-import type { ConnectionQuality, LinkDirectionQuality, PeerQualitySample } from '../../shared/protocol.ts';
+import { classifyQuality } from '../../shared/protocol/index.ts';
+import type {
+  ConnectionQuality,
+  LinkDirectionQuality,
+  PeerQualitySample,
+} from '../../shared/protocol/index.ts';
 import type { StatsEntry } from './connectionStats.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { isPolitePeer, MAX_CALL_PARTICIPANTS } from '../../shared/protocol.ts';
+import { isPolitePeer, MAX_CALL_PARTICIPANTS } from '../../shared/protocol/index.ts';
 import type {
   IceServerSource,
   InboundSignal,

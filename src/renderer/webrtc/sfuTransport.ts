@@ -1,5 +1,5 @@
-import { QUALITY_SAMPLE_INTERVAL_MS } from '../../shared/protocol.ts';
-import type { SfuOfferEvent, SfuSource, SfuStreamDto } from '../../shared/protocol.ts';
+import { QUALITY_SAMPLE_INTERVAL_MS } from '../../shared/protocol/index.ts';
+import type { SfuOfferEvent, SfuSource, SfuStreamDto } from '../../shared/protocol/index.ts';
 import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
 import type { StatsEntry } from './connectionStats.ts';

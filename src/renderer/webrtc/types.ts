@@ -1,4 +1,9 @@
-import type { MediaTopology, PeerQualitySample, SfuSource, SfuViewPayload } from '../../shared/protocol.ts';
+import type {
+  MediaTopology,
+  PeerQualitySample,
+  SfuSource,
+  SfuViewPayload,
+} from '../../shared/protocol/index.ts';
 
 /** How the engine reaches the signaling server; implemented by the UI's socket.io client. */
 /** Whom a peer-to-peer message is for: a participant, or one device of theirs (`targetDeviceId`, an extension). */

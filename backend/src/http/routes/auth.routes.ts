@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { LoginRequest, RegisterRequest, type AuthResponse } from '../../../../src/shared/protocol.ts';
+import { LoginRequest, RegisterRequest, type AuthResponse } from '../../../../src/shared/protocol/index.ts';
 import type { PasswordHasher } from '../../auth/passwords.ts';
 import type { TokenService } from '../../auth/tokens.ts';
 import { findUserWithHashByEmail, insertUser } from '../../db/users.repo.ts';

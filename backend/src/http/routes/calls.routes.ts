@@ -9,7 +9,7 @@ import {
   type CallResponse,
   type OngoingCallsResponse,
   type TurnCredentialsResponse,
-} from '../../../../src/shared/protocol.ts';
+} from '../../../../src/shared/protocol/index.ts';
 import type { Db } from '../../db/db.ts';
 import { insertTurnCredential } from '../../db/turnCredentials.repo.ts';
 import { parseInput } from '../../errors.ts';

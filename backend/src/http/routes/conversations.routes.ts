@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import {
+  ConversationIdParams,
   CreateConversationRequest,
-  Uuid,
   type ConversationResponse,
   type ListConversationsResponse,
-} from '../../../../src/shared/protocol.ts';
+} from '../../../../src/shared/protocol/index.ts';
 import {
   findConversation,
   findOrCreateDirectConversation,
@@ -15,8 +14,6 @@ import {
 import type { Db } from '../../db/db.ts';
 import { countExistingUsers } from '../../db/users.repo.ts';
 import { AppError, parseInput } from '../../errors.ts';
-
-const ConversationIdParams = z.object({ conversationId: Uuid });
 
 export function conversationsRoutes(app: FastifyInstance, db: Db): void {
   app.post('/api/conversations', async (request, reply): Promise<ConversationResponse> => {

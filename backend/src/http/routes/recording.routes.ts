@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { CallIdParams, type RecordingResponse } from '../../../../src/shared/protocol.ts';
+import { CallIdParams, type RecordingResponse } from '../../../../src/shared/protocol/index.ts';
 import { AppError, parseInput } from '../../errors.ts';
 import { sendError } from '../errorAnswers.ts';
 import type { RecordingService } from '../../services/recording.service.ts';

@@ -1,5 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { ListUsersQuery, type ListUsersResponse, type MeResponse } from '../../../../src/shared/protocol.ts';
+import {
+  ListUsersQuery,
+  type ListUsersResponse,
+  type MeResponse,
+} from '../../../../src/shared/protocol/index.ts';
 import type { Queryable } from '../../db/db.ts';
 import { findUserById, searchUsers } from '../../db/users.repo.ts';
 import { AppError, parseInput } from '../../errors.ts';

@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import type { MediaState } from '../../../shared/protocol.ts';
+import type { MediaState } from '../../../shared/protocol/index.ts';
 import { Icon } from '../../ui/Icon.tsx';
 import type { IconName } from '../../ui/Icon.tsx';
 import { DeviceSettings } from '../../ui/DeviceMenu.tsx';

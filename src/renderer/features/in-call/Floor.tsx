@@ -1,6 +1,6 @@
 /** Extra: raised hands and reactions in the call screen (see call/callFloor.ts for the behaviour). */
 import { useState } from 'react';
-import { REACTIONS } from '../../../shared/protocol.ts';
+import { REACTIONS } from '../../../shared/protocol/index.ts';
 import { useAppStore, useSession } from '../../app/context.ts';
 import type { CurrentCall } from '../../store/call.reducer.ts';
 

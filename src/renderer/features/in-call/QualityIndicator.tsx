@@ -1,4 +1,4 @@
-import type { LinkDirectionQuality, PeerQualitySample } from '../../../shared/protocol.ts';
+import type { LinkDirectionQuality, PeerQualitySample } from '../../../shared/protocol/index.ts';
 
 const LABEL = { good: 'Good connection', fair: 'Fair connection', poor: 'Poor connection' } as const;
 const GRADE = { good: 'good', fair: 'fair', poor: 'poor' } as const;

@@ -2,7 +2,7 @@ import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { LOCAL_MEDIA, LOCAL_SCREEN } from '../../call/mediaRegistry.ts';
 import type { CallParticipant } from '../../store/call.reducer.ts';
-import type { MediaState } from '../../../shared/protocol.ts';
+import type { MediaState } from '../../../shared/protocol/index.ts';
 import { useStream, useVideoElement } from './hooks.ts';
 import { TileFloor } from './Floor.tsx';
 import { QualityIndicator } from './QualityIndicator.tsx';

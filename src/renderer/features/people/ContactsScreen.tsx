@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ConversationDto, InitiableCallType, UserDto } from '../../../shared/protocol.ts';
+import type { ConversationDto, InitiableCallType, UserDto } from '../../../shared/protocol/index.ts';
 import { useAppStore, useRuntime, useSession } from '../../app/context.ts';
 import { errorMessage } from '../../signaling/restClient.ts';
 import { conversationTitle } from '../../store/directory.slice.ts';

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { MAX_CONVERSATION_MEMBERS } from '../../../shared/protocol.ts';
-import type { UserDto } from '../../../shared/protocol.ts';
+import { MAX_CONVERSATION_MEMBERS } from '../../../shared/protocol/index.ts';
+import type { UserDto } from '../../../shared/protocol/index.ts';
 import { useRuntime, useSession } from '../../app/context.ts';
 import { errorMessage } from '../../signaling/restClient.ts';
 import { Avatar } from '../../ui/Avatar.tsx';

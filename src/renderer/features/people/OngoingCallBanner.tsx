@@ -1,4 +1,4 @@
-import type { ConversationDto, OngoingCallDto } from '../../../shared/protocol.ts';
+import type { ConversationDto, OngoingCallDto } from '../../../shared/protocol/index.ts';
 import { useAppStore, useSession } from '../../app/context.ts';
 import { conversationTitle } from '../../store/directory.slice.ts';
 import { Icon } from '../../ui/Icon.tsx';

@@ -1,4 +1,4 @@
-import type { ConversationDto } from '../../../shared/protocol.ts';
+import type { ConversationDto } from '../../../shared/protocol/index.ts';
 import type { RestClient } from '../../signaling/restClient.ts';
 import { errorMessage } from '../../signaling/restClient.ts';
 import type { AppStore } from '../../store/appStore.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ConversationDto, OngoingCallDto } from '../../../shared/protocol.ts';
+import type { ConversationDto, OngoingCallDto } from '../../../shared/protocol/index.ts';
 import type { ConnectionStatus } from '../../store/session.slice.ts';
 import { createAppStore } from '../../store/appStore.ts';
 import { BOB, CAROL, CONVERSATION, ME } from '../../store/testFixtures.ts';

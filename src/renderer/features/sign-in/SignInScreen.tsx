@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
-import { LoginRequest, RegisterRequest } from '../../../shared/protocol.ts';
+import { LoginRequest, RegisterRequest } from '../../../shared/protocol/index.ts';
 import { ServerUrl } from '../../../shared/serverUrl.ts';
 import { useAppStore, useRuntime } from '../../app/context.ts';
 import type { AuthForm } from '../../app/runtime.ts';

@@ -1,4 +1,4 @@
-import type { SfuOfferEvent, SfuStreamDto, SfuViewPayload } from '../../../shared/protocol.ts';
+import type { SfuOfferEvent, SfuStreamDto, SfuViewPayload } from '../../../shared/protocol/index.ts';
 import type { SignalingPort } from '../types.ts';
 
 type SfuPort = Pick<SignalingPort, 'sfuPublish' | 'sfuAnswer' | 'sfuIceCandidate' | 'sfuView'>;

@@ -1,4 +1,4 @@
-import type { AnswerEvent, IceCandidateEvent, OfferEvent } from '../../../shared/protocol.ts';
+import type { AnswerEvent, IceCandidateEvent, OfferEvent } from '../../../shared/protocol/index.ts';
 import type { CallEngine } from '../callEngine.ts';
 import type { SignalingPort } from '../types.ts';
 

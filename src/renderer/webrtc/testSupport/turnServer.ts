@@ -1,5 +1,5 @@
 import { commands } from 'vitest/browser';
-import type { TurnCredentialsResponse } from '../../../shared/protocol.ts';
+import type { TurnCredentialsResponse } from '../../../shared/protocol/index.ts';
 
 /** A loopback coturn with TURN REST credentials, started by the browser command in vitest.browser.config.ts. */
 export type TestTurnServer = NonNullable<TurnCredentialsResponse['credentials']>;
