@@ -318,6 +318,42 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     ).toEqual(mediaState);
   });
 
+  it('a paused video (videoPausedFor, an extension) reaches the others, and a spec-shaped change keeps it', async () => {
+    const [alice, bob] = await people('Alice', 'Bob');
+    const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    await answer(server.url, bob!, callId);
+    const paused = nextEvent(alice!.socket, 'call:media-state-changed');
+    await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
+      token: bob!.token,
+      body: { videoPausedFor: [alice!.user.id] },
+    });
+    const pausedState = {
+      audioEnabled: true,
+      videoEnabled: true,
+      screenSharing: false,
+      videoPausedFor: [alice!.user.id],
+    };
+    expect(await paused).toEqual({ callId, userId: bob!.user.id, mediaState: pausedState });
+
+    // A client written from the spec sends only the three documented fields; the pause stays until resumed.
+    const muted = nextEvent(alice!.socket, 'call:media-state-changed');
+    await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
+      token: bob!.token,
+      body: { audioEnabled: false },
+    });
+    expect((await muted).mediaState).toEqual({ ...pausedState, audioEnabled: false });
+    const resumed = await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
+      token: bob!.token,
+      body: { videoPausedFor: [] },
+    });
+    expect(resumed.body).toMatchObject({ mediaState: { videoPausedFor: [] } });
+    const refused = await api(server.url, 'PATCH', `/api/calls/${callId}/media`, {
+      token: bob!.token,
+      body: { videoPausedFor: ['not-a-user-id'] },
+    });
+    expect(refused.body).toMatchObject({ error: { code: 'bad_request' } });
+  });
+
   it('GET /api/calls/active returns the call to rejoin', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
     const none = await api(server.url, 'GET', '/api/calls/active', { token: alice!.token });

@@ -51,11 +51,12 @@ async function launchIn(
   });
 }
 
-export async function startLabCall(
+/** Coturn, the backend and both clients signed in, without a call yet. */
+export async function openLabClients(
   lab: NatLab,
   running: Closable[],
   bobCamera: FakeCamera = 'still',
-): Promise<LabCall> {
+): Promise<Omit<LabCall, 'connectMs'>> {
   const secret = randomBytes(24).toString('hex');
   const coturn = await startCoturn({ secret, host: LAB_PUBLIC_HOST });
   running.push({ close: () => coturn.stop() });
@@ -82,7 +83,16 @@ export async function startLabCall(
   running.push({ close: () => browserA.close() }, { close: () => browserB.close() });
   const a = await CallClient.open(browserA, origin, alice);
   const b = await CallClient.open(browserB, origin, bob);
-  const call = { a, b, alice, bob, browsers: { a: browserA, b: browserB }, origin, coturn, connectMs: 0 };
+  return { a, b, alice, bob, browsers: { a: browserA, b: browserB }, origin, coturn };
+}
+
+/** openLabClients, then Alice calls Bob and he answers. */
+export async function startLabCall(
+  lab: NatLab,
+  running: Closable[],
+  bobCamera: FakeCamera = 'still',
+): Promise<LabCall> {
+  const call = await openLabClients(lab, running, bobCamera);
   return { ...call, connectMs: await dial(call) };
 }
 

@@ -134,8 +134,12 @@ export class NatLab {
         # Impairments of what this client receives (see setLoss).
         chain impair {
         }
+        # Servers this client cannot reach (see blockServer).
+        chain blocked {
+        }
         chain forward {
           type filter hook forward priority filter; policy drop;
+          iifname "lan" jump blocked
           iifname "lan" oifname "wan" accept
           iifname "wan" oifname "lan" ct state established,related jump impair
           iifname "wan" oifname "lan" ct state established,related accept
@@ -176,6 +180,19 @@ export class NatLab {
         String(Math.round(percent)),
         'drop',
       ]);
+    }
+  }
+
+  /**
+   * Drops everything the client sends to `server` (TCP and UDP), like a network that lets nothing reach
+   * it; null lets everything through again.
+   */
+  blockServer(client: LabClient, server: { host: string; port: number } | null): void {
+    const router = this.ns(client === 'a' ? 'ra' : 'rb');
+    this.inNs(router, 'nft', ['flush', 'chain', 'ip', 'lab', 'blocked']);
+    if (server !== null) {
+      const rule = ['ip', 'daddr', server.host, 'th', 'dport', String(server.port), 'drop'];
+      this.inNs(router, 'nft', ['add', 'rule', 'ip', 'lab', 'blocked', ...rule]);
     }
   }
 

@@ -44,6 +44,7 @@ import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
 import { IceServerPrefetch } from './iceServerPrefetch.ts';
 import type { SpeakerState } from './activeSpeaker.ts';
 import { mediaProblemOf, peerProblemText, RELAY_PROBLEM_TEXT } from './mediaErrors.ts';
+import { PausedVideoPeers } from './pausedVideoPeers.ts';
 import { LOCAL_MEDIA, LOCAL_SCREEN } from './mediaRegistry.ts';
 import type { MediaRegistry } from './mediaRegistry.ts';
 import { presenceOf, samePresence } from './presence.ts';
@@ -821,6 +822,7 @@ export class CallController {
         });
       },
     });
+    const pausedToward = new PausedVideoPeers();
     this.#engine = engine;
     this.#engineCallId = callId;
     this.#speaker = noSpeaker;
@@ -833,7 +835,11 @@ export class CallController {
         if (this.#current(callId)) this.#dispatch({ type: 'peer-state-changed', userId, state });
         else this.#whileRinging.states.set(userId, state);
       }),
-      engine.on('quality', (userId, sample) => this.#dispatch({ type: 'quality-sampled', userId, sample })),
+      engine.on('quality', (userId, sample) => {
+        this.#dispatch({ type: 'quality-sampled', userId, sample });
+        const videoPausedFor = pausedToward.sampled(userId, sample.videoPaused === true);
+        if (videoPausedFor && this.#current(callId)) this.#patchMedia(callId, { videoPausedFor });
+      }),
       engine.on('audio-level', (levels) => {
         this.#deps.onAudioLevels?.(levels);
         const next = nextSpeaker(this.#speaker, levels, this.#now());

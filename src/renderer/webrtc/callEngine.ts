@@ -628,7 +628,9 @@ export class CallEngine {
           ? null
           : this.adaptSendProfile(userId, {
               estimateKbps: link.testedEstimateKbps,
+              estimatePressed: link.estimatePressed,
               peerLossPct: link.residualSendLossPct,
+              sendLossPct: link.sample.send?.packetLossPct ?? null,
               floor: this.media.screen ? 'ld' : 'audio',
             });
         const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;

@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';
-import { DISCONNECTED_GRACE_MS, IceRecovery, MAX_ICE_RESTARTS, RESTART_DEADLINE_MS } from './iceRecovery.ts';
+import {
+  DISCONNECTED_GRACE_MS,
+  FIRST_CONNECT_DEADLINE_MS,
+  IceRecovery,
+  MAX_ICE_RESTARTS,
+  RESTART_DEADLINE_MS,
+} from './iceRecovery.ts';
 import type { PeerState } from './types.ts';
 
 function setup() {
@@ -60,11 +66,32 @@ test('failed restarts ICE at once, and gives up as ice-failed after the last att
   expect(log.at(-2)).toBe('failed');
 });
 
-test('a connection that never connected fails as ice-failed, without claiming it was lost', () => {
+test('a connection that never connected fails as ice-failed after one restart, without claiming it was lost', () => {
   const { recovery, log } = setup();
   recovery.onIceConnectionState('checking');
-  for (let i = 0; i <= MAX_ICE_RESTARTS; i += 1) recovery.onIceConnectionState('failed');
-  expect(log).toEqual(['connecting', 'restart', 'restart', 'restart', 'failed', 'error:ice-failed']);
+  recovery.onIceConnectionState('failed');
+  recovery.onIceConnectionState('failed');
+  expect(log).toEqual(['connecting', 'restart', 'failed', 'error:ice-failed']);
+});
+
+test('a first attempt that sits in checking counts as failed: reported well within a 45 s ring', () => {
+  const { recovery, restart, log } = setup();
+  recovery.onIceConnectionState('checking');
+  vi.advanceTimersByTime(FIRST_CONNECT_DEADLINE_MS);
+  expect(restart).toHaveBeenCalledTimes(1);
+  recovery.onIceConnectionState('checking');
+  vi.advanceTimersByTime(RESTART_DEADLINE_MS);
+  expect(log).toEqual(['connecting', 'restart', 'failed', 'error:ice-failed']);
+  expect(FIRST_CONNECT_DEADLINE_MS + RESTART_DEADLINE_MS).toBeLessThan(45_000);
+});
+
+test('a first attempt that connects in time cancels its deadline', () => {
+  const { recovery, restart } = setup();
+  recovery.onIceConnectionState('checking');
+  vi.advanceTimersByTime(FIRST_CONNECT_DEADLINE_MS - 1);
+  recovery.onIceConnectionState('connected');
+  vi.advanceTimersByTime(FIRST_CONNECT_DEADLINE_MS * 2);
+  expect(restart).not.toHaveBeenCalled();
 });
 
 test('reconnecting resets the attempt budget', () => {

@@ -8,6 +8,17 @@ export const DISCONNECTED_GRACE_MS = 3_000;
 /** Consecutive ICE restarts that may fail before the peer is reported as failed. */
 export const MAX_ICE_RESTARTS = 3;
 /**
+ * For a connection that never connected: one restart (it fetches new TURN credentials, the one thing a
+ * retry can change), so a callee who cannot be reached is reported while the call still rings (45 s),
+ * not after it (issue #9: "Connecting…" then "Can't reach Bob").
+ */
+export const MAX_RESTARTS_BEFORE_FIRST_CONNECT = 1;
+/**
+ * A first attempt that has not connected by then counts as failed: with no path at all (the callee's
+ * network reaches no TURN server, e2e/nat.spec.ts) Chromium sat in 'checking' for the whole ring.
+ */
+export const FIRST_CONNECT_DEADLINE_MS = 12_000;
+/**
  * A restart that has not connected by then counts as failed. Chromium does not always say so itself: with
  * the TURN server gone and every remaining pair unreachable it can sit in 'checking' or 'disconnected' for
  * minutes (seen behind NATs, e2e/nat.spec.ts), and the user would watch "Reconnecting…" forever.
@@ -44,7 +55,14 @@ export class IceRecovery {
       case 'new':
       case 'checking':
         // During a restart the state stays 'reconnecting' until ICE connects again.
-        if (!this.everConnected) this.hooks.state('connecting');
+        if (this.everConnected) return;
+        this.hooks.state('connecting');
+        if (state === 'checking') {
+          this.restartDeadline ??= setTimeout(() => {
+            this.restartDeadline = null;
+            this.recover();
+          }, FIRST_CONNECT_DEADLINE_MS);
+        }
         return;
       case 'connected':
       case 'completed':
@@ -88,7 +106,7 @@ export class IceRecovery {
 
   private recover(): void {
     this.clearRestartDeadline();
-    if (this.restarts >= MAX_ICE_RESTARTS) {
+    if (this.restarts >= (this.everConnected ? MAX_ICE_RESTARTS : MAX_RESTARTS_BEFORE_FIRST_CONNECT)) {
       if (!this.gaveUp) {
         this.gaveUp = true;
         this.hooks.state('failed');

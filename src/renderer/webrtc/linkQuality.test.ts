@@ -227,6 +227,30 @@ describe('grading both directions of a peer link', () => {
     expect(limited.availableBitrateKbps).toBe(347);
   });
 
+  test('an estimate that only echoes an app-limited sender (~1.5x what it sends) is not pressed', () => {
+    // A 360-line still picture: ~150 kbit/s sent, Chromium lets the estimate grow to ~225 and no further.
+    // The ladder must not step down for it: the encoder already gets all it asks for.
+    const pressed = (sentBytes: number, limitation = 'none') => {
+      const [before, after] = reports({
+        ...clean,
+        outboundVideo: { ...clean.outboundVideo, bytesSent: [9_000_000, 9_000_000 + sentBytes] },
+        pair: { rttS: 0.005, availableOutgoingBitrate: 225_000 },
+      });
+      for (const e of after) if (e.type === 'outbound-rtp') e.qualityLimitationReason = limitation;
+      const link = gradePeerLink('peer', {
+        previous: readLinkCounters(before),
+        current: readLinkCounters(after),
+        entries: after,
+        path: measureConnection(after),
+        sendingVideo: true,
+      });
+      return { estimate: link.testedEstimateKbps, pressed: link.estimatePressed };
+    };
+    expect(pressed(56_250)).toEqual({ estimate: 225, pressed: false }); // 150 kbit/s over 3 s
+    expect(pressed(78_750)).toEqual({ estimate: 225, pressed: true }); // 210 kbit/s
+    expect(pressed(56_250, 'bandwidth')).toEqual({ estimate: 225, pressed: true });
+  });
+
   test('"they receive you" reads the peer’s receiver reports plus what we had to retransmit', () => {
     const theyLose8Pct: Interval = {
       ...clean,

@@ -207,11 +207,13 @@ export function gradeReceive(input: LinkSampleInput): {
 /**
  * `gradedBitrateKbps`: the estimate when it counted for the grade (see below), else null.
  * `residualLossPct`: what stayed lost after retransmission, the loss the peer actually sees and hears.
+ * `estimatePressed`: whether we want more than the estimate gives (see ESTIMATE_PRESSED).
  */
 export function gradeSend(input: LinkSampleInput): {
   link: LinkDirectionQuality;
   gradedBitrateKbps: number | null;
   residualLossPct: number | null;
+  estimatePressed: boolean;
 } {
   const { previous, current, entries, path, sendingVideo } = input;
   const seconds = interval(previous, current);
@@ -224,6 +226,7 @@ export function gradeSend(input: LinkSampleInput): {
       link: { ...metrics, bitrateKbps, quality: grade(metrics), ...NO_RATES, jitterMs },
       gradedBitrateKbps: null,
       residualLossPct: null,
+      estimatePressed: false,
     };
   }
   const d = (key: keyof LinkCounters['outbound']) => current.outbound[key] - previous.outbound[key];
@@ -249,11 +252,19 @@ export function gradeSend(input: LinkSampleInput): {
     pliPerSecond: perSecond(d('pliCount'), seconds),
     freezes: null,
   };
-  return { link, gradedBitrateKbps, residualLossPct: lossPct(stillLost, originals) };
+  const estimatePressed =
+    tested && (current.sendBandwidthLimited || sentKbps >= bitrateKbps * ESTIMATE_PRESSED);
+  return { link, gradedBitrateKbps, residualLossPct: lossPct(stillLost, originals), estimatePressed };
 }
 
 /** The share of the bandwidth estimate we must be sending for the estimate to describe the link. */
 const ESTIMATE_IN_USE = 0.6;
+/**
+ * The share that says we want more than the estimate gives. An app-limited sender (a still picture, a rung
+ * capped below the link) sends about two thirds of it: Chromium lets the estimate grow to ~1.5x what is
+ * acknowledged and no further, so the figure only echoes the sender, and a lower rung would gain nothing.
+ */
+const ESTIMATE_PRESSED = 0.85;
 /** Below these the sender is dropping frames or has scaled its picture down (LD is 240 lines). */
 const FULL_MOTION_FPS = 20;
 const FULL_SIZE_HEIGHT = 360;
@@ -273,14 +284,19 @@ const minOrNull = (a: number | null, b: number | null): number | null =>
 export function gradePeerLink(
   peerUserId: string,
   input: LinkSampleInput,
-): { sample: PeerQualitySample; testedEstimateKbps: number | null; residualSendLossPct: number | null } {
+): {
+  sample: PeerQualitySample;
+  testedEstimateKbps: number | null;
+  estimatePressed: boolean;
+  residualSendLossPct: number | null;
+} {
   const { link: receive, gradedBitrateKbps: received } = gradeReceive(input);
-  const { link: send, gradedBitrateKbps: estimated, residualLossPct } = gradeSend(input);
+  const { link: send, gradedBitrateKbps: estimated, residualLossPct, estimatePressed } = gradeSend(input);
   const metrics = {
     rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
     packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
     availableBitrateKbps: minOrNull(received, estimated),
   };
   const sample = { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
-  return { sample, testedEstimateKbps: estimated, residualSendLossPct: residualLossPct };
+  return { sample, testedEstimateKbps: estimated, estimatePressed, residualSendLossPct: residualLossPct };
 }

@@ -7,11 +7,18 @@
  * - our congestion controller's bandwidth estimate toward the peer (availableOutgoingBitrate), which moves
  *   straight to the rung that fits, down at once so a capped link settles within one sample, up at once
  *   when the estimate has room for the higher rung;
- * - the peer's reception (loss that retransmission could not repair, from their receiver reports): two poor
- *   samples step down one rung, whatever fair samples come between them (only a good sample clears the count).
+ * - the peer's reception: loss that retransmission could not repair (two poor samples step down one rung,
+ *   whatever fair samples come between them; only a good sample clears the count), and loss before repair,
+ *   which tells random loss from a full link. Chromium's loss-based estimate falls under random loss even
+ *   where the path has room (bare connections kept 360-540 lines at 5-10 % loss, docs/benchmarks.md), so
+ *   while NACKs repair the loss the estimate alone costs at most SD, never LD as a bandwidth cap does.
  * While a rung's encoder is capped below the link, the estimate cannot grow past ~1.5x what is sent, so it
  * never shows room for the next rung: after a few clean samples the ladder tries one rung up (Chromium
- * probes the new allocation), and a try that falls back right away makes the next one wait twice as long.
+ * probes the new allocation). The try is judged over up to TRY_SAMPLES samples, because a probe (or a
+ * loss-based estimate recovering after the loss ended) can take more than one sample to show the room: it
+ * fails at once when the estimate falls below where it was before the try (the try congests the link) or
+ * the peer starts losing what NACKs cannot repair, and at the end when the estimate still shows no room.
+ * A failed try makes the next one wait twice as long.
  */
 export type VideoProfileName = 'hd' | 'sd' | 'ld' | 'audio';
 
@@ -39,9 +46,16 @@ export const POOR_LOSS_SAMPLES_TO_STEP_DOWN = 2;
 /** Pausing video is the last resort: the estimate must say so twice in a row. */
 export const LOW_SAMPLES_TO_PAUSE_VIDEO = 2;
 export const CLEAN_SAMPLES_BEFORE_TRY = 2;
+/** Four clean samples (12 s) and a try that shows room at its first sample: back up within 15 s. */
 export const MAX_CLEAN_SAMPLES_BEFORE_TRY = 4;
+/** The longest a try may take to show room for its rung. */
+export const TRY_SAMPLES = 3;
+/** A try whose estimate falls below this share of the estimate before it congested the link. */
+const TRY_FELL_RATIO = 0.85;
 const LOSS_POOR_PCT = 5;
 const LOSS_GOOD_PCT = 2;
+/** The rung random loss can cost at most while NACKs repair it (see above). */
+const LOSS_DRIVEN_FLOOR: VideoProfileName = 'sd';
 
 export interface LadderInput {
   /**
@@ -49,10 +63,29 @@ export interface LadderInput {
    * encoder is held back by it); null while no video is sent or the figure is a leftover nothing probed.
    */
   estimateKbps: number | null;
+  /**
+   * Whether we want more than the estimate gives (linkQuality.ts: the encoder is held back by bandwidth, or
+   * we send nearly all of it). An estimate that only echoes an app-limited sender (a still picture needs
+   * little) is no reason to step down: the encoder already gets all it asks for. Absent: pressed.
+   */
+  estimatePressed?: boolean;
   /** Loss after repair as the peer receives us (what NACKs could not bring back), percent; null: unknown. */
   peerLossPct: number | null;
+  /**
+   * Loss before repair as the peer receives us (what they reported lost plus what they NACKed), percent;
+   * null: unknown. Optional: without it every fall of the estimate is taken for a full link.
+   */
+  sendLossPct?: number | null;
   /** The lowest rung allowed: a shared screen is never paused, only capped. */
   floor: 'ld' | 'audio';
+}
+
+/** A rung up being tried: where it came from and how many samples have judged it. */
+interface LadderTry {
+  from: VideoProfileName;
+  /** The last tested estimate before the try; null when none was. */
+  fromKbps: number | null;
+  samples: number;
 }
 
 export interface LadderState {
@@ -61,8 +94,10 @@ export interface LadderState {
   lowEstimateStreak: number;
   cleanStreak: number;
   cleanSamplesBeforeTry: number;
-  /** Samples since the ladder last tried a rung up; null when the current rung was not a try. */
-  sinceTry: number | null;
+  /** The last tested estimate, the baseline of the next try. */
+  lastEstimateKbps: number | null;
+  /** Null when the current rung is not being tried. */
+  trying: LadderTry | null;
 }
 
 /**
@@ -75,11 +110,13 @@ export const INITIAL_LADDER_STATE: LadderState = {
   lowEstimateStreak: 0,
   cleanStreak: 0,
   cleanSamplesBeforeTry: CLEAN_SAMPLES_BEFORE_TRY,
-  sinceTry: null,
+  lastEstimateKbps: null,
+  trying: null,
 };
 
 const rank = (profile: VideoProfileName) => LADDER.indexOf(profile);
 const lower = (a: VideoProfileName, b: VideoProfileName) => (rank(a) >= rank(b) ? a : b);
+const higher = (a: VideoProfileName, b: VideoProfileName) => (rank(a) <= rank(b) ? a : b);
 
 /** The best rung the estimate carries, judged from the current one (stay thresholds at or below it). */
 function fittingRung(estimateKbps: number, current: VideoProfileName): VideoProfileName {
@@ -91,59 +128,103 @@ function fittingRung(estimateKbps: number, current: VideoProfileName): VideoProf
   return 'audio';
 }
 
+/**
+ * The rung the estimate allows. A fall caused by random loss (the peer loses packets before repair, NACKs
+ * repair them, and LD still fits) costs at most LOSS_DRIVEN_FLOOR; `heldUp` says the loss is why the rung
+ * is higher than the estimate alone would allow (no time to try a rung up).
+ */
+function estimatedRung(
+  state: LadderState,
+  input: LadderInput,
+  lossPoor: boolean,
+): { fitting: VideoProfileName; heldUp: boolean } {
+  const { profile } = state;
+  // While video is paused only Opus is sent: the estimate then says nothing about room for video.
+  if (input.estimateKbps === null || profile === 'audio') return { fitting: profile, heldUp: false };
+  const estimated = fittingRung(input.estimateKbps, profile);
+  const fitting = input.estimatePressed === false ? higher(estimated, profile) : estimated;
+  const lossDriven =
+    !lossPoor &&
+    (input.sendLossPct ?? 0) >= LOSS_GOOD_PCT &&
+    input.estimateKbps >= VIDEO_PROFILES.ld.enterKbps;
+  if (!lossDriven) return { fitting, heldUp: false };
+  const kept = higher(fitting, lower(profile, LOSS_DRIVEN_FLOOR));
+  return { fitting: kept, heldUp: kept !== fitting };
+}
+
 export function nextLadderState(state: LadderState, input: LadderInput): LadderState {
   const { profile } = state;
   const lossPoor = input.peerLossPct !== null && input.peerLossPct > LOSS_POOR_PCT;
   const lossGood = input.peerLossPct === null || input.peerLossPct < LOSS_GOOD_PCT;
   const poorLossStreak = lossPoor ? state.poorLossStreak + 1 : lossGood ? 0 : state.poorLossStreak;
-  const sinceTry = state.sinceTry === null ? null : state.sinceTry + 1;
-  // While video is paused only Opus is sent: the estimate then says nothing about room for video.
-  const fitting =
-    input.estimateKbps === null || profile === 'audio' ? profile : fittingRung(input.estimateKbps, profile);
+  const { fitting, heldUp } = estimatedRung(state, input, lossPoor);
   const lowEstimateStreak = fitting === 'audio' && profile !== 'audio' ? state.lowEstimateStreak + 1 : 0;
-  const base = { ...state, poorLossStreak, lowEstimateStreak, sinceTry };
+  const lastEstimateKbps = input.estimateKbps ?? state.lastEstimateKbps;
+  const base = { ...state, poorLossStreak, lowEstimateStreak, lastEstimateKbps };
   // Sharing a screen while video was paused: the screen goes out at the floor at once.
-  if (rank(profile) > rank(input.floor)) return { ...base, profile: input.floor, cleanStreak: 0 };
+  if (rank(profile) > rank(input.floor))
+    return { ...base, profile: input.floor, cleanStreak: 0, trying: null };
 
-  const stepDown = (to: VideoProfileName): LadderState => {
+  const moveDown = (to: VideoProfileName, failedTry: boolean): LadderState => {
     const target = lower(to, input.floor) === to ? input.floor : to;
-    if (target === profile) return { ...base, cleanStreak: 0 };
-    // A try that could not hold: wait twice as long before the next one.
-    const failedTry = sinceTry !== null && sinceTry <= 1;
+    if (target === profile && !failedTry) return { ...base, cleanStreak: 0 };
     return {
       ...base,
       profile: target,
       cleanStreak: 0,
       poorLossStreak: 0,
-      sinceTry: null,
+      trying: null,
       cleanSamplesBeforeTry: failedTry
         ? Math.min(MAX_CLEAN_SAMPLES_BEFORE_TRY, state.cleanSamplesBeforeTry * 2)
         : state.cleanSamplesBeforeTry,
     };
   };
 
+  let trying = state.trying;
+  let cleanSamplesBeforeTry = state.cleanSamplesBeforeTry;
+  let tryHeld = false;
+  if (trying !== null) {
+    const samples = trying.samples + 1;
+    const fell =
+      input.estimateKbps !== null &&
+      trying.fromKbps !== null &&
+      input.estimateKbps < trying.fromKbps * TRY_FELL_RATIO;
+    // Null: nothing tested the estimate (a still picture needs little): no evidence either way.
+    const roomShown = input.estimateKbps === null ? null : rank(fitting) <= rank(profile);
+    if (fell || lossPoor || (roomShown === false && samples >= TRY_SAMPLES)) {
+      return moveDown(lower(trying.from, fitting), true);
+    }
+    if (roomShown !== true && samples < TRY_SAMPLES) {
+      return { ...base, cleanStreak: 0, trying: { ...trying, samples } };
+    }
+    // The try held: it is a rung like any other, and the next try waits the normal time again.
+    trying = null;
+    cleanSamplesBeforeTry = CLEAN_SAMPLES_BEFORE_TRY;
+    tryHeld = true;
+  }
+  const held = { ...base, trying, cleanSamplesBeforeTry };
+
   if (rank(fitting) > rank(profile)) {
     const pause = fitting === 'audio' && lowEstimateStreak >= LOW_SAMPLES_TO_PAUSE_VIDEO;
-    return stepDown(fitting === 'audio' && !pause ? lower(profile, 'ld') : fitting);
+    return moveDown(fitting === 'audio' && !pause ? lower(profile, 'ld') : fitting, false);
   }
   if (poorLossStreak >= POOR_LOSS_SAMPLES_TO_STEP_DOWN && rank(profile) < rank('ld')) {
-    return stepDown(LADDER[rank(profile) + 1]!);
+    return moveDown(LADDER[rank(profile) + 1]!, false);
   }
-  if (!lossGood) return { ...base, cleanStreak: 0 };
-  // A try that held for two samples is a rung like any other: the next try waits the normal time again.
-  const settled =
-    sinceTry !== null && sinceTry >= 2
-      ? { sinceTry: null, cleanSamplesBeforeTry: CLEAN_SAMPLES_BEFORE_TRY }
-      : {};
-  if (rank(fitting) < rank(profile)) {
-    return { ...base, ...settled, profile: fitting, cleanStreak: 0 };
+  if (!lossGood || heldUp) return { ...held, cleanStreak: 0 };
+  if (rank(fitting) < rank(profile)) return { ...held, profile: fitting, cleanStreak: 0 };
+  if (profile === 'hd') return { ...held, cleanStreak: 0 };
+  // The sample that ends a try does not count toward the next one.
+  const cleanStreak = tryHeld ? 0 : state.cleanStreak + 1;
+  if (cleanStreak >= cleanSamplesBeforeTry) {
+    return {
+      ...held,
+      profile: LADDER[rank(profile) - 1]!,
+      cleanStreak: 0,
+      trying: { from: profile, fromKbps: lastEstimateKbps, samples: 0 },
+    };
   }
-  if (profile === 'hd') return { ...base, ...settled, cleanStreak: 0 };
-  const cleanStreak = state.cleanStreak + 1;
-  if (cleanStreak >= state.cleanSamplesBeforeTry) {
-    return { ...base, profile: LADDER[rank(profile) - 1]!, cleanStreak: 0, sinceTry: 0 };
-  }
-  return { ...base, ...settled, cleanStreak };
+  return { ...held, cleanStreak };
 }
 
 /**

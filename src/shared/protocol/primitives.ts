@@ -84,6 +84,15 @@ export const MediaState = z.object({
   audioEnabled: z.boolean(),
   videoEnabled: z.boolean(),
   screenSharing: z.boolean(),
+  /**
+   * Extra: the participants toward whom this one's video is paused by a poor connection (their send
+   * ladder's audio-only rung, per peer connection), so those see "Video paused: poor connection" instead
+   * of a frozen picture. Absent (a spec client) or empty: nothing paused.
+   */
+  videoPausedFor: z
+    .array(Uuid)
+    .max(MAX_CALL_PARTICIPANTS - 1)
+    .optional(),
 });
 export type MediaState = z.infer<typeof MediaState>;
 export const DEFAULT_MEDIA_STATE: MediaState = {

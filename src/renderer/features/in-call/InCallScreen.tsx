@@ -13,7 +13,7 @@ import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from '
 import { OffstageStrip } from './OffstageStrip.tsx';
 import { ringingStatus } from './ringingStatus.ts';
 import './groupCall.css';
-import { LocalPreview, RemoteTile } from './Tiles.tsx';
+import { LocalPreview, RemoteTile, videoPausedToward } from './Tiles.tsx';
 import { useCallShortcuts, useEscape } from './useCallShortcuts.ts';
 
 function CallStatus({ call }: { call: CurrentCall }) {
@@ -225,6 +225,7 @@ export function InCallScreen() {
               spotlit={p.userId === spotlit}
               onToggleSpotlight={group ? toggleSpotlight : undefined}
               tileRef={measurer.refFor(p.userId)}
+              videoPaused={videoPausedToward(p.mediaState, selfId)}
             />
           ))}
           {selfInGrid && localPreview}

@@ -32,6 +32,10 @@ function MediaBadges({ media }: { media: MediaState }) {
 export const sendsMedia = (media: MediaState) =>
   media.audioEnabled || media.videoEnabled || media.screenSharing;
 
+/** Whether their send ladder paused their video toward `viewerId` because of a poor connection. */
+export const videoPausedToward = (media: MediaState, viewerId: string) =>
+  (media.videoPausedFor ?? []).includes(viewerId);
+
 const STATUS_TEXT: Partial<Record<string, string>> = {
   invited: 'Calling…',
   ringing: 'Ringing…',
@@ -47,6 +51,7 @@ export function RemoteTile({
   spotlit = false,
   onToggleSpotlight,
   tileRef,
+  videoPaused = false,
 }: {
   participant: CallParticipant;
   speaking: boolean;
@@ -60,6 +65,8 @@ export function RemoteTile({
   onToggleSpotlight?: (userId: string) => void;
   /** Measures the tile for the media server's layer choice (see tileMeasurer.ts). */
   tileRef?: (element: HTMLElement | null) => void;
+  /** Their video toward us is paused by a poor connection (videoPausedToward). */
+  videoPaused?: boolean;
 }) {
   const stream = useStream(participant.userId);
   const videoRef = useVideoElement(stream, { muted: false, sinkId, soundEpoch, onSoundBlocked });
@@ -68,7 +75,9 @@ export function RemoteTile({
   // Until the connection is up the stream has no frames, nor while a callee's device rings (it is connected
   // already but sends nothing before the answer): the avatar beats a black box.
   const mediaUp = pending === undefined && (connection === 'connected' || connection === 'reconnecting');
-  const showsVideo = stream !== null && mediaUp && (mediaState.videoEnabled || mediaState.screenSharing);
+  // A paused video would show its last frame, frozen: the avatar and the notice say what is going on.
+  const showsVideo =
+    stream !== null && mediaUp && !videoPaused && (mediaState.videoEnabled || mediaState.screenSharing);
   // Someone with no microphone and no camera (or both off) sends nothing to connect: on the media server
   // they never get a stream at all. They are in the call all the same, shown by avatar and badges.
   const sendsNothing = participant.status === 'joined' && !sendsMedia(mediaState);
@@ -139,6 +148,11 @@ export function RemoteTile({
       <div className="tile-corner">
         {/* The last sample of a connection that is down would claim a quality nobody is getting. */}
         <QualityIndicator sample={connection === 'connected' ? participant.quality : null} />
+        {videoPaused && mediaState.videoEnabled && (
+          <span className="video-paused" role="status" data-testid="peer-video-paused">
+            Video paused: poor connection
+          </span>
+        )}
       </div>
       <TileFloor userId={participant.userId} />
     </div>
