@@ -59,6 +59,10 @@ export class PeerSession {
   private closed = false;
   private profile: VideoProfileName = INITIAL_LADDER_STATE.profile;
   private currentState: PeerState | null = null;
+  private offerSent = false;
+  /** Set while our first offer waits for one of the peer's (see deferFirstOffer); our candidates wait with it. */
+  private offerDeferral: { until: Promise<void>; end: () => void } | null = null;
+  private unsentCandidates: (RTCIceCandidateInit | null)[] = [];
 
   constructor(options: PeerSessionOptions) {
     this.options = options;
@@ -143,9 +147,29 @@ export class PeerSession {
     return localAudioLevel((await sender.getStats()).values());
   }
 
+  /**
+   * The peer answered the call before our first offer left: a plain client may now offer itself (one that
+   * ignores the ring's offer and offers once it has answered), and an offer of ours crossing theirs is glare
+   * that the spec gives it no way to resolve. So ours waits `ms` for theirs, which closes this session (see
+   * MeshTransport.handleSignal); a peer that waits for the caller's offer as the spec has it gets ours then.
+   */
+  deferFirstOffer(ms: number): void {
+    if (this.offerSent || this.offerDeferral || this.closed) return;
+    let end = () => {};
+    const until = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      end = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.offerDeferral = { until, end };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.offerDeferral?.end();
     this.recovery.dispose();
     void this.ready.then((pc) => pc?.close());
   }
@@ -170,10 +194,9 @@ export class PeerSession {
     pc.addEventListener('negotiationneeded', () => void this.makeOffer(pc));
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed) return;
-      this.options.signaling.sendIceCandidate({
-        ...this.address(),
-        candidate: e.candidate ? e.candidate.toJSON() : null,
-      });
+      const candidate = e.candidate ? e.candidate.toJSON() : null;
+      if (this.offerDeferral) this.unsentCandidates.push(candidate);
+      else this.sendCandidate(candidate);
     });
     pc.addEventListener('icecandidateerror', (e) => {
       // Chromium reports credentials a TURN server refuses as 401 on the TURN url (the normal 401 challenge
@@ -217,6 +240,7 @@ export class PeerSession {
       this.makingOffer = true;
       preferVideoCodecs(pc);
       await pc.setLocalDescription();
+      await this.offerDeferral?.until;
       // A polite peer may have rolled this offer back for the remote one while it was being set.
       const offer = pc.localDescription;
       if (this.closed || offer?.type !== 'offer') return;
@@ -224,10 +248,12 @@ export class PeerSession {
         ...this.address(),
         offer: { type: 'offer', sdp: withOpusFecAndNoDtx(offer.sdp) },
       });
+      this.offerSent = true;
     } catch (err) {
       this.fail('connection-lost', 'Could not negotiate media with this participant.', err);
     } finally {
       this.makingOffer = false;
+      this.endOfferDeferral();
     }
   }
 
@@ -267,6 +293,19 @@ export class PeerSession {
     }
     // Encodings exist only once a sender has been negotiated; the ladder is (re)applied after every round.
     await this.applySendProfile(pc);
+  }
+
+  private sendCandidate(candidate: RTCIceCandidateInit | null): void {
+    this.options.signaling.sendIceCandidate({ ...this.address(), candidate });
+  }
+
+  /** The candidates gathered while our offer was deferred follow it, now that it left (or will not). */
+  private endOfferDeferral(): void {
+    if (!this.offerDeferral) return;
+    this.offerDeferral = null;
+    const unsent = this.unsentCandidates;
+    this.unsentCandidates = [];
+    if (!this.closed) unsent.forEach((candidate) => this.sendCandidate(candidate));
   }
 
   private async applyCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
