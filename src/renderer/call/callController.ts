@@ -15,7 +15,7 @@
  * the answer of a device that rejoins such a call) the engine publishes to the room and subscribes to it
  * (`call:sfu-offer`), handing each participant over from the mesh once the room delivers them.
  */
-import type { DesktopApi, HistoryEntry } from '../../shared/desktopApi.ts';
+import type { DesktopApi } from '../../shared/desktopApi.ts';
 import type {
   CallDto,
   CallEndedEvent,
@@ -27,28 +27,38 @@ import type {
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import type { RestClient } from '../signaling/restClient.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
-import { createSignalingPort } from '../signaling/signalingPort.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { recordingStatusOf } from '../store/call.reducer.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
 import { CallEngineError } from '../webrtc/index.ts';
-import type {
-  CallEngine,
-  CallEngineErrorEvent,
-  CallEngineOptions,
-  IceServersInfo,
-  PeerState,
-  RemoteTileView,
-} from '../webrtc/index.ts';
-import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
-import { IceServerPrefetch } from './iceServerPrefetch.ts';
-import type { SpeakerState } from './activeSpeaker.ts';
+import type { CallEngine, CallEngineErrorEvent, RemoteTileView } from '../webrtc/index.ts';
+import { historyEntryOf } from './callHistory.ts';
+import type { CallOutcome } from './callHistory.ts';
+import {
+  declinedText,
+  endedInFailure,
+  endedText,
+  HANG_UP_FIRST,
+  handledElsewhereText,
+  joinedText,
+  leftText,
+  missedCallText,
+  nameOf,
+  notAnsweredText,
+  RECORDING_STOPPED,
+  recordingNotice,
+  titleOf,
+} from './callMessages.ts';
+import { EngineHost } from './engineHost.ts';
+import type { EngineFactory } from './engineHost.ts';
+import { glareDecision } from './glare.ts';
+import { fetchIceServers, IceServerPrefetch } from './iceServerPrefetch.ts';
 import { mediaProblemOf, peerProblemText, RELAY_PROBLEM_TEXT } from './mediaErrors.ts';
-import { LOCAL_MEDIA, LOCAL_SCREEN } from './mediaRegistry.ts';
 import type { MediaRegistry } from './mediaRegistry.ts';
-import { presenceOf, samePresence } from './presence.ts';
+import { syncPresence } from './presence.ts';
+import type { SignalEvent } from './signalQueue.ts';
 
-export type EngineFactory = (options: CallEngineOptions) => CallEngine;
+export type { EngineFactory } from './engineHost.ts';
 
 export interface CallControllerDeps {
   store: AppStore;
@@ -69,42 +79,11 @@ export interface CallControllerDeps {
   now?: () => number;
 }
 
-type SignalEvent =
-  | { kind: 'offer'; event: Parameters<CallEngine['handleOffer']>[0] }
-  | { kind: 'answer'; event: Parameters<CallEngine['handleAnswer']>[0] }
-  | { kind: 'ice'; event: Parameters<CallEngine['handleIceCandidate']>[0] }
-  | { kind: 'topology'; event: Parameters<CallEngine['useTopology']>[0] & { callId: string } }
-  | { kind: 'sfu-offer'; event: Parameters<CallEngine['handleSfuOffer']>[0] };
-
-/** Signaling that arrives before this client's engine exists (a peer re-offers while we reload) waits here. */
-const MAX_PENDING_SIGNALS = 200;
-/** Engine errors of a device that rings, kept for the call's screen; a few say all there is to say. */
-const MAX_HELD_ENGINE_ERRORS = 20;
-
-const END_TEXT: Record<EndReason, (title: string) => string> = {
-  'ended-by-user': (title) => `Call with ${title} ended`,
-  rejected: (title) => `${title} declined the call`,
-  missed: (title) => `No answer from ${title}`,
-  cancelled: (title) => `${title} cancelled the call`,
-  'connection-failed': (title) => `The call with ${title} failed: no connection could be established`,
-  'server-shutdown': () => 'The server ended the call',
-  'media-server-failed': (title) => `The call with ${title} ended: the media server failed`,
-};
-
 export class CallController {
   readonly #deps: CallControllerDeps;
   readonly #now: () => number;
   readonly #iceServers: IceServerPrefetch;
-  #engine: CallEngine | null = null;
-  #engineCallId: string | null = null;
-  #engineSubscriptions: (() => void)[] = [];
-  #pendingSignals = new Map<string, SignalEvent[]>();
-  #speaker: SpeakerState = noSpeaker;
-  /** What the engine of a device that rings reported before the call was entered, shown once it is. */
-  #whileRinging: { states: Map<string, PeerState>; errors: CallEngineErrorEvent[] } = {
-    states: new Map(),
-    errors: [],
-  };
+  readonly #host: EngineHost;
   /** The server was told this device sends no media (it could get none); undone once it gets some. */
   #toldNoMedia = false;
   #starting = false;
@@ -113,12 +92,33 @@ export class CallController {
   constructor(deps: CallControllerDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#iceServers = new IceServerPrefetch(() => this.#fetchIceServers(), this.#now);
+    this.#iceServers = new IceServerPrefetch(() => fetchIceServers(deps.api), this.#now);
+    this.#host = new EngineHost({
+      createEngine: deps.createEngine,
+      signaling: deps.signaling,
+      media: deps.media,
+      selfId: deps.selfId,
+      iceServers: this.#iceServers,
+      iceTransportPolicy: deps.iceTransportPolicy,
+      now: this.#now,
+      inCall: (callId) => this.#current(callId) !== null,
+      dispatch: (action) => this.#dispatch(action),
+      onError: (e) => this.#onEngineError(e),
+      onScreenShare: (callId, screenSharing) => {
+        this.#dispatch({ type: 'local-media-changed', patch: { screenSharing } });
+        this.#patchMedia(callId, { screenSharing });
+      },
+      onAudioLevels: deps.onAudioLevels,
+    });
   }
 
   /** The live engine of the current call; exposed for the e2e tests' getStats probes. */
   get engine(): CallEngine | null {
-    return this.#engine;
+    return this.#host.engine;
+  }
+
+  get #engine(): CallEngine | null {
+    return this.#host.engine;
   }
 
   start(): void {
@@ -128,9 +128,7 @@ export class CallController {
         this.#iceServers.warm();
         this.#dispatch({ type: 'incoming-received', event: e });
         // The caller's offer may have outrun the ring (another server node relayed it).
-        if (this.#pendingSignals.get(e.callId)?.some(isPreconnectOffer)) {
-          this.#preconnect(e.callId);
-        }
+        if (this.#host.hasHeldPreconnectOffer(e.callId)) this.#preconnect(e.callId);
         void this.#resolveGlare();
       }),
       signaling.on('call:offer', (e) => this.#onSignal({ kind: 'offer', event: e })),
@@ -153,8 +151,9 @@ export class CallController {
           recording: { state, byUserId, message },
         });
         if (message !== null) this.#toast('warning', message);
-        else if (state === 'recording') this.#toast('info', this.#recordingNotice(call, byUserId));
-        else this.#toast('info', 'Recording stopped');
+        else if (state === 'recording')
+          this.#toast('info', recordingNotice(call, byUserId, this.#deps.selfId));
+        else this.#toast('info', RECORDING_STOPPED);
       }),
       signaling.on('call:ended', (e) => this.#onEnded(e)),
       signaling.on('call:participant-joined', (e) => {
@@ -163,12 +162,11 @@ export class CallController {
         this.#dispatch({ type: 'participant-joined', event: e });
         // On the media server nobody offers to anyone: the engine only learns whom to expect. On the mesh the
         // initiator's connection to the device that answered carries the call from now on (or is made now).
-        if (this.#engine && this.#engineCallId === e.callId) {
-          if (this.#engine.route.topology === 'sfu') this.#engine.connectToPeer(e.userId);
-          else if (call.initiatedBy === this.#deps.selfId) this.#engine.peerAnswered(e.userId, e.deviceId);
-        }
+        const engine = this.#host.engineOf(e.callId);
+        if (engine?.route.topology === 'sfu') engine.connectToPeer(e.userId);
+        else if (call.initiatedBy === this.#deps.selfId) engine?.peerAnswered(e.userId, e.deviceId);
         // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
-        if (call.participants.length > 1) this.#toast('info', `${e.userName} joined`);
+        if (call.participants.length > 1) this.#toast('info', joinedText(e.userName));
         // The joined event carries no start time; the call's snapshot does.
         if (call.startedAt === null) void this.#sync(e.callId);
       }),
@@ -178,7 +176,7 @@ export class CallController {
         this.#engine?.removePeer(e.userId);
         this.#deps.media.set(e.userId, null);
         this.#dispatch({ type: 'participant-status', callId: e.callId, userIds: [e.userId], status: 'left' });
-        this.#toast('info', `${this.#nameOf(call, e.userId)} left`);
+        this.#toast('info', leftText(nameOf(call, e.userId)));
       }),
       signaling.on('call:participant-rejected', (e) => {
         const call = this.#current(e.callId);
@@ -190,7 +188,7 @@ export class CallController {
           status: 'rejected',
         });
         // In a 1:1 call the call:ended that follows says it; in a group the call goes on and this is the news.
-        if (call.participants.length > 1) this.#toast('info', `${this.#nameOf(call, e.userId)} declined`);
+        if (call.participants.length > 1) this.#toast('info', declinedText(nameOf(call, e.userId)));
       }),
       signaling.on('call:participants-missed', (e) => {
         const incoming = store.getState().call.incoming;
@@ -205,10 +203,8 @@ export class CallController {
           status: 'missed',
         });
         if (call.participants.length > 1) {
-          const names = e.userIds
-            .filter((id) => id !== this.#deps.selfId)
-            .map((id) => this.#nameOf(call, id));
-          if (names.length > 0) this.#toast('info', `${names.join(', ')} did not answer`);
+          const names = e.userIds.filter((id) => id !== this.#deps.selfId).map((id) => nameOf(call, id));
+          if (names.length > 0) this.#toast('info', notAnsweredText(names));
         }
       }),
       signaling.on('call:media-state-changed', (e) =>
@@ -218,37 +214,24 @@ export class CallController {
         if (store.getState().call.incoming?.callId !== e.callId) return;
         this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
         this.#dropPreconnection(e.callId);
-        this.#toast(
-          'info',
-          e.action === 'answered' ? 'Answered on another device' : 'Declined on another device',
-        );
+        this.#toast('info', handledElsewhereText(e.action));
       }),
       signaling.on('call:participant-reconnected', (e) => {
-        if (this.#engineCallId !== e.callId || e.userId === this.#deps.selfId) return;
-        this.#engine?.resetPeer(e.userId);
+        const engine = this.#host.engineOf(e.callId);
+        if (!engine || e.userId === this.#deps.selfId) return;
+        engine.resetPeer(e.userId);
         // On a mesh their old stream died with the connection. Through the media server it lives on until
         // the room's next offer replaces it (a socket reconnect alone changes nothing there).
-        if (this.#engine?.route.topology !== 'sfu') this.#deps.media.set(e.userId, null);
+        if (engine.route.topology !== 'sfu') this.#deps.media.set(e.userId, null);
       }),
     );
 
-    // Presence follows the store: whatever changes the call state also updates tray, badge and title.
-    let presence = presenceOf(store.getState().call);
-    void desktop.setCallPresence(presence);
-    this.#subscriptions.push(
-      store.subscribe((state, prev) => {
-        if (state.call === prev.call) return;
-        const next = presenceOf(state.call);
-        if (samePresence(next, presence)) return;
-        presence = next;
-        void desktop.setCallPresence(next);
-      }),
-    );
+    this.#subscriptions.push(syncPresence(store, desktop));
   }
 
   dispose(): void {
     for (const unsubscribe of this.#subscriptions.splice(0)) unsubscribe();
-    this.#teardownEngine();
+    this.#host.teardown();
     void this.#deps.desktop.setCallPresence({ state: 'idle' });
   }
 
@@ -258,7 +241,7 @@ export class CallController {
 
   async startCall(conversationId: string, type: InitiableCallType, title: string): Promise<void> {
     if (this.#deps.store.getState().call.current || this.#starting) {
-      this.#toast('warning', 'Hang up the current call first');
+      this.#toast('warning', HANG_UP_FIRST);
       return;
     }
     let response;
@@ -338,17 +321,7 @@ export class CallController {
       }
     }
     this.#deps.onCallSettled?.();
-    void this.#deps.desktop.recordCall({
-      callId: incoming.callId,
-      direction: 'incoming',
-      type: incoming.type,
-      participants: this.#others(incoming.participants),
-      startedAt: new Date(this.#now()).toISOString(),
-      endedAt: new Date(this.#now()).toISOString(),
-      durationSeconds: null,
-      status: 'rejected',
-      unseen: false,
-    });
+    this.#record({ kind: 'declined', incoming, selfId: this.#deps.selfId });
   }
 
   /** The initiator starts or stops recording the current call (the server refuses anyone else). */
@@ -500,7 +473,7 @@ export class CallController {
    */
   async joinCall(callId: string, title: string): Promise<void> {
     if (this.#deps.store.getState().call.current) {
-      this.#toast('warning', 'Hang up the current call first');
+      this.#toast('warning', HANG_UP_FIRST);
       return;
     }
     let call: CallDto;
@@ -544,11 +517,11 @@ export class CallController {
   /** Answers (or re-answers) the call, then connects to those in it it should offer to (see the top). */
   async #join(callId: string, local: MediaState, answer: boolean): Promise<void> {
     const answered = answer ? this.#deps.api.answerCall(callId, { deviceId: this.#deps.deviceId }) : null;
-    const preconnected = this.#engine !== null && this.#engineCallId === callId;
+    const preconnected = this.#host.engineOf(callId);
     // Instant answer: the connection made while ringing starts sending at once, without a new offer.
     if (preconnected) {
-      this.#engine?.releaseOutgoing();
-      this.#showWhatHappenedWhileRinging();
+      preconnected.releaseOutgoing();
+      this.#host.showWhatHappenedWhileRinging();
     } else {
       this.#createEngine(callId, answered ?? undefined);
     }
@@ -571,7 +544,7 @@ export class CallController {
     const entered = this.#current(callId);
     if (recording?.state === 'recording' && entered && entered.recording?.state !== 'recording') {
       this.#dispatch({ type: 'recording-changed', callId, recording: recordingStatusOf(recording)! });
-      this.#toast('info', this.#recordingNotice(entered, recording.startedBy));
+      this.#toast('info', recordingNotice(entered, recording.startedBy, this.#deps.selfId));
     }
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
     if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
@@ -588,8 +561,8 @@ export class CallController {
     participants: readonly { userId: string; status: string }[],
     initiatedBy: string,
   ): void {
-    const engine = this.#engine;
-    if (!engine || this.#engineCallId !== callId) return;
+    const engine = this.#host.engineOf(callId);
+    if (!engine) return;
     const { selfId } = this.#deps;
     const others = participants.filter((p) => p.userId !== selfId);
     const initiator = initiatedBy === selfId;
@@ -610,42 +583,26 @@ export class CallController {
     this.#createEngine(callId, undefined, { audio: true, video: incoming.type !== 'audio' });
   }
 
-  /** The connection is up already (or failed, or the relay refused us): the call's screen says so at once. */
-  #showWhatHappenedWhileRinging(): void {
-    const { states, errors } = this.#whileRinging;
-    this.#whileRinging = { states: new Map(), errors: [] };
-    for (const [userId, state] of states) this.#dispatch({ type: 'peer-state-changed', userId, state });
-    for (const error of errors) this.#onEngineError(error);
-  }
-
   /** Answered elsewhere, declined, missed or cancelled: the connection made while ringing goes. */
   #dropPreconnection(callId: string): void {
-    if (this.#engineCallId === callId && !this.#current(callId)) this.#teardownEngine();
+    if (this.#host.engineOf(callId) && !this.#current(callId)) this.#host.teardown();
   }
 
   /**
-   * Glare: I am calling someone in a conversation whose call to me arrives at the same moment. Both clients
-   * keep the call with the smaller id, so they end up in the same call without asking anyone: the side whose
-   * own call lost cancels it and answers the other one; the winner hides the losing call's ring.
-   * Resolves true when it moved this client into the other call.
+   * Glare (see glare.ts): resolves true when it moved this client into the other call, which it then answers;
+   * the winner of the two calls hides the losing call's ring.
    */
   async #resolveGlare(): Promise<boolean> {
-    const { current, incoming } = this.#deps.store.getState().call;
-    if (!current || !incoming || current.direction !== 'outgoing' || current.phase !== 'ringing')
-      return false;
-    // Two people starting a 1:1 conversation at once can each create one, so 1:1 calls match by person.
-    const sameConversation = current.conversationId === incoming.conversationId;
-    const samePerson =
-      current.participants.length === 1 &&
-      current.participants[0]?.userId === incoming.initiatedBy &&
-      incoming.participants.length === 2;
-    if (!sameConversation && !samePerson) return false;
-    if (current.callId < incoming.callId) {
-      this.#dispatch({ type: 'incoming-cleared', callId: incoming.callId });
-      this.#dropPreconnection(incoming.callId);
+    const state = this.#deps.store.getState().call;
+    const decision = glareDecision(state);
+    if (decision === 'none' || !state.current) return false;
+    if (decision === 'keep-mine') {
+      const losing = state.incoming!.callId;
+      this.#dispatch({ type: 'incoming-cleared', callId: losing });
+      this.#dropPreconnection(losing);
       return false;
     }
-    await this.answer(current.local.videoEnabled);
+    await this.answer(state.current.local.videoEnabled);
     return true;
   }
 
@@ -690,29 +647,7 @@ export class CallController {
   }
 
   #onSignal(signal: SignalEvent): void {
-    const { callId } = signal.event;
-    if (this.#engine && this.#engineCallId === callId) {
-      void this.#deliver(this.#engine, signal);
-      return;
-    }
-    const queue = this.#pendingSignals.get(callId) ?? [];
-    if (queue.length >= MAX_PENDING_SIGNALS) return;
-    queue.push(signal);
-    this.#pendingSignals.set(callId, queue);
-    // Only a caller that takes an answer per ringing device gets one before the user picks up (OfferPayload).
-    if (isPreconnectOffer(signal)) this.#preconnect(callId);
-  }
-
-  async #deliver(engine: CallEngine, signal: SignalEvent): Promise<void> {
-    try {
-      if (signal.kind === 'offer') await engine.handleOffer(signal.event);
-      else if (signal.kind === 'answer') await engine.handleAnswer(signal.event);
-      else if (signal.kind === 'ice') await engine.handleIceCandidate(signal.event);
-      else if (signal.kind === 'topology') engine.useTopology(signal.event);
-      else await engine.handleSfuOffer(signal.event);
-    } catch (error) {
-      console.warn(`calls: ${signal.kind} from a peer could not be applied (${errorMessage(error)})`);
-    }
+    if (this.#host.route(signal) === 'held-preconnect') this.#preconnect(signal.event.callId);
   }
 
   #onEnded(e: CallEndedEvent): void {
@@ -722,12 +657,11 @@ export class CallController {
       else this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
     }
     this.#dropPreconnection(e.callId);
-    this.#pendingSignals.delete(e.callId);
+    this.#host.forgetSignals(e.callId);
     const call = this.#current(e.callId);
     if (call) {
       this.#finish(call, e.reason);
-      const failed = e.reason === 'connection-failed' || e.reason === 'media-server-failed';
-      this.#toast(failed ? 'error' : 'info', END_TEXT[e.reason](call.title));
+      this.#toast(endedInFailure(e.reason) ? 'error' : 'info', endedText(e.reason, call.title));
     }
     this.#deps.onCallSettled?.();
   }
@@ -741,135 +675,30 @@ export class CallController {
     this.#dispatch({ type: 'incoming-cleared', callId });
     this.#dropPreconnection(callId);
     void this.#deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
-    this.#toast('warning', `Missed ${type} call from ${incoming.callerName}`);
-    const at = new Date(this.#now()).toISOString();
-    void this.#deps.desktop.recordCall({
-      callId,
-      direction: 'incoming',
-      type,
-      participants: this.#others(incoming.participants),
-      startedAt: at,
-      endedAt: at,
-      durationSeconds: null,
-      status: 'missed',
-      unseen: true,
-    });
+    this.#toast('warning', missedCallText(type, incoming.callerName));
+    this.#record({ kind: 'missed', incoming, selfId: this.#deps.selfId });
   }
 
   /** Leaves the call locally: media off, state cleared, the call written to the local history. */
   #finish(call: CurrentCall, reason?: EndReason): void {
-    this.#teardownEngine();
-    this.#pendingSignals.delete(call.callId);
+    this.#host.teardown();
+    this.#host.forgetSignals(call.callId);
     this.#dispatch({ type: 'call-finished', callId: call.callId });
-    void this.#deps.desktop.recordCall(this.#historyEntryOf(call, reason));
+    this.#record({ kind: 'left', call, reason });
   }
 
-  #historyEntryOf(call: CurrentCall, reason?: EndReason): HistoryEntry {
-    const endedAt = this.#now();
-    const started = call.startedAt === null ? null : Date.parse(call.startedAt);
-    const status =
-      reason === 'connection-failed' || reason === 'media-server-failed'
-        ? 'failed'
-        : reason === 'rejected'
-          ? 'rejected'
-          : started
-            ? 'answered'
-            : 'missed';
-    return {
-      callId: call.callId,
-      direction: call.direction,
-      type: call.type,
-      participants: call.participants
-        .slice(0, 20)
-        .map((p) => ({ userId: p.userId, name: p.name.slice(0, 200) })),
-      startedAt: new Date(started ?? endedAt).toISOString(),
-      endedAt: new Date(endedAt).toISOString(),
-      durationSeconds: started === null ? null : Math.max(0, Math.round((endedAt - started) / 1000)),
-      status,
-      unseen: false,
-    };
+  #record(outcome: CallOutcome): void {
+    void this.#deps.desktop.recordCall(historyEntryOf(outcome, this.#now()));
   }
 
-  /**
-   * `answered`: the pending answer of this call, which the engine's signaling waits for (see #join).
-   * `held`: a ringing device's engine, which sends nothing until answered (see #preconnect).
-   */
+  /** `answered` and `held`: see EngineHost.create. */
   #createEngine(
     callId: string,
     answered?: Promise<unknown>,
     held?: { audio: boolean; video: boolean },
   ): void {
-    this.#teardownEngine();
-    const { signaling, media, selfId } = this.#deps;
-    let firstFetch = true;
-    const engine = this.#deps.createEngine({
-      callId,
-      selfUserId: selfId,
-      signaling: createSignalingPort(signaling, answered),
-      // The first fetch of a call is the one prefetched when it started ringing or was placed.
-      fetchIceServers: () => {
-        if (!firstFetch) return this.#fetchIceServers();
-        firstFetch = false;
-        return this.#iceServers.take();
-      },
-      ...(this.#deps.iceTransportPolicy ? { iceTransportPolicy: this.#deps.iceTransportPolicy } : {}),
-      onQualityReport: (samples) => {
-        // A device that rings is connected but not in the call yet: it has nothing to report.
-        if (samples.length === 0 || !this.#current(callId)) return;
-        void signaling.send('call:quality-report', { callId, samples }).then((ack) => {
-          if (!ack.ok) console.warn(`calls: quality report refused (${ack.error.message})`);
-        });
-      },
-    });
-    this.#engine = engine;
-    this.#engineCallId = callId;
-    this.#speaker = noSpeaker;
+    this.#host.create(callId, answered, held);
     this.#toldNoMedia = false;
-    this.#installDebugHook();
-    this.#engineSubscriptions = [
-      engine.on('local-stream', (stream) => media.set(LOCAL_MEDIA, stream)),
-      engine.on('remote-stream', (userId, stream) => media.set(userId, stream)),
-      engine.on('peer-state', (userId, state) => {
-        if (this.#current(callId)) this.#dispatch({ type: 'peer-state-changed', userId, state });
-        else this.#whileRinging.states.set(userId, state);
-      }),
-      engine.on('quality', (userId, sample) => this.#dispatch({ type: 'quality-sampled', userId, sample })),
-      engine.on('audio-level', (levels) => {
-        this.#deps.onAudioLevels?.(levels);
-        const next = nextSpeaker(this.#speaker, levels, this.#now());
-        if (next.speakerId !== this.#speaker.speakerId) {
-          this.#dispatch({ type: 'active-speaker-changed', userId: next.speakerId });
-          // The speaker's tile earns a sharper layer from the media server (never our own id: not a tile).
-          engine.setActiveSpeaker(next.speakerId === selfId ? null : next.speakerId);
-        }
-        this.#speaker = next;
-      }),
-      engine.on('screen-share', (active) => {
-        media.set(LOCAL_SCREEN, active ? engine.screenStream : null);
-        this.#dispatch({ type: 'local-media-changed', patch: { screenSharing: active } });
-        this.#patchMedia(callId, { screenSharing: active });
-      }),
-      engine.on('error', (e) => {
-        if (this.#current(callId)) this.#onEngineError(e);
-        else if (this.#whileRinging.errors.length < MAX_HELD_ENGINE_ERRORS) this.#whileRinging.errors.push(e);
-      }),
-    ];
-    if (held) engine.holdOutgoing(held);
-    const pending = this.#pendingSignals.get(callId) ?? [];
-    this.#pendingSignals.delete(callId);
-    for (const signal of pending) void this.#deliver(engine, signal);
-  }
-
-  async #fetchIceServers(): Promise<IceServersInfo> {
-    const turn = await this.#deps.api.turnCredentials();
-    return {
-      iceServers: turn.iceServers.map((s) => ({
-        urls: s.urls,
-        username: s.username,
-        credential: s.credential,
-      })),
-      expiresAt: turn.expiresAt === null ? null : new Date(turn.expiresAt),
-    };
   }
 
   #onEngineError(e: CallEngineErrorEvent): void {
@@ -882,7 +711,7 @@ export class CallController {
       case 'ice-failed':
       case 'connection-lost':
         if (e.userId && call) {
-          const message = peerProblemText(e.kind, this.#nameOf(call, e.userId));
+          const message = peerProblemText(e.kind, nameOf(call, e.userId));
           this.#dispatch({ type: 'peer-problem', userId: e.userId, message });
         }
         return;
@@ -900,29 +729,6 @@ export class CallController {
   #reportUnlessEmitted(what: string, error: unknown): void {
     if (error instanceof CallEngineError) return;
     if (this.#engine) this.#toast('error', `${what}: ${errorMessage(error)}`);
-  }
-
-  /**
-   * With `?debug=1` (window.__callDebug, see app/debug.ts) the e2e tests read per remote participant what
-   * arrives (frame size, frames decoded), how (mesh or sfu) and the call's route: `__callDebug.media()`.
-   */
-  #installDebugHook(): void {
-    const debug = (globalThis as { __callDebug?: object }).__callDebug;
-    if (!debug) return;
-    Object.defineProperty(debug, 'media', {
-      configurable: true,
-      value: () => this.#engine?.mediaSnapshot() ?? Promise.resolve(null),
-    });
-  }
-
-  #teardownEngine(): void {
-    this.#whileRinging = { states: new Map(), errors: [] };
-    for (const unsubscribe of this.#engineSubscriptions.splice(0)) unsubscribe();
-    this.#engine?.cleanup();
-    this.#engine = null;
-    this.#engineCallId = null;
-    this.#speaker = noSpeaker;
-    this.#deps.media.clear();
   }
 
   #patchMedia(callId: string, patch: UpdateMediaRequest): void {
@@ -945,25 +751,8 @@ export class CallController {
     this.#deps.store.getState().toastShown(tone, text);
   }
 
-  #recordingNotice(call: CurrentCall, userId: string | null): string {
-    if (userId === this.#deps.selfId) return 'You are recording this call';
-    return `${userId === null ? 'Someone' : this.#nameOf(call, userId)} is recording this call`;
-  }
-
-  #nameOf(call: CurrentCall, userId: string): string {
-    return call.participants.find((p) => p.userId === userId)?.name ?? 'Someone';
-  }
-
-  #others(participants: readonly { userId: string; userName: string }[]): HistoryEntry['participants'] {
-    return participants
-      .filter((p) => p.userId !== this.#deps.selfId)
-      .slice(0, 20)
-      .map((p) => ({ userId: p.userId, name: p.userName.slice(0, 200) }));
-  }
-
-  #titleOf(participants: readonly { userId: string; userName: string }[], fallback = 'Call'): string {
-    const names = this.#others(participants).map((p) => p.name);
-    return names.length > 0 ? names.join(', ') : fallback;
+  #titleOf(participants: readonly { userId: string; userName: string }[], fallback?: string): string {
+    return titleOf(participants, this.#deps.selfId, fallback);
   }
 }
 
@@ -977,9 +766,4 @@ function toSnapshot(call: CallDto): CallSnapshot {
     participants: call.participants,
     recording: call.recording,
   };
-}
-
-/** Only a caller that takes an answer per ringing device is answered before the user picks up (OfferPayload). */
-function isPreconnectOffer(signal: SignalEvent): boolean {
-  return signal.kind === 'offer' && signal.event.preconnect === true;
 }
