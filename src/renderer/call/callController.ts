@@ -22,7 +22,6 @@ import type {
   EndReason,
   InitiableCallType,
   MediaState,
-  UpdateMediaRequest,
 } from '../../shared/protocol.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import type { RestClient } from '../signaling/restClient.ts';
@@ -30,30 +29,27 @@ import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { recordingStatusOf } from '../store/call.reducer.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
-import { CallEngineError } from '../webrtc/index.ts';
-import type { CallEngine, CallEngineErrorEvent, RemoteTileView } from '../webrtc/index.ts';
+import type { CallEngine, RemoteTileView } from '../webrtc/index.ts';
 import { historyEntryOf } from './callHistory.ts';
 import type { CallOutcome } from './callHistory.ts';
 import {
-  declinedText,
   endedInFailure,
   endedText,
   HANG_UP_FIRST,
   handledElsewhereText,
-  joinedText,
-  leftText,
   missedCallText,
-  nameOf,
-  notAnsweredText,
-  RECORDING_STOPPED,
   recordingNotice,
   titleOf,
 } from './callMessages.ts';
+import type { CallContext, ToastTone } from './callContext.ts';
+import { currentCall, dispatchCall, toast } from './callContext.ts';
 import { EngineHost } from './engineHost.ts';
+import { showEngineProblem } from './engineProblems.ts';
+import { LocalMediaControl } from './localMediaControl.ts';
+import { subscribeParticipantEvents } from './participantEvents.ts';
 import type { EngineFactory } from './engineHost.ts';
 import { glareDecision } from './glare.ts';
 import { fetchIceServers, IceServerPrefetch } from './iceServerPrefetch.ts';
-import { mediaProblemOf, peerProblemText, RELAY_PROBLEM_TEXT } from './mediaErrors.ts';
 import type { MediaRegistry } from './mediaRegistry.ts';
 import { syncPresence } from './presence.ts';
 import type { SignalEvent } from './signalQueue.ts';
@@ -84,8 +80,8 @@ export class CallController {
   readonly #now: () => number;
   readonly #iceServers: IceServerPrefetch;
   readonly #host: EngineHost;
-  /** The server was told this device sends no media (it could get none); undone once it gets some. */
-  #toldNoMedia = false;
+  readonly #ctx: CallContext;
+  readonly #media: LocalMediaControl;
   #starting = false;
   #subscriptions: (() => void)[] = [];
 
@@ -103,13 +99,15 @@ export class CallController {
       now: this.#now,
       inCall: (callId) => this.#current(callId) !== null,
       dispatch: (action) => this.#dispatch(action),
-      onError: (e) => this.#onEngineError(e),
+      onError: (e) => showEngineProblem(this.#ctx, e),
       onScreenShare: (callId, screenSharing) => {
         this.#dispatch({ type: 'local-media-changed', patch: { screenSharing } });
-        this.#patchMedia(callId, { screenSharing });
+        this.#media.patch(callId, { screenSharing });
       },
       onAudioLevels: deps.onAudioLevels,
     });
+    this.#ctx = { selfId: deps.selfId, store: deps.store, host: this.#host, media: deps.media };
+    this.#media = new LocalMediaControl(this.#ctx, deps.api, deps.refreshDevices);
   }
 
   /** The live engine of the current call; exposed for the e2e tests' getStats probes. */
@@ -141,88 +139,16 @@ export class CallController {
         this.#onSignal({ kind: 'topology', event: e });
       }),
       signaling.on('call:sfu-offer', (e) => this.#onSignal({ kind: 'sfu-offer', event: e })),
-      signaling.on('call:recording', (e) => {
-        const call = this.#current(e.callId);
-        if (!call) return;
-        const { state, byUserId, message } = e;
-        this.#dispatch({
-          type: 'recording-changed',
-          callId: e.callId,
-          recording: { state, byUserId, message },
-        });
-        if (message !== null) this.#toast('warning', message);
-        else if (state === 'recording')
-          this.#toast('info', recordingNotice(call, byUserId, this.#deps.selfId));
-        else this.#toast('info', RECORDING_STOPPED);
-      }),
       signaling.on('call:ended', (e) => this.#onEnded(e)),
-      signaling.on('call:participant-joined', (e) => {
-        const call = this.#current(e.callId);
-        if (!call) return;
-        this.#dispatch({ type: 'participant-joined', event: e });
-        // On the media server nobody offers to anyone: the engine only learns whom to expect. On the mesh the
-        // initiator's connection to the device that answered carries the call from now on (or is made now).
-        const engine = this.#host.engineOf(e.callId);
-        if (engine?.route.topology === 'sfu') engine.connectToPeer(e.userId);
-        else if (call.initiatedBy === this.#deps.selfId) engine?.peerAnswered(e.userId, e.deviceId);
-        // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
-        if (call.participants.length > 1) this.#toast('info', joinedText(e.userName));
-        // The joined event carries no start time; the call's snapshot does.
-        if (call.startedAt === null) void this.#sync(e.callId);
-      }),
-      signaling.on('call:participant-left', (e) => {
-        const call = this.#current(e.callId);
-        if (!call) return;
-        this.#engine?.removePeer(e.userId);
-        this.#deps.media.set(e.userId, null);
-        this.#dispatch({ type: 'participant-status', callId: e.callId, userIds: [e.userId], status: 'left' });
-        this.#toast('info', leftText(nameOf(call, e.userId)));
-      }),
-      signaling.on('call:participant-rejected', (e) => {
-        const call = this.#current(e.callId);
-        if (!call) return;
-        this.#dispatch({
-          type: 'participant-status',
-          callId: e.callId,
-          userIds: [e.userId],
-          status: 'rejected',
-        });
-        // In a 1:1 call the call:ended that follows says it; in a group the call goes on and this is the news.
-        if (call.participants.length > 1) this.#toast('info', declinedText(nameOf(call, e.userId)));
-      }),
-      signaling.on('call:participants-missed', (e) => {
-        const incoming = store.getState().call.incoming;
-        if (incoming?.callId === e.callId && e.userIds.includes(this.#deps.selfId))
-          this.#announceMissed(incoming);
-        const call = this.#current(e.callId);
-        if (!call) return;
-        this.#dispatch({
-          type: 'participant-status',
-          callId: e.callId,
-          userIds: e.userIds,
-          status: 'missed',
-        });
-        if (call.participants.length > 1) {
-          const names = e.userIds.filter((id) => id !== this.#deps.selfId).map((id) => nameOf(call, id));
-          if (names.length > 0) this.#toast('info', notAnsweredText(names));
-        }
-      }),
-      signaling.on('call:media-state-changed', (e) =>
-        this.#dispatch({ type: 'media-state-changed', event: e }),
-      ),
       signaling.on('call:handled-elsewhere', (e) => {
         if (store.getState().call.incoming?.callId !== e.callId) return;
         this.#dispatch({ type: 'incoming-cleared', callId: e.callId });
         this.#dropPreconnection(e.callId);
         this.#toast('info', handledElsewhereText(e.action));
       }),
-      signaling.on('call:participant-reconnected', (e) => {
-        const engine = this.#host.engineOf(e.callId);
-        if (!engine || e.userId === this.#deps.selfId) return;
-        engine.resetPeer(e.userId);
-        // On a mesh their old stream died with the connection. Through the media server it lives on until
-        // the room's next offer replaces it (a socket reconnect alone changes nothing there).
-        if (engine.route.topology !== 'sfu') this.#deps.media.set(e.userId, null);
+      ...subscribeParticipantEvents(signaling, this.#ctx, {
+        sync: (callId) => void this.#sync(callId),
+        announceMissed: (incoming) => this.#announceMissed(incoming),
       }),
     );
 
@@ -278,8 +204,8 @@ export class CallController {
     // call. The server's snapshot, read after that answer committed, has it.
     void this.#sync(response.callId);
     this.#createEngine(response.callId);
-    if (!withVideo) this.#patchMedia(response.callId, { videoEnabled: false });
-    const media = this.#acquireMedia(true, withVideo);
+    if (!withVideo) this.#media.patch(response.callId, { videoEnabled: false });
+    const media = this.#media.acquire(true, withVideo);
     // After the capture started: the offer is negotiated as sending what it captures.
     this.#connectPeers(response.callId, response.participants, this.#deps.selfId);
     await media;
@@ -354,65 +280,25 @@ export class CallController {
   }
 
   toggleMute(): void {
-    const call = this.#deps.store.getState().call.current;
-    if (!call) return;
-    const audioEnabled = !call.local.audioEnabled;
-    this.#engine?.toggleAudio(audioEnabled);
-    this.#dispatch({ type: 'local-media-changed', patch: { audioEnabled } });
-    this.#patchMedia(call.callId, { audioEnabled });
+    this.#media.toggleMute();
   }
 
-  async toggleCamera(): Promise<void> {
-    const call = this.#deps.store.getState().call.current;
-    if (!call || !this.#engine) return;
-    const videoEnabled = !call.local.videoEnabled;
-    this.#dispatch({ type: 'local-media-changed', patch: { videoEnabled } });
-    try {
-      await this.#engine.toggleVideo(videoEnabled);
-    } catch (error) {
-      // The engine's 'error' event already put the camera problem on screen.
-      this.#dispatch({ type: 'local-media-changed', patch: { videoEnabled: !videoEnabled } });
-      this.#reportUnlessEmitted('The camera could not be turned on', error);
-      return;
-    }
-    this.#patchMedia(call.callId, { videoEnabled });
+  toggleCamera(): Promise<void> {
+    return this.#media.toggleCamera();
   }
 
-  /**
-   * The engine's 'screen-share' event reports the outcome (also a share stopped from the browser's own bar)
-   * and its 'error' event a failure or a cancelled picker.
-   */
-  async toggleScreenShare(): Promise<void> {
-    const call = this.#deps.store.getState().call.current;
-    if (!call || !this.#engine) return;
-    try {
-      if (call.local.screenSharing) await this.#engine.stopScreenShare();
-      else await this.#engine.startScreenShare();
-    } catch (error) {
-      this.#reportUnlessEmitted('Screen sharing failed', error);
-    }
+  /** See LocalMediaControl.toggleScreenShare. */
+  toggleScreenShare(): Promise<void> {
+    return this.#media.toggleScreenShare();
   }
 
-  async switchDevice(kind: 'microphone' | 'camera', deviceId: string): Promise<void> {
-    if (!this.#engine) return;
-    try {
-      await this.#engine.switchDevice(kind, deviceId);
-    } catch (error) {
-      this.#reportUnlessEmitted(`Could not switch the ${kind}`, error);
-    }
+  switchDevice(kind: 'microphone' | 'camera', deviceId: string): Promise<void> {
+    return this.#media.switchDevice(kind, deviceId);
   }
 
   /** After a camera/microphone failure: ask again, optionally without the camera. */
-  async retryMedia(audioOnly: boolean): Promise<void> {
-    const call = this.#deps.store.getState().call.current;
-    if (!call) return;
-    this.#dispatch({ type: 'media-problem', problem: null });
-    const video = !audioOnly && call.local.videoEnabled;
-    if (!video && call.local.videoEnabled) {
-      this.#dispatch({ type: 'local-media-changed', patch: { videoEnabled: false } });
-      this.#patchMedia(call.callId, { videoEnabled: false });
-    }
-    await this.#acquireMedia(true, video);
+  retryMedia(audioOnly: boolean): Promise<void> {
+    return this.#media.retry(audioOnly);
   }
 
   /**
@@ -461,7 +347,7 @@ export class CallController {
       phase: call.status === 'active' ? 'joining' : 'ringing',
       local,
     });
-    if (me.mediaState.screenSharing) this.#patchMedia(call.id, { screenSharing: false });
+    if (me.mediaState.screenSharing) this.#media.patch(call.id, { screenSharing: false });
     // Answering moves signaling to this device and makes peers reconnect; the caller of a call still ringing
     // must not answer (that would start the call with nobody else in it): its device id did not change.
     await this.#join(call.id, local, call.status === 'active');
@@ -525,7 +411,7 @@ export class CallController {
     } else {
       this.#createEngine(callId, answered ?? undefined);
     }
-    const media = this.#acquireMedia(local.audioEnabled, local.videoEnabled);
+    const media = this.#media.acquire(local.audioEnabled, local.videoEnabled);
     // Those known to be in the call are connected at once, while the server records the answer and the
     // devices open: the connection is created, offered and gathering meanwhile, and what it says goes out
     // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
@@ -547,7 +433,7 @@ export class CallController {
       this.#toast('info', recordingNotice(entered, recording.startedBy, this.#deps.selfId));
     }
     if (!local.audioEnabled) this.#engine?.toggleAudio(false);
-    if (!local.videoEnabled) this.#patchMedia(callId, { videoEnabled: false });
+    if (!local.videoEnabled) this.#media.patch(callId, { videoEnabled: false });
     const snapshot = await this.#sync(callId);
     if (snapshot) this.#connectPeers(callId, snapshot.participants, snapshot.initiatedBy);
   }
@@ -604,33 +490,6 @@ export class CallController {
     }
     await this.answer(state.current.local.videoEnabled);
     return true;
-  }
-
-  async #acquireMedia(audio: boolean, video: boolean): Promise<void> {
-    const engine = this.#engine;
-    if (!engine) return;
-    const settings = this.#deps.store.getState().settings;
-    try {
-      await engine.initializeLocalStream(audio, video, {
-        microphoneId: settings?.preferredMicrophoneId ?? null,
-        cameraId: settings?.preferredCameraId ?? null,
-      });
-      const call = this.#deps.store.getState().call.current;
-      // Back from having no media: the others see what I send again.
-      if (call && this.#toldNoMedia)
-        this.#patchMedia(call.callId, { audioEnabled: audio, videoEnabled: video });
-      this.#toldNoMedia = false;
-      this.#dispatch({ type: 'media-problem', problem: null });
-    } catch (error) {
-      const call = this.#deps.store.getState().call.current;
-      if (this.#engine === engine && call) {
-        this.#dispatch({ type: 'media-problem', problem: mediaProblemOf(error) });
-        // The others show me as present without media (not as connecting) while I have none.
-        this.#patchMedia(call.callId, { audioEnabled: false, videoEnabled: false });
-        this.#toldNoMedia = true;
-      }
-    }
-    this.#deps.refreshDevices?.();
   }
 
   /** Refreshes the current call from the server; null when it failed or the call is gone. */
@@ -698,57 +557,19 @@ export class CallController {
     held?: { audio: boolean; video: boolean },
   ): void {
     this.#host.create(callId, answered, held);
-    this.#toldNoMedia = false;
-  }
-
-  #onEngineError(e: CallEngineErrorEvent): void {
-    const call = this.#deps.store.getState().call.current;
-    switch (e.kind) {
-      case 'media-denied':
-      case 'media-unavailable':
-        this.#dispatch({ type: 'media-problem', problem: { kind: e.kind, message: e.message } });
-        return;
-      case 'ice-failed':
-      case 'connection-lost':
-        if (e.userId && call) {
-          const message = peerProblemText(e.kind, nameOf(call, e.userId));
-          this.#dispatch({ type: 'peer-problem', userId: e.userId, message });
-        }
-        return;
-      case 'turn-expired':
-      case 'turn-auth-failed':
-        this.#dispatch({ type: 'relay-problem', kind: e.kind, message: RELAY_PROBLEM_TEXT[e.kind] });
-        return;
-      case 'screen-share-failed':
-        this.#toast('warning', e.message);
-        return;
-    }
-  }
-
-  /** Engine failures arrive as 'error' events too; only other failures (e.g. a cleaned-up engine) are toasted here. */
-  #reportUnlessEmitted(what: string, error: unknown): void {
-    if (error instanceof CallEngineError) return;
-    if (this.#engine) this.#toast('error', `${what}: ${errorMessage(error)}`);
-  }
-
-  #patchMedia(callId: string, patch: UpdateMediaRequest): void {
-    this.#deps.api.updateMedia(callId, patch).catch((error: unknown) => {
-      if (this.#current(callId))
-        this.#toast('warning', `Others may not see your change: ${errorMessage(error)}`);
-    });
+    this.#media.engineCreated();
   }
 
   #current(callId: string): CurrentCall | null {
-    const call = this.#deps.store.getState().call.current;
-    return call?.callId === callId ? call : null;
+    return currentCall(this.#ctx, callId);
   }
 
   #dispatch(action: CallAction): void {
-    this.#deps.store.getState().dispatchCall(action);
+    dispatchCall(this.#ctx, action);
   }
 
-  #toast(tone: 'info' | 'success' | 'warning' | 'error', text: string): void {
-    this.#deps.store.getState().toastShown(tone, text);
+  #toast(tone: ToastTone, text: string): void {
+    toast(this.#ctx, tone, text);
   }
 
   #titleOf(participants: readonly { userId: string; userName: string }[], fallback?: string): string {
