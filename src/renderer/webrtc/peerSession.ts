@@ -1,9 +1,11 @@
 import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
+import { errorText } from './errorText.ts';
 import { IceRecovery } from './iceRecovery.ts';
 import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { connectionConfiguration } from './mediaTransport.ts';
-import { encodingForProfile, INITIAL_LADDER_STATE } from './qualityLadder.ts';
+import { INITIAL_LADDER_STATE } from './qualityLadder.ts';
+import { addInitialTransceivers, applySendProfile, syncSenders } from './senderSync.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
 import { withOpusFecAndNoDtx } from './sdpMunging.ts';
@@ -97,7 +99,7 @@ export class PeerSession {
   /** Brings the senders in line with what the call sends now (see OutgoingMedia). */
   syncOutgoing(): Promise<void> {
     return this.enqueue(async (pc) => {
-      await this.syncSenders(pc);
+      await syncSenders(pc, this.options.outgoing());
       await this.applySendProfile(pc);
     });
   }
@@ -190,7 +192,7 @@ export class PeerSession {
       this.fail('ice-failed', 'The ICE server configuration is invalid.', err);
       return null;
     }
-    this.addInitialTransceivers(pc);
+    addInitialTransceivers(pc, this.options.outgoing(), this.options.role);
     pc.addEventListener('negotiationneeded', () => void this.makeOffer(pc));
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed) return;
@@ -215,22 +217,6 @@ export class PeerSession {
       this.options.observer.remoteStream(this.peerUserId, this.remoteStream);
     });
     return pc;
-  }
-
-  /**
-   * Local tracks are added with addTrack, not addTransceiver: only addTrack transceivers are reused by a
-   * remote offer's m-lines, so an answerer's tracks ride on the offer instead of forcing a second round.
-   */
-  private addInitialTransceivers(pc: RTCPeerConnection): void {
-    const media = this.options.outgoing();
-    const streams = media.stream ? [media.stream] : [];
-    const offerer = this.options.role === 'offerer';
-    if (media.audio) pc.addTrack(media.audio, ...streams);
-    else if (offerer)
-      pc.addTransceiver('audio', { direction: media.starting.audio ? 'sendrecv' : 'recvonly', streams });
-    if (media.video) pc.addTrack(media.video, ...streams);
-    else if (offerer && media.starting.video) pc.addTransceiver('video', { direction: 'sendrecv', streams });
-    else if (offerer && media.receiveVideo) pc.addTransceiver('video', { direction: 'recvonly' });
   }
 
   private async makeOffer(pc: RTCPeerConnection): Promise<void> {
@@ -274,7 +260,7 @@ export class PeerSession {
     this.remoteFingerprint = sdpFingerprint(description.sdp);
     if (description.type === 'offer') {
       // The offer's m-lines took over our transceivers; a capture still starting sends on them from now on.
-      await this.syncSenders(pc);
+      await syncSenders(pc, this.options.outgoing());
       preferVideoCodecs(pc);
       // The answer is created first and the held candidates queued behind it on the connection's own
       // operations chain: none of them is needed for the answer, which the peer is waiting for.
@@ -334,65 +320,8 @@ export class PeerSession {
     }
   }
 
-  private async syncSenders(pc: RTCPeerConnection): Promise<void> {
-    const media = this.options.outgoing();
-    await this.syncSender(pc, 'audio', media.audio, media.stream, media.starting.audio);
-    await this.syncSender(pc, 'video', media.video, media.stream, media.starting.video);
-  }
-
-  /** `starting`: the kind's capture is under way, so its m-line sends already (see OutgoingMedia). */
-  private async syncSender(
-    pc: RTCPeerConnection,
-    kind: 'audio' | 'video',
-    track: MediaStreamTrack | null,
-    stream: MediaStream | null,
-    starting: boolean,
-  ): Promise<void> {
-    const transceiver = pc
-      .getTransceivers()
-      .find((t) => t.receiver.track.kind === kind && t.currentDirection !== 'stopped');
-    if (!transceiver) {
-      // A first video track in an audio-only session (a screen share): a new m-line, negotiated by negotiationneeded.
-      if (track) pc.addTrack(track, ...(stream ? [stream] : []));
-      return;
-    }
-    if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-    if (
-      (track || starting) &&
-      (transceiver.direction === 'recvonly' || transceiver.direction === 'inactive')
-    ) {
-      // The m-line exists but we never sent on it: start sending, which renegotiates.
-      transceiver.direction = 'sendrecv';
-      if (stream) transceiver.sender.setStreams(stream);
-    }
-  }
-
-  private async applySendProfile(pc: RTCPeerConnection): Promise<void> {
-    const sender = pc.getSenders().find((s) => s.track?.kind === 'video');
-    if (!sender?.track) return;
-    const parameters = sender.getParameters();
-    const encoding = parameters.encodings[0];
-    if (!encoding) return;
-    const target = encodingForProfile(this.profile, {
-      height: sender.track.getSettings().height ?? null,
-      isScreen: this.options.outgoing().videoIsScreen,
-    });
-    if (
-      encoding.active === target.active &&
-      encoding.maxBitrate === target.maxBitrate &&
-      encoding.scaleResolutionDownBy === target.scaleResolutionDownBy
-    ) {
-      return;
-    }
-    encoding.active = target.active;
-    encoding.maxBitrate = target.maxBitrate;
-    encoding.scaleResolutionDownBy = target.scaleResolutionDownBy;
-    try {
-      await sender.setParameters(parameters);
-    } catch (err) {
-      // The call goes on at the previous rung; the next sample or negotiation tries again.
-      console.warn(`[webrtc] peer ${this.peerUserId}: send profile not applied`, errorText(err));
-    }
+  private applySendProfile(pc: RTCPeerConnection): Promise<void> {
+    return applySendProfile(pc, this.profile, this.options.outgoing().videoIsScreen, this.peerUserId);
   }
 
   private async restartIce(): Promise<void> {
@@ -444,9 +373,4 @@ export class PeerSession {
     this.currentState = state;
     this.options.observer.peerState(this.peerUserId, state);
   }
-}
-
-/** The browser's own wording of an error, for the console only (never a stack). */
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
