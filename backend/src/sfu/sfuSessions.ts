@@ -36,7 +36,7 @@ import {
   type VideoRoomHandle,
 } from './janusPool.ts';
 import { janusErrorCode } from './janusRooms.ts';
-import { formatRoomRef, type SfuRoomRef } from './sfuRoomRef.ts';
+import { formatRoomRef, type SfuRoomRef } from '../domain/sfuRoomRef.ts';
 
 /** Who joined the call, and on which device (null: one that answered without naming a device). */
 type JoinedDevices = ReadonlyMap<string, string | null>;
