@@ -1,3 +1,4 @@
+import type { RestClient } from '../signaling/restClient.ts';
 import type { IceServersInfo } from '../webrtc/index.ts';
 
 /** A ring rarely lasts longer; older servers are fetched again rather than trusted to still work. */
@@ -42,6 +43,16 @@ export class IceServerPrefetch {
     );
   }
 
+  /** The engine's ICE server source for one call: its first fetch is the prefetched one, later ones ask anew. */
+  forCall(): () => Promise<IceServersInfo> {
+    let first = true;
+    return () => {
+      if (!first) return this.#fetch();
+      first = false;
+      return this.take();
+    };
+  }
+
   /** Short-lived credentials (the server may issue one-minute ones) must not be handed out half used. */
   #mostlyValid(info: IceServersInfo, fetchedAt: number): boolean {
     if (info.expiresAt === null) return true;
@@ -52,4 +63,17 @@ export class IceServerPrefetch {
   #usable(): boolean {
     return this.#prefetched !== null && this.#now() - this.#prefetched.at < PREFETCH_MAX_AGE_MS;
   }
+}
+
+/** The TURN credentials of the API as the engine takes them. */
+export async function fetchIceServers(api: Pick<RestClient, 'turnCredentials'>): Promise<IceServersInfo> {
+  const turn = await api.turnCredentials();
+  return {
+    iceServers: turn.iceServers.map((s) => ({
+      urls: s.urls,
+      username: s.username,
+      credential: s.credential,
+    })),
+    expiresAt: turn.expiresAt === null ? null : new Date(turn.expiresAt),
+  };
 }

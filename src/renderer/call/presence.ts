@@ -1,4 +1,5 @@
-import type { CallPresence } from '../../shared/desktopApi.ts';
+import type { CallPresence, DesktopApi } from '../../shared/desktopApi.ts';
+import type { AppStore } from '../store/appStore.ts';
 import type { CallState } from '../store/call.reducer.ts';
 
 /**
@@ -21,4 +22,20 @@ export function presenceOf(call: CallState): CallPresence {
 
 export function samePresence(a: CallPresence, b: CallPresence): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Presence follows the store: whatever changes the call state also updates tray, badge and title. Reports
+ * the current presence at once; returns the unsubscribe.
+ */
+export function syncPresence(store: AppStore, desktop: Pick<DesktopApi, 'setCallPresence'>): () => void {
+  let presence = presenceOf(store.getState().call);
+  void desktop.setCallPresence(presence);
+  return store.subscribe((state, prev) => {
+    if (state.call === prev.call) return;
+    const next = presenceOf(state.call);
+    if (samePresence(next, presence)) return;
+    presence = next;
+    void desktop.setCallPresence(next);
+  });
 }

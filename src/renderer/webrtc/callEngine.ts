@@ -9,7 +9,8 @@ import type {
 } from '../../shared/protocol/index.ts';
 import { measureConnection, mediaBytesSent, summarizeReceivedMedia } from './connectionStats.ts';
 import type { ReceivedMediaSummary, StatsEntry } from './connectionStats.ts';
-import { IceServerProvider, turnCredentialsKey } from './iceServerProvider.ts';
+import { IceServerProvider } from './iceServerProvider.ts';
+import { TurnRefusalPolicy } from './turnRefusal.ts';
 import { gradePeerLink, readLinkCounters } from './linkQuality.ts';
 import type { LinkCounters } from './linkQuality.ts';
 import { LocalMedia } from './localMedia.ts';
@@ -84,13 +85,7 @@ export class CallEngine {
   private starting = NOTHING_STARTING;
   /** While our device rings, what the connections are negotiated to send once we answer (see holdOutgoing). */
   private held: { audio: boolean; video: boolean } | null = null;
-  /**
-   * TURN refusals earn one refetch of the credentials; a refusal of the refetched ones is reported.
-   * `retriedCredentials` is the key (turnCredentialsKey) of what the refetch returned.
-   */
-  private turnRefetching = false;
-  private retriedCredentials: string | null = null;
-  private turnAuthReported = false;
+  private readonly turnRefusal: TurnRefusalPolicy;
   private sampling = false;
   private readingLevels = false;
   private closed = false;
@@ -101,6 +96,18 @@ export class CallEngine {
       fetchIceServers: options.fetchIceServers,
       onUpdate: (servers) => this.transports().forEach((t) => t.updateIceServers(servers)),
       onError: (error) => this.emitError(error),
+    });
+    this.turnRefusal = new TurnRefusalPolicy({
+      refetch: () => this.iceServers.refresh(),
+      restartIce: () => this.transports().forEach((t) => t.restartIce()),
+      report: () =>
+        this.emitError(
+          new CallEngineError(
+            'turn-auth-failed',
+            'The relay (TURN) server refused our credentials, so connections that need a relay cannot be made.',
+          ),
+        ),
+      closed: () => this.closed,
     });
     const mesh: MeshTransport = new MeshTransport({
       callId: options.callId,
@@ -452,7 +459,7 @@ export class CallEngine {
         if (speaksFor(userId)) this.events.emit('error', { kind, userId, message });
       },
       turnAuthFailed: (_userId, refused) => {
-        if (this.mesh === self()) this.onTurnAuthFailed(refused);
+        if (this.mesh === self()) this.turnRefusal.onRefused(refused);
       },
     };
   }
@@ -481,7 +488,7 @@ export class CallEngine {
         if (speaksFor(userId)) this.events.emit('error', { kind, userId, message });
       },
       turnAuthFailed: (_userId, refused) => {
-        if (live()) this.onTurnAuthFailed(refused);
+        if (live()) this.turnRefusal.onRefused(refused);
       },
     };
   }
@@ -567,37 +574,6 @@ export class CallEngine {
 
   private emitError(error: CallEngineError): void {
     this.events.emit('error', { kind: error.kind, message: error.message });
-  }
-
-  private onTurnAuthFailed(refused: RTCIceServer[]): void {
-    if (this.closed || this.turnAuthReported) return;
-    const refusedKey = turnCredentialsKey(refused);
-    if (this.retriedCredentials === null) {
-      if (this.turnRefetching) return;
-      // Credentials may have been rotated or revoked early: fetch new ones and gather again, once.
-      this.turnRefetching = true;
-      void this.iceServers.refresh().then((servers) => {
-        if (this.closed) return;
-        this.retriedCredentials = turnCredentialsKey(servers);
-        // Retrying the very credentials that were refused is pointless, and Chromium would not even try:
-        // an ICE restart redoes TURN allocations only when the configuration changed.
-        if (this.retriedCredentials === refusedKey) this.reportTurnAuthFailure();
-        else this.transports().forEach((t) => t.restartIce());
-      });
-    } else if (refusedKey === this.retriedCredentials) {
-      this.reportTurnAuthFailure();
-    }
-    // Otherwise the refusal concerns credentials the refetch has already replaced: nothing to do.
-  }
-
-  private reportTurnAuthFailure(): void {
-    this.turnAuthReported = true;
-    this.emitError(
-      new CallEngineError(
-        'turn-auth-failed',
-        'The relay (TURN) server refused our credentials, so connections that need a relay cannot be made.',
-      ),
-    );
   }
 
   private async sampleQuality(): Promise<void> {

@@ -5,8 +5,10 @@
  */
 import { afterEach, expect, test, vi } from 'vitest';
 import { CallEngine } from './index.ts';
+import type { CallEngineOptions } from './index.ts';
 import { LoopbackSignaling } from './testSupport/loopbackSignaling.ts';
 import { nextPeerState } from './testSupport/peerStates.ts';
+import { PlainPeer } from './testSupport/plainPeer.ts';
 
 const MEDIA_TIMEOUT = { timeout: 30_000, interval: 200 };
 /** Long enough for a connected pair to have sent audio and video many times over, had it sent any. */
@@ -22,12 +24,16 @@ function setup() {
   const callId = crypto.randomUUID();
   // The caller is the impolite side: with perfect negotiation alone it would ignore a colliding offer.
   const [callerId, calleeId] = [crypto.randomUUID(), crypto.randomUUID()].sort() as [string, string];
-  const device = (userId: string, deviceId: string) => {
+  const device = (
+    userId: string,
+    deviceId: string,
+    fetchIceServers: CallEngineOptions['fetchIceServers'] = async () => ({ iceServers: [], expiresAt: null }),
+  ) => {
     const engine = new CallEngine({
       callId,
       selfUserId: userId,
       signaling: signaling.portFor(userId, deviceId),
-      fetchIceServers: async () => ({ iceServers: [], expiresAt: null }),
+      fetchIceServers,
     });
     signaling.attach(userId, engine, deviceId);
     engines.push(engine);
@@ -127,4 +133,63 @@ test('a callee that ignores the offer made while it rang and offers once it answ
   await expectReceivingMedia(caller, calleeId);
   await expectReceivingMedia(callee, callerId);
   expect(signaling.deliveryErrors).toEqual([]);
+});
+
+/**
+ * A caller whose offer could not leave before the callee answered (its ICE servers were still on the way, as
+ * under load when the callee picks up at once): the callee rang without an offer.
+ */
+function callerAnsweredBeforeItsOffer() {
+  const setupResult = setup();
+  const { callerId, calleeId, device } = setupResult;
+  let serversArrive = () => {};
+  const servers = new Promise<void>((resolve) => (serversArrive = resolve));
+  const caller = device(callerId, 'caller-desk', async () => {
+    await servers;
+    return { iceServers: [], expiresAt: null };
+  });
+  const ringAndAnswer = async () => {
+    await caller.initializeLocalStream(true, true);
+    caller.connectToPeer(calleeId, { ringing: true });
+    caller.peerAnswered(calleeId);
+    serversArrive();
+  };
+  return { ...setupResult, caller, ringAndAnswer };
+}
+
+const THEIR_OFFER_DELAY_MS = 500;
+/** Beyond the time the caller's offer waits for one of the callee's. */
+const PEER_OFFER_WAIT_OBSERVATION_MS = 3_000;
+
+const offersFrom = (signaling: LoopbackSignaling, userId: string) =>
+  signaling.sent.filter((s) => s.kind === 'offer' && s.from === userId);
+
+test('a plain callee that answered before the ring offer left and then offers itself gets an answer and never an offer of ours', async () => {
+  const { signaling, callId, callerId, calleeId, caller, ringAndAnswer } = callerAnsweredBeforeItsOffer();
+  const callee = await PlainPeer.open(signaling, { callId, selfId: calleeId, engine: caller });
+  await ringAndAnswer();
+  // It offers once its answer's response is in, a while after the caller heard of the answer: long enough for
+  // the caller's connection to have made its offer meanwhile.
+  await sleep(THEIR_OFFER_DELAY_MS);
+  await callee.offer();
+
+  await expectReceivingMedia(caller, calleeId);
+  await vi.waitFor(async () => expect(await callee.framesDecoded()).toBeGreaterThan(0), MEDIA_TIMEOUT);
+  await sleep(PEER_OFFER_WAIT_OBSERVATION_MS);
+  expect(offersFrom(signaling, callerId)).toEqual([]);
+  expect(callee.errors).toEqual([]);
+  callee.close();
+});
+
+test('a plain callee that answered before the ring offer left and waits for the caller to offer gets the offer', async () => {
+  const { signaling, callId, callerId, calleeId, caller, ringAndAnswer } = callerAnsweredBeforeItsOffer();
+  const callee = await PlainPeer.open(signaling, { callId, selfId: calleeId, engine: caller });
+  await ringAndAnswer();
+
+  await vi.waitFor(() => expect(callee.offersReceived).toHaveLength(1), MEDIA_TIMEOUT);
+  await expectReceivingMedia(caller, calleeId);
+  await vi.waitFor(async () => expect(await callee.framesDecoded()).toBeGreaterThan(0), MEDIA_TIMEOUT);
+  expect(offersFrom(signaling, callerId)).toHaveLength(1);
+  expect(callee.errors).toEqual([]);
+  callee.close();
 });

@@ -18,6 +18,13 @@ const NOTHING = { audio: false, video: false };
 const MAX_EARLY_CANDIDATES_PER_PEER = 200;
 /** Ringing devices of one participant we pre-connect to besides the first one that answered our offer. */
 const MAX_EXTRA_DEVICES_PER_PEER = 4;
+/**
+ * How long the offer of a ring that the callee answered before it left waits for an offer of theirs (see
+ * PeerSession.deferFirstOffer). A client that offers once it has answered does so on its answer's response,
+ * well within this; one that waits for ours (the spec's callee) connects this much later, only when it
+ * answered within moments of the ring, as bots and tests do.
+ */
+const PEER_OFFER_WAIT_MS = 2_000;
 
 export interface MeshTransportOptions {
   callId: string;
@@ -90,6 +97,8 @@ export class MeshTransport implements MediaTransport {
       (device !== undefined && session.device !== null && session.device !== device)
     ) {
       this.openSession(userId, 'offerer', device ?? null);
+    } else if (session.remoteFingerprint === null && this.preconnections.has(session)) {
+      session.deferFirstOffer(PEER_OFFER_WAIT_MS);
     }
     void this.sessions.get(userId)?.syncOutgoing();
   }

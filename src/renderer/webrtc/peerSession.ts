@@ -1,9 +1,11 @@
 import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
+import { errorText } from './errorText.ts';
 import { IceRecovery } from './iceRecovery.ts';
 import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { connectionConfiguration } from './mediaTransport.ts';
-import { encodingForProfile, INITIAL_LADDER_STATE } from './qualityLadder.ts';
+import { INITIAL_LADDER_STATE } from './qualityLadder.ts';
+import { addInitialTransceivers, applySendProfile, syncSenders } from './senderSync.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
 import { withOpusFecAndNoDtx } from './sdpMunging.ts';
@@ -59,6 +61,10 @@ export class PeerSession {
   private closed = false;
   private profile: VideoProfileName = INITIAL_LADDER_STATE.profile;
   private currentState: PeerState | null = null;
+  private offerSent = false;
+  /** Set while our first offer waits for one of the peer's (see deferFirstOffer); our candidates wait with it. */
+  private offerDeferral: { until: Promise<void>; end: () => void } | null = null;
+  private unsentCandidates: (RTCIceCandidateInit | null)[] = [];
 
   constructor(options: PeerSessionOptions) {
     this.options = options;
@@ -93,7 +99,7 @@ export class PeerSession {
   /** Brings the senders in line with what the call sends now (see OutgoingMedia). */
   syncOutgoing(): Promise<void> {
     return this.enqueue(async (pc) => {
-      await this.syncSenders(pc);
+      await syncSenders(pc, this.options.outgoing());
       await this.applySendProfile(pc);
     });
   }
@@ -143,9 +149,29 @@ export class PeerSession {
     return localAudioLevel((await sender.getStats()).values());
   }
 
+  /**
+   * The peer answered the call before our first offer left: a plain client may now offer itself (one that
+   * ignores the ring's offer and offers once it has answered), and an offer of ours crossing theirs is glare
+   * that the spec gives it no way to resolve. So ours waits `ms` for theirs, which closes this session (see
+   * MeshTransport.handleSignal); a peer that waits for the caller's offer as the spec has it gets ours then.
+   */
+  deferFirstOffer(ms: number): void {
+    if (this.offerSent || this.offerDeferral || this.closed) return;
+    let end = () => {};
+    const until = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      end = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.offerDeferral = { until, end };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.offerDeferral?.end();
     this.recovery.dispose();
     void this.ready.then((pc) => pc?.close());
   }
@@ -166,14 +192,13 @@ export class PeerSession {
       this.fail('ice-failed', 'The ICE server configuration is invalid.', err);
       return null;
     }
-    this.addInitialTransceivers(pc);
+    addInitialTransceivers(pc, this.options.outgoing(), this.options.role);
     pc.addEventListener('negotiationneeded', () => void this.makeOffer(pc));
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed) return;
-      this.options.signaling.sendIceCandidate({
-        ...this.address(),
-        candidate: e.candidate ? e.candidate.toJSON() : null,
-      });
+      const candidate = e.candidate ? e.candidate.toJSON() : null;
+      if (this.offerDeferral) this.unsentCandidates.push(candidate);
+      else this.sendCandidate(candidate);
     });
     pc.addEventListener('icecandidateerror', (e) => {
       // Chromium reports credentials a TURN server refuses as 401 on the TURN url (the normal 401 challenge
@@ -194,22 +219,6 @@ export class PeerSession {
     return pc;
   }
 
-  /**
-   * Local tracks are added with addTrack, not addTransceiver: only addTrack transceivers are reused by a
-   * remote offer's m-lines, so an answerer's tracks ride on the offer instead of forcing a second round.
-   */
-  private addInitialTransceivers(pc: RTCPeerConnection): void {
-    const media = this.options.outgoing();
-    const streams = media.stream ? [media.stream] : [];
-    const offerer = this.options.role === 'offerer';
-    if (media.audio) pc.addTrack(media.audio, ...streams);
-    else if (offerer)
-      pc.addTransceiver('audio', { direction: media.starting.audio ? 'sendrecv' : 'recvonly', streams });
-    if (media.video) pc.addTrack(media.video, ...streams);
-    else if (offerer && media.starting.video) pc.addTransceiver('video', { direction: 'sendrecv', streams });
-    else if (offerer && media.receiveVideo) pc.addTransceiver('video', { direction: 'recvonly' });
-  }
-
   private async makeOffer(pc: RTCPeerConnection): Promise<void> {
     // negotiationneeded is queued as a task; if an offer arrived meanwhile the browser fires it again once stable.
     if (this.closed || pc.signalingState !== 'stable') return;
@@ -217,6 +226,7 @@ export class PeerSession {
       this.makingOffer = true;
       preferVideoCodecs(pc);
       await pc.setLocalDescription();
+      await this.offerDeferral?.until;
       // A polite peer may have rolled this offer back for the remote one while it was being set.
       const offer = pc.localDescription;
       if (this.closed || offer?.type !== 'offer') return;
@@ -224,10 +234,12 @@ export class PeerSession {
         ...this.address(),
         offer: { type: 'offer', sdp: withOpusFecAndNoDtx(offer.sdp) },
       });
+      this.offerSent = true;
     } catch (err) {
       this.fail('connection-lost', 'Could not negotiate media with this participant.', err);
     } finally {
       this.makingOffer = false;
+      this.endOfferDeferral();
     }
   }
 
@@ -248,7 +260,7 @@ export class PeerSession {
     this.remoteFingerprint = sdpFingerprint(description.sdp);
     if (description.type === 'offer') {
       // The offer's m-lines took over our transceivers; a capture still starting sends on them from now on.
-      await this.syncSenders(pc);
+      await syncSenders(pc, this.options.outgoing());
       preferVideoCodecs(pc);
       // The answer is created first and the held candidates queued behind it on the connection's own
       // operations chain: none of them is needed for the answer, which the peer is waiting for.
@@ -267,6 +279,19 @@ export class PeerSession {
     }
     // Encodings exist only once a sender has been negotiated; the ladder is (re)applied after every round.
     await this.applySendProfile(pc);
+  }
+
+  private sendCandidate(candidate: RTCIceCandidateInit | null): void {
+    this.options.signaling.sendIceCandidate({ ...this.address(), candidate });
+  }
+
+  /** The candidates gathered while our offer was deferred follow it, now that it left (or will not). */
+  private endOfferDeferral(): void {
+    if (!this.offerDeferral) return;
+    this.offerDeferral = null;
+    const unsent = this.unsentCandidates;
+    this.unsentCandidates = [];
+    if (!this.closed) unsent.forEach((candidate) => this.sendCandidate(candidate));
   }
 
   private async applyCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
@@ -295,65 +320,8 @@ export class PeerSession {
     }
   }
 
-  private async syncSenders(pc: RTCPeerConnection): Promise<void> {
-    const media = this.options.outgoing();
-    await this.syncSender(pc, 'audio', media.audio, media.stream, media.starting.audio);
-    await this.syncSender(pc, 'video', media.video, media.stream, media.starting.video);
-  }
-
-  /** `starting`: the kind's capture is under way, so its m-line sends already (see OutgoingMedia). */
-  private async syncSender(
-    pc: RTCPeerConnection,
-    kind: 'audio' | 'video',
-    track: MediaStreamTrack | null,
-    stream: MediaStream | null,
-    starting: boolean,
-  ): Promise<void> {
-    const transceiver = pc
-      .getTransceivers()
-      .find((t) => t.receiver.track.kind === kind && t.currentDirection !== 'stopped');
-    if (!transceiver) {
-      // A first video track in an audio-only session (a screen share): a new m-line, negotiated by negotiationneeded.
-      if (track) pc.addTrack(track, ...(stream ? [stream] : []));
-      return;
-    }
-    if (transceiver.sender.track !== track) await transceiver.sender.replaceTrack(track);
-    if (
-      (track || starting) &&
-      (transceiver.direction === 'recvonly' || transceiver.direction === 'inactive')
-    ) {
-      // The m-line exists but we never sent on it: start sending, which renegotiates.
-      transceiver.direction = 'sendrecv';
-      if (stream) transceiver.sender.setStreams(stream);
-    }
-  }
-
-  private async applySendProfile(pc: RTCPeerConnection): Promise<void> {
-    const sender = pc.getSenders().find((s) => s.track?.kind === 'video');
-    if (!sender?.track) return;
-    const parameters = sender.getParameters();
-    const encoding = parameters.encodings[0];
-    if (!encoding) return;
-    const target = encodingForProfile(this.profile, {
-      height: sender.track.getSettings().height ?? null,
-      isScreen: this.options.outgoing().videoIsScreen,
-    });
-    if (
-      encoding.active === target.active &&
-      encoding.maxBitrate === target.maxBitrate &&
-      encoding.scaleResolutionDownBy === target.scaleResolutionDownBy
-    ) {
-      return;
-    }
-    encoding.active = target.active;
-    encoding.maxBitrate = target.maxBitrate;
-    encoding.scaleResolutionDownBy = target.scaleResolutionDownBy;
-    try {
-      await sender.setParameters(parameters);
-    } catch (err) {
-      // The call goes on at the previous rung; the next sample or negotiation tries again.
-      console.warn(`[webrtc] peer ${this.peerUserId}: send profile not applied`, errorText(err));
-    }
+  private applySendProfile(pc: RTCPeerConnection): Promise<void> {
+    return applySendProfile(pc, this.profile, this.options.outgoing().videoIsScreen, this.peerUserId);
   }
 
   private async restartIce(): Promise<void> {
@@ -405,9 +373,4 @@ export class PeerSession {
     this.currentState = state;
     this.options.observer.peerState(this.peerUserId, state);
   }
-}
-
-/** The browser's own wording of an error, for the console only (never a stack). */
-function errorText(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
