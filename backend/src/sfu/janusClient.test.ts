@@ -182,7 +182,9 @@ describe.skipIf(!janusInstalled && !janusRequired)(suite, () => {
 
     const ended = await next(forgotten, JANUS_EVENT.SESSION_DESTROYED, 15_000);
     expect(ended.reason).toBe('timed out in Janus');
-    expect((await detached).reason).toBe('timed out in Janus');
+    // When its watchdog ends a session, Janus does not order the handle's "detached" against the session's
+    // "timeout" (seen both ways under load): either way the handle ended on Janus's side.
+    expect((await detached).reason).toMatch(/^(timed out in Janus|detached by Janus)$/);
     await expect(forgottenHandle.message({ request: 'list' })).rejects.toThrow(/detached/);
 
     // Well past Janus's timeout: the session that sent keepalives still works.
