@@ -479,6 +479,9 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
         ),
       );
     }
+    // Ended while Janus was answering (the participant left): an offer now would reach the device after
+    // the leave, where a rejoin on the same page could take it for its own subscription.
+    if (session.closed) return;
     if (response.streams !== undefined) session.subscribed = response.streams;
     if (response.jsep?.type === 'offer') await offerAndAwaitAnswer(session, response.jsep.sdp);
     await applyViews(session);
