@@ -27,6 +27,7 @@ import {
   externalLinkOpener,
   installApplicationMenu,
   notificationsPort,
+  recordingSaveDialog,
   trayPort,
 } from './adapters/shell.adapter.ts';
 import { electronUpdaterPort, readBundledUpdateConfig } from './adapters/updater.adapter.ts';
@@ -52,6 +53,7 @@ import { CaptureGate } from './security/captureGate.ts';
 import { CallAlertsService } from './services/callAlerts.service.ts';
 import { developmentOverrides } from './services/developmentEnv.ts';
 import { MuteShortcutService } from './services/muteShortcut.service.ts';
+import { RecordingSaveService } from './services/recordingSave.service.ts';
 import { pickerModeFor, ScreenPickerService } from './services/screenPicker.service.ts';
 import { SessionStore } from './services/sessionStore.service.ts';
 import { SettingsService } from './services/settings.service.ts';
@@ -142,6 +144,12 @@ async function start(): Promise<void> {
   const sessions = new SessionStore({
     safeStorage: safeStoragePort(),
     file: secretFile(path.join(app.getPath('userData'), 'session.bin')),
+    log,
+  });
+  const recordings = new RecordingSaveService({
+    dialog: recordingSaveDialog(() => mainWindow),
+    session: () => sessions.load(settings.get().serverUrl),
+    fetch,
     log,
   });
   const db = openHistory(path.join(app.getPath('userData'), 'history.sqlite3'), log);
@@ -254,6 +262,7 @@ async function start(): Promise<void> {
         alerts,
         settings,
         sessions,
+        recordings,
         openScreenRecordingSettings,
         onIdle: () => void updater.promptIfIdle(),
       }),

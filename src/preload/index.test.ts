@@ -53,6 +53,7 @@ describe('preload', () => {
       ['notifyMissedCall', { callId: 'x' }],
       ['chooseScreenSource', { requestId: 'r', sourceId: null }],
       ['saveSession', { serverUrl: 'https://calls.example.com', token: 't' }],
+      ['saveRecording', '/api/calls/00000000-0000-4000-8000-000000000001/recording'],
     ];
     for (const [method, payload] of calls) {
       bridge.invoked.length = 0;

@@ -64,6 +64,8 @@ const api: DesktopApi = {
   setCallPresence: (presence) => invoke('desktop:presence:set', presence),
   notifyMissedCall: (entry) => invoke('desktop:missed-call:notify', entry),
   onShellAction: (listener) => subscribe('desktop:shell-action', listener),
+
+  saveRecording: (recordingUrl) => invoke('desktop:recording:save', recordingUrl),
 };
 
 contextBridge.exposeInMainWorld('desktop', api);

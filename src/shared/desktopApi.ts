@@ -7,7 +7,7 @@
  * Pure TypeScript + zod: no DOM, no Node, no Electron.
  */
 import { z } from 'zod';
-import { CallType } from './protocol.ts';
+import { CallType, RecordingState } from './protocol.ts';
 import { ServerUrl } from './serverUrl.ts';
 
 /** IPC and platform results: never throw across the bridge. */
@@ -50,6 +50,19 @@ export const HistoryDirection = z.enum(['incoming', 'outgoing']);
 export const HistoryFinalStatus = z.enum(['answered', 'missed', 'rejected', 'failed']);
 export type HistoryFinalStatus = z.infer<typeof HistoryFinalStatus>;
 
+/** The server's address of a call's recording (GET, members of the conversation only, with the session's token). */
+export const RECORDING_PATH = /^\/api\/calls\/[0-9a-f-]{36}\/recording$/u;
+
+/** A call's recording as the server last reported it. */
+export const HistoryRecording = z.object({
+  state: RecordingState,
+  /** The download once the file is ready, else null. */
+  url: z.string().regex(RECORDING_PATH).nullable(),
+  /** Why it stopped or failed on its own, for people to read. */
+  message: z.string().max(500).nullable(),
+});
+export type HistoryRecording = z.infer<typeof HistoryRecording>;
+
 /** One call in the local history (the desktop keeps its own SQLite copy, merged with the server's). */
 export const HistoryEntry = z.object({
   callId: z.uuid(),
@@ -61,6 +74,11 @@ export const HistoryEntry = z.object({
   durationSeconds: z.number().int().nonnegative().nullable(),
   status: HistoryFinalStatus,
   unseen: z.boolean(),
+  /**
+   * null: the call was not recorded. Absent: not known to whoever wrote the entry (a call recorded when it
+   * ends locally, before the server has processed anything), so what the history already knows stays.
+   */
+  recording: HistoryRecording.nullable().optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
@@ -165,6 +183,13 @@ export const SessionPersistence = z.union([
 ]);
 export type SessionPersistence = z.infer<typeof SessionPersistence>;
 
+/** What became of "Save recording": saved under the name the user chose, or cancelled in the dialog. */
+export const RecordingSaveOutcome = z.discriminatedUnion('saved', [
+  z.object({ saved: z.literal(true), fileName: z.string().max(1000) }),
+  z.object({ saved: z.literal(false) }),
+]);
+export type RecordingSaveOutcome = z.infer<typeof RecordingSaveOutcome>;
+
 export type Unsubscribe = () => void;
 
 export interface DesktopApi {
@@ -207,4 +232,9 @@ export interface DesktopApi {
   reportScreenShareEnded?(): Promise<Result<void>>;
   /** Stop was clicked in main's sharing indicator or tray: end the screen share. */
   onScreenShareStopRequested?(listener: () => void): Unsubscribe;
+  /**
+   * Asks where to save a recording (HistoryRecording.url) in a native dialog, then downloads it there with
+   * the session's token. The web client saves the file it has already downloaded instead.
+   */
+  saveRecording?(recordingUrl: string): Promise<Result<RecordingSaveOutcome>>;
 }

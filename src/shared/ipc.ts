@@ -12,6 +12,8 @@ import {
   CallPresence,
   HistoryEntry,
   HistoryQuery,
+  RECORDING_PATH,
+  RecordingSaveOutcome,
   ScreenPickerChoice,
   ScreenPickerRequest,
   SessionPersistence,
@@ -70,6 +72,7 @@ export const invokeChannels = {
   'desktop:session:clear': { request: NoPayload, response: NoValue },
   'desktop:presence:set': { request: CallPresence, response: NoValue },
   'desktop:missed-call:notify': { request: MissedCallNotice, response: NoValue },
+  'desktop:recording:save': { request: z.string().regex(RECORDING_PATH), response: RecordingSaveOutcome },
 } as const satisfies Record<`desktop:${string}`, { request: z.ZodType; response: z.ZodType }>;
 
 export type InvokeChannel = keyof typeof invokeChannels;

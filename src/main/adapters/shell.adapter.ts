@@ -14,6 +14,7 @@ import {
 import { errorMessage, type Logger } from '../log.ts';
 import { externalLinkDecision } from '../security/navigation.ts';
 import type { CallAlertPorts } from '../services/callAlerts.service.ts';
+import type { SaveDialogPort } from '../services/recordingSave.service.ts';
 import type { TrayAction, TrayIcon, TrayMenuItem } from '../services/trayModel.ts';
 import { applicationMenuTemplate } from '../windows/applicationMenu.ts';
 
@@ -178,5 +179,24 @@ export function externalLinkOpener(options: {
     void asked.then(({ response }) => {
       if (response === 0) void open(decision.url);
     });
+  };
+}
+
+/** "Save recording": the OS's save dialog over the main window, starting in the Downloads folder. */
+export function recordingSaveDialog(parent: () => BrowserWindow | null): SaveDialogPort {
+  return {
+    async chooseRecordingPath(defaultName) {
+      const options = {
+        title: 'Save recording',
+        defaultPath: path.join(app.getPath('downloads'), defaultName),
+        filters: [{ name: 'WebM video', extensions: ['webm'] }],
+      };
+      const win = parent();
+      const { canceled, filePath } =
+        win && !win.isDestroyed()
+          ? await dialog.showSaveDialog(win, options)
+          : await dialog.showSaveDialog(options);
+      return canceled || !filePath ? null : filePath;
+    },
   };
 }

@@ -36,6 +36,7 @@ function entry(n: number, overrides: Partial<HistoryEntry> = {}): HistoryEntry {
     durationSeconds: null,
     status: 'answered',
     unseen: false,
+    recording: null,
     ...overrides,
   };
 }
@@ -246,6 +247,62 @@ describe('call history database', () => {
     expect(byId.get(callId(2))).toMatchObject({ status: 'missed', unseen: true });
     expect(byId.get(callId(3))).toMatchObject({ direction: 'outgoing', type: 'video' });
     expect(repo.list({ ...everything, search: 'bob' }).entries.map((e) => e.callId)).toEqual([callId(3)]);
+  });
+
+  describe('recordings', () => {
+    const processing = { state: 'processing', url: null, message: null } as const;
+    const ready = { state: 'ready', url: `/api/calls/${callId(1)}/recording`, message: null } as const;
+
+    it("keeps a call's recording across reopening the file, and follows the server to ready", () => {
+      open().merge([entry(1, { recording: processing })]);
+      opened.pop()!.close();
+      const repo = open();
+      expect(repo.list(everything).entries[0]?.recording).toEqual(processing);
+      repo.merge([entry(1, { recording: ready })]);
+      expect(repo.list(everything).entries[0]?.recording).toEqual(ready);
+    });
+
+    it('keeps the recording when the call is written again by someone who does not know of it', () => {
+      const repo = open();
+      repo.merge([entry(1, { recording: ready })]);
+      // The call ends here after the server's page was merged: the local entry says nothing of a recording.
+      const { recording: _unknown, ...endedHere } = entry(1, { durationSeconds: 60 });
+      repo.record(endedHere);
+      expect(repo.list(everything).entries[0]).toMatchObject({ durationSeconds: 60, recording: ready });
+      // The server saying it was not recorded is believed.
+      repo.merge([entry(1)]);
+      expect(repo.list(everything).entries[0]?.recording).toBeNull();
+    });
+
+    it('adds the recording columns to a version 3 database, its calls not recorded', () => {
+      const db = new Database(':memory:');
+      opened.push(db);
+      migrate(db, 3);
+      db.prepare(
+        `INSERT INTO calls (call_id, direction, type, participants_json, started_at_ms, status, unseen)
+           VALUES (?, 'outgoing', 'video', ?, ?, 'answered', 0)`,
+      ).run(callId(1), JSON.stringify([ALICE]), Date.UTC(2024, 5, 1));
+      migrate(db);
+      expect(schemaVersion(db)).toBe(4);
+      const repo = new CallHistoryRepository(db, log);
+      expect(repo.list(everything).entries[0]?.recording).toBeNull();
+      repo.merge([entry(1, { recording: ready })]);
+      expect(repo.list(everything).entries[0]?.recording).toEqual(ready);
+    });
+
+    it("refuses an unknown recording state and skips a row whose download address is not the server's", () => {
+      const repo = open();
+      const db = opened[0]!;
+      repo.record(entry(1));
+      expect(() =>
+        db.prepare("UPDATE calls SET recording_state = 'uploaded' WHERE call_id = ?").run(callId(1)),
+      ).toThrow(/CHECK constraint/);
+      db.prepare(
+        "UPDATE calls SET recording_state = 'ready', recording_url = 'https://elsewhere.example/x' WHERE call_id = ?",
+      ).run(callId(1));
+      expect(repo.list(everything).entries).toEqual([]);
+      expect(warnings).toEqual(['call history: skipped an unreadable row']);
+    });
   });
 
   it('deletes one call and clears all', () => {

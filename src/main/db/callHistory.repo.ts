@@ -69,12 +69,30 @@ interface CallRow {
   duration_seconds: number | null;
   status: string;
   unseen: number;
+  recording_state: string | null;
+  recording_url: string | null;
+  recording_message: string | null;
 }
 
-const COLUMNS =
-  'call_id, direction, type, participants_json, started_at_ms, ended_at_ms, duration_seconds, status, unseen';
+const ENTRY_COLUMNS = [
+  'call_id',
+  'direction',
+  'type',
+  'participants_json',
+  'started_at_ms',
+  'ended_at_ms',
+  'duration_seconds',
+  'status',
+  'unseen',
+];
+const RECORDING_COLUMNS = ['recording_state', 'recording_url', 'recording_message'];
+const COLUMNS = [...ENTRY_COLUMNS, ...RECORDING_COLUMNS].join(', ');
 
-function toRowParams(entry: HistoryEntry): CallRow {
+/** A row to write, and whether the entry said anything about its recording (see HistoryEntry.recording). */
+type RowParams = CallRow & { recording_known: number };
+
+function toRowParams(entry: HistoryEntry): RowParams {
+  const recording = entry.recording ?? null;
   return {
     call_id: entry.callId,
     direction: entry.direction,
@@ -85,7 +103,16 @@ function toRowParams(entry: HistoryEntry): CallRow {
     duration_seconds: entry.durationSeconds,
     status: entry.status,
     unseen: entry.unseen ? 1 : 0,
+    recording_state: recording?.state ?? null,
+    recording_url: recording?.url ?? null,
+    recording_message: recording?.message ?? null,
+    recording_known: entry.recording === undefined ? 0 : 1,
   };
+}
+
+function recordingOf(row: CallRow): unknown {
+  if (row.recording_state === null) return null;
+  return { state: row.recording_state, url: row.recording_url, message: row.recording_message };
 }
 
 /** undefined (which fails the parse) for a number no Date can hold. */
@@ -99,8 +126,8 @@ export class CallHistoryRepository {
   readonly #log: Logger;
   readonly #statements = new Map<string, BetterSqlite3.Statement>();
   readonly #exists: BetterSqlite3.Statement<[string]>;
-  readonly #insertOrReplace: BetterSqlite3.Statement<[CallRow]>;
-  readonly #mergeFromServer: BetterSqlite3.Statement<[CallRow]>;
+  readonly #insertOrReplace: BetterSqlite3.Statement<[RowParams]>;
+  readonly #mergeFromServer: BetterSqlite3.Statement<[RowParams]>;
 
   constructor(db: Db, log: Logger) {
     this.#db = db;
@@ -109,11 +136,15 @@ export class CallHistoryRepository {
     const values = COLUMNS.split(', ')
       .map((c) => `@${c}`)
       .join(', ');
+    // An entry that does not say whether its call was recorded keeps the recording already stored: a call is
+    // written when it ends here, and may be merged from the server with its recording before that.
     const updateAll = (keepUnseen: boolean) =>
-      COLUMNS.split(', ')
-        .filter((c) => c !== 'call_id' && !(keepUnseen && c === 'unseen'))
-        .map((c) => `${c} = excluded.${c}`)
-        .join(', ');
+      [
+        ...ENTRY_COLUMNS.filter((c) => c !== 'call_id' && !(keepUnseen && c === 'unseen')).map(
+          (c) => `${c} = excluded.${c}`,
+        ),
+        ...RECORDING_COLUMNS.map((c) => `${c} = CASE WHEN @recording_known THEN excluded.${c} ELSE ${c} END`),
+      ].join(', ');
     // An upsert, not INSERT OR REPLACE: REPLACE deletes the row, which would give it a new rowid and
     // re-index its names for nothing.
     this.#insertOrReplace = db.prepare(
@@ -261,6 +292,7 @@ export class CallHistoryRepository {
       durationSeconds: row.duration_seconds,
       status: row.status,
       unseen: row.unseen === 1,
+      recording: recordingOf(row),
     });
     if (!parsed.success) {
       this.#log.warn('call history: skipped an unreadable row', { callId: row.call_id });

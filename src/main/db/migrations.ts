@@ -66,8 +66,26 @@ function v3IndexMissedCalls(db: Database): void {
   `);
 }
 
+/**
+ * Version 4: a call's recording (issue #14), as the server last reported it, so that the history shows it
+ * and can open it while the server's page is not at hand. NULL state: not recorded (or not known yet).
+ */
+function v4AddRecordings(db: Database): void {
+  db.exec(`
+    ALTER TABLE calls ADD COLUMN recording_state TEXT
+      CHECK (recording_state IN ('recording', 'stopped', 'processing', 'ready', 'failed', 'expired'));
+    ALTER TABLE calls ADD COLUMN recording_url TEXT;
+    ALTER TABLE calls ADD COLUMN recording_message TEXT;
+  `);
+}
+
 /** migrations[i] takes a database from version i to version i + 1. */
-export const migrations: readonly Migration[] = [v1CreateCalls, v2IndexParticipantNames, v3IndexMissedCalls];
+export const migrations: readonly Migration[] = [
+  v1CreateCalls,
+  v2IndexParticipantNames,
+  v3IndexMissedCalls,
+  v4AddRecordings,
+];
 export const LATEST_VERSION = migrations.length;
 
 export function schemaVersion(db: Database): number {

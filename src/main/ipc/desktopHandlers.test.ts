@@ -7,6 +7,7 @@ import { openHistoryDatabase } from '../db/historyDb.ts';
 import type { Logger } from '../log.ts';
 import { okVoid } from '../result.ts';
 import { CallAlertsService } from '../services/callAlerts.service.ts';
+import { RecordingSaveService } from '../services/recordingSave.service.ts';
 import { SessionStore } from '../services/sessionStore.service.ts';
 import { SettingsService } from '../services/settings.service.ts';
 import { createDesktopHandlers } from './desktopHandlers.ts';
@@ -90,6 +91,12 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
       alerts,
       settings,
       sessions,
+      recordings: new RecordingSaveService({
+        dialog: { chooseRecordingPath: async () => null },
+        session: () => sessions.load(settings.get().serverUrl),
+        fetch,
+        log,
+      }),
       openScreenRecordingSettings: async () => okVoid,
       onIdle,
     });
@@ -129,6 +136,29 @@ describe('desktop IPC handlers (router + services + SQLite)', () => {
       ok: false,
       error: { code: 'bad_request', message: 'cursor: not a cursor from a previous page' },
     });
+  });
+
+  it('keeps the server’s recording of a call in the local history and lists it back', async () => {
+    const recordingUrl = `/api/calls/${missedCall(1).callId}/recording`;
+    const recorded = {
+      ...missedCall(1),
+      recording: { state: 'ready' as const, url: recordingUrl, message: null },
+    };
+    expect(await invoke('desktop:history:merge', [recorded])).toEqual({ ok: true, value: { added: 1 } });
+    expect(await invoke('desktop:history:list', {})).toMatchObject({
+      ok: true,
+      value: { entries: [{ callId: recorded.callId, recording: recorded.recording }] },
+    });
+    // Opening it needs the session: signed out, saving asks to sign in rather than downloading anything.
+    expect(await invoke('desktop:recording:save', recordingUrl)).toMatchObject({
+      ok: false,
+      error: { code: 'unauthorized' },
+    });
+    expect(
+      await invoke('desktop:history:merge', [
+        { ...recorded, recording: { state: 'ready', url: 'https://evil.example/r.webm', message: null } },
+      ]),
+    ).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });
 
   it('answers settings, with the policy’s lock', async () => {

@@ -7,6 +7,7 @@ import { ServerUrl } from '../../shared/serverUrl.ts';
 import { decodeHistoryCursor, type CallHistoryRepository } from '../db/callHistory.repo.ts';
 import { fail, ok, okVoid } from '../result.ts';
 import type { CallAlertsService } from '../services/callAlerts.service.ts';
+import type { RecordingSaveService } from '../services/recordingSave.service.ts';
 import type { ScreenPickerService } from '../services/screenPicker.service.ts';
 import type { SessionStore } from '../services/sessionStore.service.ts';
 import type { SettingsService } from '../services/settings.service.ts';
@@ -20,6 +21,7 @@ export interface DesktopHandlerDeps {
   alerts: Pick<CallAlertsService, 'historyChanged' | 'seen' | 'setPresence' | 'missedCall'>;
   settings: Pick<SettingsService, 'get' | 'update'>;
   sessions: Pick<SessionStore, 'load' | 'save' | 'clear'>;
+  recordings: Pick<RecordingSaveService, 'save'>;
   openScreenRecordingSettings(): Promise<Result<undefined>>;
   /** The call state went back to idle: deferred work (the update prompt) may run. */
   onIdle(): void;
@@ -90,5 +92,6 @@ export function createDesktopHandlers(deps: DesktopHandlerDeps): IpcHandlers {
       alerts.missedCall(notice);
       return okVoid;
     },
+    'desktop:recording:save': (recordingUrl) => deps.recordings.save(recordingUrl),
   };
 }

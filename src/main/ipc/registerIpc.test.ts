@@ -62,6 +62,7 @@ function setup() {
     'desktop:screen-share:ended': track('desktop:screen-share:ended', okVoid),
     'desktop:presence:set': track('desktop:presence:set', okVoid),
     'desktop:missed-call:notify': track('desktop:missed-call:notify', okVoid),
+    'desktop:recording:save': track('desktop:recording:save', ok({ saved: false as const })),
   } satisfies IpcHandlers;
   const router = createIpcRouter(handlers, new Set([APP_WINDOW]), log);
   return { router, calls, lines };
@@ -99,6 +100,18 @@ describe('IPC router', () => {
       error: { code: 'bad_request' },
     });
     expect(await router('desktop:history:delete', event(), ['../../etc'])).toMatchObject({ ok: false });
+    // Main downloads a recording with the session's token: only the server's own recording route.
+    for (const address of [
+      'https://evil.example/api/calls/00000000-0000-4000-8000-000000000001/recording',
+      '/api/calls/00000000-0000-4000-8000-000000000001/recording/../../../users/me',
+      '/api/users/me',
+      '//evil.example/api/calls/00000000-0000-4000-8000-000000000001/recording',
+    ]) {
+      expect(await router('desktop:recording:save', event(), [address])).toMatchObject({
+        ok: false,
+        error: { code: 'bad_request' },
+      });
+    }
     expect(await router('desktop:history:clear', event(), [undefined, 'extra'])).toMatchObject({
       ok: false,
       error: { code: 'bad_request' },

@@ -46,6 +46,36 @@ describe('server history -> desktop history entries', () => {
     expect(HistoryEntry.safeParse(entry).success).toBe(true);
   });
 
+  it("keeps a recorded call's recording, with its download only once ready and only from the server", () => {
+    const id = '10000000-0000-4000-8000-000000000001';
+    const recording = (state: 'processing' | 'ready' | 'failed', message: string | null = null) => ({
+      state,
+      startedBy: BOB,
+      startedAt: '2025-01-10T14:30:10.000Z',
+      message,
+    });
+    expect(toHistoryEntry(item({}), ME)?.recording).toBeNull();
+    expect(toHistoryEntry(item({ recording: recording('processing') }), ME)?.recording).toEqual({
+      state: 'processing',
+      url: null,
+      message: null,
+    });
+    const ready = toHistoryEntry(
+      item({ recording: recording('ready'), recordingUrl: `/api/calls/${id}/recording` }),
+      ME,
+    );
+    expect(ready?.recording).toEqual({ state: 'ready', url: `/api/calls/${id}/recording`, message: null });
+    expect(HistoryEntry.safeParse(ready).success).toBe(true);
+    // The download sends the session's token: an address elsewhere is never kept.
+    expect(
+      toHistoryEntry(item({ recording: recording('ready'), recordingUrl: 'https://evil.example/r' }), ME)
+        ?.recording?.url,
+    ).toBeNull();
+    const failed = toHistoryEntry(item({ recording: recording('failed', 'x'.repeat(900)) }), ME);
+    expect(failed?.recording?.message).toHaveLength(500);
+    expect(HistoryEntry.safeParse(failed).success).toBe(true);
+  });
+
   it('marks an incoming call I never joined as missed and unseen, dated when it rang', () => {
     const entry = toHistoryEntry(
       item({

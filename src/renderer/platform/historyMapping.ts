@@ -1,6 +1,7 @@
 import { FINAL_CALL_STATUSES } from '../../shared/protocol.ts';
 import type { CallHistoryItemDto } from '../../shared/protocol.ts';
-import type { HistoryEntry, HistoryFinalStatus } from '../../shared/desktopApi.ts';
+import { RECORDING_PATH } from '../../shared/desktopApi.ts';
+import type { HistoryEntry, HistoryFinalStatus, HistoryRecording } from '../../shared/desktopApi.ts';
 
 /** How the call ended from my side: what the history row shows and what "missed" filters on. */
 function finalStatus(item: CallHistoryItemDto): HistoryFinalStatus {
@@ -24,6 +25,19 @@ function peopleOf(item: CallHistoryItemDto, selfId: string) {
   return wereIn.length > 0 ? wereIn : others;
 }
 
+/** The call's recording as the history keeps it: the download address only once the file is ready. */
+function recordingOf(item: CallHistoryItemDto): HistoryRecording | null {
+  if (!item.recording) return null;
+  const { state, message } = item.recording;
+  const url = state === 'ready' ? (item.recordingUrl ?? null) : null;
+  return {
+    state,
+    // Anything but the server's own recording route is not followed (the download sends the session's token).
+    url: url !== null && RECORDING_PATH.test(url) ? url : null,
+    message: message === null ? null : message.slice(0, 500),
+  };
+}
+
 /** A finished call from the server's history as a DesktopApi history entry (null while it is still going on). */
 export function toHistoryEntry(item: CallHistoryItemDto, selfId: string): HistoryEntry | null {
   if (!FINAL_CALL_STATUSES.includes(item.status)) return null;
@@ -40,6 +54,7 @@ export function toHistoryEntry(item: CallHistoryItemDto, selfId: string): Histor
     durationSeconds: item.durationSeconds === null ? null : Math.max(0, item.durationSeconds),
     status,
     unseen: item.direction === 'incoming' && status === 'missed',
+    recording: recordingOf(item),
   };
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import type { HistoryEntry } from '../../../shared/desktopApi.ts';
+import type { DesktopApi, HistoryEntry, HistoryRecording } from '../../../shared/desktopApi.ts';
 import { useAppStore, useRuntime, useSession } from '../../app/context.ts';
-import type { HistoryFilter, HistoryRecording } from '../../store/history.slice.ts';
+import type { HistoryFilter } from '../../store/history.slice.ts';
 import { errorMessage } from '../../signaling/restClient.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
@@ -29,11 +29,51 @@ const RECORDING_TEXT: Record<HistoryRecording['state'], string> = {
 };
 
 /**
+ * "Save recording" on the desktop: main asks where in a native dialog and downloads the file there itself
+ * (see recordingSave.service.ts), rather than Chromium's download of a blob with no say over where it goes.
+ */
+function SaveRecordingButton({
+  recordingUrl,
+  saveRecording,
+}: {
+  recordingUrl: string;
+  saveRecording: NonNullable<DesktopApi['saveRecording']>;
+}) {
+  const [state, setState] = useState<{ kind: 'idle' | 'saving' } | { kind: 'done' | 'error'; text: string }>({
+    kind: 'idle',
+  });
+  const save = async () => {
+    setState({ kind: 'saving' });
+    const result = await saveRecording(recordingUrl);
+    if (!result.ok) setState({ kind: 'error', text: result.error.message });
+    else
+      setState(
+        result.value.saved ? { kind: 'done', text: `Saved as ${result.value.fileName}` } : { kind: 'idle' },
+      );
+  };
+  return (
+    <>
+      <button
+        className="btn btn-ghost"
+        onClick={() => void save()}
+        disabled={state.kind === 'saving'}
+        data-testid="save-recording"
+      >
+        {state.kind === 'saving' ? 'Saving…' : 'Save recording'}
+      </button>
+      {state.kind === 'done' && <span role="status">{state.text}</span>}
+      {state.kind === 'error' && <span role="alert">{state.text}</span>}
+    </>
+  );
+}
+
+/**
  * A recorded call's row: "Play recording" fetches the file with the session's token (a <video src> cannot
- * send it) and plays it inline, with a link to save it.
+ * send it) and plays it inline, with a way to save it.
  */
 function RecordingAction({ recording }: { recording: HistoryRecording }) {
   const { api } = useSession();
+  const { desktop } = useRuntime();
   const [state, setState] = useState<
     | { kind: 'idle' }
     | { kind: 'loading' }
@@ -64,9 +104,13 @@ function RecordingAction({ recording }: { recording: HistoryRecording }) {
       {state.kind === 'open' ? (
         <>
           <video controls autoPlay src={state.url} data-testid="recording-player" />
-          <a href={state.url} download="callbridge-recording.webm">
-            Save recording
-          </a>
+          {desktop.saveRecording ? (
+            <SaveRecordingButton recordingUrl={url} saveRecording={desktop.saveRecording} />
+          ) : (
+            <a href={state.url} download="callbridge-recording.webm">
+              Save recording
+            </a>
+          )}
         </>
       ) : (
         <button
@@ -85,11 +129,9 @@ function RecordingAction({ recording }: { recording: HistoryRecording }) {
 
 function HistoryRow({
   entry,
-  recording,
   onCallBack,
 }: {
   entry: HistoryEntry;
-  recording: HistoryRecording | undefined;
   onCallBack: (entry: HistoryEntry) => void;
 }) {
   const names = entry.participants.map((p) => p.name).join(', ') || 'Unknown';
@@ -114,7 +156,7 @@ function HistoryRow({
             entry.status === 'answered' &&
             ` · ${formatDuration(entry.durationSeconds)}`}
         </span>
-        {recording && <RecordingAction recording={recording} />}
+        {entry.recording && <RecordingAction recording={entry.recording} />}
       </div>
       <span className="history-time muted">
         {dayFormat.format(started)}
@@ -187,12 +229,7 @@ export function HistoryScreen() {
       )}
       <ul className="list" data-testid="history-list">
         {history.entries.map((entry) => (
-          <HistoryRow
-            key={entry.callId}
-            entry={entry}
-            recording={history.recordings[entry.callId]}
-            onCallBack={(e) => void calls.callBack(e.callId)}
-          />
+          <HistoryRow key={entry.callId} entry={entry} onCallBack={(e) => void calls.callBack(e.callId)} />
         ))}
       </ul>
     </section>

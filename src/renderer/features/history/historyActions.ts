@@ -3,7 +3,7 @@ import { toHistoryEntries } from '../../platform/historyMapping.ts';
 import type { RestClient } from '../../signaling/restClient.ts';
 import { errorMessage } from '../../signaling/restClient.ts';
 import type { AppStore } from '../../store/appStore.ts';
-import { recordingsOf, type HistoryFilter } from '../../store/history.slice.ts';
+import type { HistoryFilter } from '../../store/history.slice.ts';
 
 /**
  * Loads the call history. The desktop app keeps its own SQLite history (calls recorded while offline too),
@@ -16,18 +16,17 @@ export async function loadHistory(
 ): Promise<void> {
   const { api, desktop, store, selfId } = deps;
   store.getState().historyLoading(filter);
-  // Recordings come from the server's page on both platforms: they become ready after the call, and the
-  // local desktop history does not keep them.
-  try {
-    const page = await api.listCalls({ limit: 100 });
-    store.getState().historyRecordingsLoaded(recordingsOf(page.calls));
-    if (desktop.platform === 'electron') {
+  // Recordings are processed after the call: the merge also brings their latest state into the local
+  // history, which then shows (and opens) them when the server's page is not at hand.
+  if (desktop.platform === 'electron') {
+    try {
+      const page = await api.listCalls({ limit: 100 });
       const merged = await desktop.mergeHistory(toHistoryEntries(page.calls, selfId));
       if (!merged.ok) console.warn(`history: merge failed (${merged.error.message})`);
+    } catch (error) {
+      // Offline: the local history is still worth showing.
+      console.warn(`history: server history unavailable (${errorMessage(error)})`);
     }
-  } catch (error) {
-    // Offline: the local history is still worth showing.
-    console.warn(`history: server history unavailable (${errorMessage(error)})`);
   }
   const result = await desktop.listHistory({ missedOnly: filter === 'missed', limit: 100 });
   if (result.ok) store.getState().historyLoaded(result.value.entries);

@@ -94,17 +94,34 @@ export function HandQueue({ call }: { call: CurrentCall }) {
   );
 }
 
+/**
+ * The person's raised hand and place in the queue, wherever they are shown: on a stage tile or in the
+ * offstage strip (someone off the stage raises a hand precisely to be noticed).
+ */
+export function HandBadge({
+  userId,
+  className,
+  testId,
+}: {
+  userId: string;
+  className: string;
+  testId: string;
+}) {
+  const place = useAppStore((s) => s.groupCall.hands.indexOf(userId));
+  if (place < 0) return null;
+  return (
+    <span className={className} title={`Hand raised (${place + 1} in line)`} data-testid={testId}>
+      {HAND} {place + 1}
+    </span>
+  );
+}
+
 /** On a tile: the person's place in the hand queue, and their reaction while it shows. */
 export function TileFloor({ userId }: { userId: string }) {
-  const place = useAppStore((s) => s.groupCall.hands.indexOf(userId));
   const shown = useAppStore((s) => s.groupCall.reactions[userId]);
   return (
     <>
-      {place >= 0 && (
-        <span className="tile-hand" title={`Hand raised (${place + 1} in line)`} data-testid="tile-hand">
-          {HAND} {place + 1}
-        </span>
-      )}
+      <HandBadge userId={userId} className="tile-hand" testId="tile-hand" />
       {shown && (
         <span
           key={shown.id}

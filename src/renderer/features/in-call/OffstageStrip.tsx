@@ -1,6 +1,7 @@
 import type { CallParticipant } from '../../store/call.reducer.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
+import { HandBadge } from './Floor.tsx';
 import { useMediaElement, useStream } from './hooks.ts';
 
 function OffstagePerson({
@@ -47,6 +48,7 @@ function OffstagePerson({
             <Icon name="micOff" size={10} />
           </span>
         )}
+        <HandBadge userId={participant.userId} className="offstage-hand" testId="offstage-hand" />
       </button>
       <audio ref={audioRef} autoPlay />
     </li>
