@@ -15,6 +15,121 @@ const electronImports = [
   { name: 'electron-updater', message: 'Import electron-updater only in src/main/adapters/.' },
 ];
 
+/**
+ * The layers, bottom to top, and what each may not import. An import string names its target relative to
+ * the importing file, so every pattern matches a folder name after any number of `../`.
+ *
+ *   backend:  shared < domain < db < services < sfu < http, socket < startup, app.ts, server.ts
+ *   renderer: shared < webrtc (no React) < store, signaling, call < features (not each other) < app
+ *   shared:   pure TypeScript + zod: no DOM, no Node, no Electron, nothing of the processes
+ *
+ * docs/architecture.md draws the same picture.
+ */
+const folders = (names) => ({ regex: `^(\\./|(\\.\\./)+)(${names.join('|')})(/|\\.ts$)` });
+const layerRule = (...patterns) => ['error', { paths: electronImports, patterns }];
+const backendAbove = (names, layer) => ({
+  ...folders(names),
+  message: `${layer} is below ${names.join(', ')}: see the layers in docs/architecture.md.`,
+});
+const NODE_BUILTINS = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'child_process',
+  'url',
+];
+const REACT = ['react', 'react/*', 'react-dom', 'react-dom/*', 'zustand', 'zustand/*'];
+/** Browser globals that must not appear in code shared with Node (types of the DOM are fine). */
+const DOM_GLOBALS = ['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location'];
+const NODE_GLOBALS = ['process', 'Buffer', 'require', '__dirname', '__filename', 'global'];
+
+const layerConfigs = [
+  {
+    files: ['backend/src/domain/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        {
+          // Only siblings, the shared wire contract (three folders up) and packages such as zod.
+          regex: '^\\.\\./(?!\\.\\./\\.\\./src/shared/)',
+          message: 'The domain depends on nothing but src/shared: it holds rules, not I/O.',
+        },
+        { group: NODE_BUILTINS, message: 'The domain is pure: no Node APIs.' },
+      ),
+    },
+  },
+  {
+    files: ['backend/src/db/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        backendAbove(['services', 'sfu', 'http', 'socket', 'startup', 'auth', 'app', 'server'], 'db'),
+      ),
+    },
+  },
+  {
+    files: ['backend/src/services/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        backendAbove(['sfu', 'http', 'socket', 'startup', 'app', 'server'], 'services'),
+      ),
+    },
+  },
+  {
+    files: ['backend/src/sfu/**'],
+    rules: {
+      'no-restricted-imports': layerRule(backendAbove(['http', 'socket', 'startup', 'app', 'server'], 'sfu')),
+    },
+  },
+  {
+    files: ['backend/src/http/**', 'backend/src/socket/**'],
+    rules: {
+      'no-restricted-imports': layerRule(backendAbove(['startup', 'app', 'server'], 'http and socket')),
+    },
+  },
+  {
+    files: ['src/shared/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        {
+          regex: '^\\.\\./',
+          message: 'src/shared is imported by every process and imports none of them.',
+        },
+        { group: [...NODE_BUILTINS, ...REACT], message: 'src/shared runs everywhere: no Node, no React.' },
+      ),
+      'no-restricted-globals': ['error', ...DOM_GLOBALS, ...NODE_GLOBALS],
+    },
+  },
+  {
+    files: ['src/renderer/webrtc/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        {
+          group: REACT,
+          message: 'The WebRTC engine has no React: it owns media and dispatches plain state.',
+        },
+        {
+          ...folders(['app', 'features', 'ui', 'store', 'call', 'signaling', 'platform']),
+          message: 'The WebRTC engine sits below the rest of the renderer: it imports only src/shared.',
+        },
+      ),
+    },
+  },
+  {
+    files: ['src/renderer/features/**'],
+    rules: {
+      'no-restricted-imports': layerRule({
+        // `../x/` from features/<name>/ is another feature; shared pieces live in ui/, store/ or app/.
+        regex: '^\\.\\./[^.]|(^|/)features/',
+        message: 'Features do not import each other: move what both need to src/renderer/ui/ (or store/).',
+      }),
+    },
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -68,4 +183,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerConfigs,
 );

@@ -30,7 +30,7 @@ import type { CallNotifier } from '../src/services/notifier.ts';
 import { createRecordingService } from '../src/services/recording.service.ts';
 import { createJanusPool } from '../src/sfu/janusPool.ts';
 import { createJanusRooms } from '../src/sfu/janusRooms.ts';
-import { janusRoomsPort } from '../src/sfu/sfuRoomsPort.ts';
+import { janusRoomsPort } from '../src/sfu/janusRoomsPort.ts';
 import { databaseTargets } from './support/databases.ts';
 import { isJanusInstalled, startJanus, type RunningJanus } from './support/janus.ts';
 import { SfuTestClient, waitFor } from './support/sfuClient.ts';

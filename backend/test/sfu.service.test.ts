@@ -15,7 +15,7 @@ import { insertUser } from '../src/db/users.repo.ts';
 import { AppError } from '../src/errors.ts';
 import { createCallService, type CallService } from '../src/services/calls.service.ts';
 import type { CallNotifier, ServerEvent } from '../src/services/notifier.ts';
-import type { SfuRoomsPort } from '../src/sfu/sfuRoomsPort.ts';
+import type { SfuRoomsPort } from '../src/services/sfuRoomsPort.ts';
 import { databaseTargets } from './support/databases.ts';
 import { migratedTemplate } from './support/pgliteTemplate.ts';
 
@@ -151,13 +151,13 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     const { callId } = await initiate(calls, users, conversationId, 2);
     await answer(calls, callId, users[1]!);
     expect(notifier.of('call:topology')).toEqual([]);
-    expect((await findCall(db, callId))!.sfu_room_id).toBeNull();
+    expect((await findCall(db, callId))!.sfuRoomId).toBeNull();
 
     notifier.sent.length = 0;
     await answer(calls, callId, users[2]!);
     const call = await findCall(db, callId);
     const [ref] = [...rooms.keys()];
-    expect(call!.sfu_room_id).toBe(ref);
+    expect(call!.sfuRoomId).toBe(ref);
     const epoch = Number(ref!.split('#')[1]);
     expect(notifier.of('call:topology')).toEqual(
       users.map((user) => ({
@@ -178,16 +178,16 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     const { callId } = await initiate(calls, users, conversationId, 2);
     await answer(calls, callId, users[1]!);
     await answer(calls, callId, users[2]!);
-    const room = (await findCall(db, callId))!.sfu_room_id;
+    const room = (await findCall(db, callId))!.sfuRoomId;
 
     await calls.end(users[2]!, callId);
-    expect((await findCall(db, callId))!.sfu_room_id).toBe(room);
+    expect((await findCall(db, callId))!.sfuRoomId).toBe(room);
     expect(rooms.has(room!)).toBe(true);
 
     notifier.sent.length = 0;
     // Back to three: no new room, the joiner (a member who was not invited) is told where the call is.
     await answer(calls, callId, users[3]!);
-    expect((await findCall(db, callId))!.sfu_room_id).toBe(room);
+    expect((await findCall(db, callId))!.sfuRoomId).toBe(room);
     expect(rooms.size).toBe(1);
     expect(notifier.of('call:topology')).toEqual([
       {
@@ -239,7 +239,7 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     const second = await group(3);
     const two = await initiate(calls, second.users, second.conversationId, 2);
     for (const user of second.users.slice(1)) await answer(calls, two.callId, user);
-    expect((await findCall(db, two.callId))!.sfu_room_id).toMatch(/^ws:\/\/janus-b\.test:8188#\d+$/);
+    expect((await findCall(db, two.callId))!.sfuRoomId).toMatch(/^ws:\/\/janus-b\.test:8188#\d+$/);
     expect([...rooms.values()].map((r) => r.url).sort()).toEqual([JANUS_A, JANUS_B]);
     for (const { users, callId } of [
       { ...first, callId: one.callId },
@@ -266,7 +266,7 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     const { users, conversationId } = await group(4);
     const { callId } = await initiate(calls, users, conversationId, 2);
     for (const user of users.slice(1, 3)) await answer(calls, callId, user);
-    expect((await findCall(db, callId))!.sfu_room_id).toBeNull();
+    expect((await findCall(db, callId))!.sfuRoomId).toBeNull();
     expect(notifier.of('call:topology')).toEqual([]);
     expect(await refusal(answer(calls, callId, users[3]!))).toEqual({
       code: 'call_full',
@@ -294,7 +294,7 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     const { users, conversationId } = await group(4);
     const { callId } = await initiate(calls, users, conversationId, 3);
     for (const user of users.slice(1, 3)) await answer(calls, callId, user);
-    expect((await findCall(db, callId))!.sfu_room_id).toBeNull();
+    expect((await findCall(db, callId))!.sfuRoomId).toBeNull();
     expect(await refusal(answer(calls, callId, users[3]!))).toMatchObject({
       code: 'unavailable',
       message: expect.stringMatching(/media server is unreachable/),
@@ -307,7 +307,7 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     // Back: the fourth joins and takes the three with them to the SFU.
     state.failing.clear();
     await answer(calls, callId, users[3]!);
-    expect((await findCall(db, callId))!.sfu_room_id).toMatch(/#\d+$/);
+    expect((await findCall(db, callId))!.sfuRoomId).toMatch(/#\d+$/);
   });
 
   it('fails over to another instance, or ends the call as media-server-failed without one', async () => {
@@ -317,13 +317,13 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     state.healthy = [JANUS_A];
     const { callId } = await initiate(calls, users, conversationId, 2);
     for (const user of users.slice(1)) await answer(calls, callId, user);
-    const onA = (await findCall(db, callId))!.sfu_room_id!;
+    const onA = (await findCall(db, callId))!.sfuRoomId!;
     expect(onA.startsWith(`${JANUS_A}#`)).toBe(true);
 
     state.healthy = [JANUS_B];
     notifier.sent.length = 0;
     expect(await calls.failOverSfuRoom(callId, onA)).toBe('moved');
-    const onB = (await findCall(db, callId))!.sfu_room_id!;
+    const onB = (await findCall(db, callId))!.sfuRoomId!;
     expect(onB.startsWith(`${JANUS_B}#`)).toBe(true);
     expect(notifier.of('call:topology').map((s) => s.payload)).toEqual(
       users.map(() => ({
@@ -342,7 +342,7 @@ describe.each(databaseTargets())('call service topology on $name', (target) => {
     notifier.sent.length = 0;
     expect(await calls.failOverSfuRoom(callId, onB)).toBe('ended');
     const ended = await findCall(db, callId);
-    expect(ended).toMatchObject({ status: 'failed', end_reason: 'media-server-failed' });
+    expect(ended).toMatchObject({ status: 'failed', endReason: 'media-server-failed' });
     expect(notifier.of('call:ended')).toEqual([
       {
         to: { users: expect.arrayContaining(users) },

@@ -2,17 +2,16 @@
  * The recording columns of calls. Every change is a conditional update from the states the recording state
  * machine allows, so nodes racing on the same call (two sweeps, a stop during a failover) change it once.
  */
-import { RECORDING_TRANSITIONS, type RecordingTransition } from '../services/recordingStateMachine.ts';
-import type { CallRow } from './calls.repo.ts';
+import { RECORDING_TRANSITIONS, type RecordingTransition } from '../domain/recordingStateMachine.ts';
 import type { Queryable } from './db.ts';
 
 const FINAL_CALL = `c.status NOT IN ('initiated', 'ringing', 'active')`;
 
-export interface RecordingRow {
+export interface CallRecording {
   id: string;
-  conversation_id: string;
-  recording_state: string | null;
-  recording_url: string | null;
+  conversationId: string;
+  recordingState: string | null;
+  recordingUrl: string | null;
 }
 
 /**
@@ -99,12 +98,11 @@ export async function findOpenRecordingCalls(q: Queryable): Promise<string[]> {
   return rows.map((r) => r.id);
 }
 
-export async function findRecording(q: Queryable, callId: string): Promise<RecordingRow | null> {
-  const [row] = await q.query<RecordingRow>(
-    'SELECT id, conversation_id, recording_state, recording_url FROM calls WHERE id = $1',
+export async function findRecording(q: Queryable, callId: string): Promise<CallRecording | null> {
+  const [row] = await q.query<CallRecording>(
+    `SELECT id, conversation_id AS "conversationId", recording_state AS "recordingState",
+            recording_url AS "recordingUrl" FROM calls WHERE id = $1`,
     [callId],
   );
   return row ?? null;
 }
-
-export const isRecording = (call: Pick<CallRow, 'recording_state'>) => call.recording_state === 'recording';

@@ -4,11 +4,13 @@
  * one in a single order; reactions are not stored, only passed on.
  */
 import type { HandPayload, ReactionPayload } from '../../../src/shared/protocol.ts';
-import { lockCall, listParticipants, type ParticipantRow } from '../db/calls.repo.ts';
+import { lockCall } from '../db/calls.repo.ts';
 import type { Db, Queryable } from '../db/db.ts';
+import { listParticipants } from '../db/participants.repo.ts';
 import { listRaisedHands, setHand } from '../db/raisedHands.repo.ts';
+import type { Participant } from '../domain/call.ts';
+import { isOpen } from '../domain/callStateMachine.ts';
 import { AppError } from '../errors.ts';
-import { isOpen } from './callStateMachine.ts';
 import { Outbox, type CallNotifier } from './notifier.ts';
 import { checkHandChange } from './raisedHands.ts';
 
@@ -22,16 +24,15 @@ async function requireJoinedDevice(q: Queryable, callId: string, userId: string,
   const call = await lockCall(q, callId);
   if (call === null) throw new AppError('not_found', 'call not found');
   const participants = await listParticipants(q, [callId]);
-  const me = participants.find((p) => p.user_id === userId);
+  const me = participants.find((p) => p.userId === userId);
   const inCall = me?.status === 'joined' && isOpen(call.status);
-  if (!inCall || (me.device_id !== null && me.device_id !== deviceId)) {
+  if (!inCall || (me.deviceId !== null && me.deviceId !== deviceId)) {
     throw new AppError('forbidden', 'this device is not in the call', 'callId');
   }
   return { call, participants };
 }
 
-const joinedOf = (participants: readonly ParticipantRow[]) =>
-  participants.filter((p) => p.status === 'joined');
+const joinedOf = (participants: readonly Participant[]) => participants.filter((p) => p.status === 'joined');
 
 export function createCallFloorService(db: Db, notifier: CallNotifier): CallFloorService {
   return {
@@ -43,13 +44,13 @@ export function createCallFloorService(db: Db, notifier: CallNotifier): CallFloo
           actorId: userId,
           targetId: target,
           raised,
-          hostId: call.initiated_by,
-          targetJoined: participants.some((p) => p.user_id === target && p.status === 'joined'),
+          hostId: call.initiatedBy,
+          targetJoined: participants.some((p) => p.userId === target && p.status === 'joined'),
         });
         if (refusal !== null) throw new AppError(refusal.code, refusal.message, 'userId');
         await setHand(tx, callId, target, raised);
         const hands = await listRaisedHands(tx, callId);
-        const everyone = joinedOf(participants).map((p) => p.user_id);
+        const everyone = joinedOf(participants).map((p) => p.userId);
         outbox.toUsers(everyone, 'call:hands', { callId, hands, changedBy: userId });
       });
       outbox.deliver(notifier);
@@ -60,8 +61,8 @@ export function createCallFloorService(db: Db, notifier: CallNotifier): CallFloo
         requireJoinedDevice(tx, callId, userId, deviceId),
       );
       for (const p of joinedOf(participants)) {
-        if (p.user_id !== userId)
-          notifier.toDevice(p.user_id, p.device_id, 'call:reaction', { callId, userId, reaction });
+        if (p.userId !== userId)
+          notifier.toDevice(p.userId, p.deviceId, 'call:reaction', { callId, userId, reaction });
       }
     },
   };

@@ -1,21 +1,19 @@
 /** What a joined participant reports during a call: media state (mute, camera, screen) and quality stats. */
 import type {
-  MediaState,
   QualityReportPayload,
   UpdateMediaRequest,
   UpdateMediaResponse,
 } from '../../../src/shared/protocol.ts';
-import { MediaState as MediaStateSchema } from '../../../src/shared/protocol.ts';
+import { findCall } from '../db/calls.repo.ts';
+import type { Db } from '../db/db.ts';
 import {
-  findCall,
   findParticipant,
   participantIdsWithStatus,
   saveQualityReport,
   updateMediaState,
-} from '../db/calls.repo.ts';
-import type { Db } from '../db/db.ts';
+} from '../db/participants.repo.ts';
+import { isOpen } from '../domain/callStateMachine.ts';
 import { AppError } from '../errors.ts';
-import { isOpen } from './callStateMachine.ts';
 import type { CallNotifier } from './notifier.ts';
 import { accumulateReport, parseStoredMediaStats, worstQuality } from './quality.ts';
 
@@ -41,9 +39,8 @@ export function createCallMediaService(db: Db, notifier: CallNotifier): CallMedi
   return {
     async updateMedia(userId, callId, patch) {
       await requireJoined(callId, userId);
-      const stored = await updateMediaState(db, callId, userId, patch);
-      if (stored === null) throw new AppError('conflict', 'you are not in this call');
-      const mediaState: MediaState = MediaStateSchema.parse(stored);
+      const mediaState = await updateMediaState(db, callId, userId, patch);
+      if (mediaState === null) throw new AppError('conflict', 'you are not in this call');
       const others = (await participantIdsWithStatus(db, callId, ['joined'])).filter((id) => id !== userId);
       notifier.toUsers(others, 'call:media-state-changed', { callId, userId, mediaState });
       return { success: true, mediaState };
@@ -51,12 +48,12 @@ export function createCallMediaService(db: Db, notifier: CallNotifier): CallMedi
 
     async reportQuality(userId, deviceId, report) {
       const me = await requireJoined(report.callId, userId);
-      if (me.device_id !== null && me.device_id !== deviceId) {
+      if (me.deviceId !== null && me.deviceId !== deviceId) {
         throw new AppError('forbidden', 'this device is not in the call', 'callId');
       }
       // Only this participant's own reports write this row, and a client reports every few seconds, so a
       // read-modify-write outside a transaction loses nothing that matters.
-      const stats = accumulateReport(parseStoredMediaStats(me.media_stats), report.samples, new Date());
+      const stats = accumulateReport(parseStoredMediaStats(me.mediaStats), report.samples, new Date());
       const current = worstQuality(report.samples.map((s) => s.quality)) ?? 'good';
       await saveQualityReport(db, report.callId, userId, { ...stats }, current);
     },

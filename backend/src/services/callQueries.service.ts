@@ -7,19 +7,14 @@ import type {
   ListCallsResponse,
   OngoingCallDto,
 } from '../../../src/shared/protocol.ts';
-import {
-  findActiveCallId,
-  findCall,
-  listHistory,
-  listParticipants,
-  loadCallDto,
-  toCallDto,
-  type HistoryCursor,
-} from '../db/calls.repo.ts';
+import { listHistory, type HistoryCursor } from '../db/callHistory.repo.ts';
+import { findActiveCallId, findCall } from '../db/calls.repo.ts';
 import { isConversationMember } from '../db/conversations.repo.ts';
 import { listOngoingCallsOf } from '../db/ongoingCalls.repo.ts';
 import type { Queryable } from '../db/db.ts';
+import { listParticipants } from '../db/participants.repo.ts';
 import { AppError } from '../errors.ts';
+import { loadCallDto, toCallDto } from './callDtos.ts';
 
 /**
  * The cursor is opaque to clients: base64url of the last row's (created_at with microseconds, id). A forged
@@ -57,8 +52,8 @@ export function createCallQueries(db: Queryable): CallQueries {
       if (call === null) throw new AppError('not_found', 'call not found');
       const participants = await listParticipants(db, [callId]);
       const allowed =
-        participants.some((p) => p.user_id === userId) ||
-        (await isConversationMember(db, call.conversation_id, userId));
+        participants.some((p) => p.userId === userId) ||
+        (await isConversationMember(db, call.conversationId, userId));
       if (!allowed) throw new AppError('forbidden', "you are not a member of this call's conversation");
       return toCallDto(call, participants);
     },
@@ -73,27 +68,25 @@ export function createCallQueries(db: Queryable): CallQueries {
     async history(userId, query) {
       const after = query.cursor === undefined ? null : decodeCursor(query.cursor);
       // One row more than asked tells whether a next page exists without a count query.
-      const rows = await listHistory(db, {
+      const entries = await listHistory(db, {
         userId,
         missedOnly: query.filter === 'missed',
         after,
         limit: query.limit + 1,
       });
-      const page = rows.slice(0, query.limit);
+      const page = entries.slice(0, query.limit);
       const participants = await listParticipants(
         db,
-        page.map((r) => r.id),
+        page.map((e) => e.call.id),
       );
-      const calls = page.map((row): CallHistoryItemDto => ({
-        ...toCallDto(row, participants),
-        direction: row.initiated_by === userId ? 'outgoing' : 'incoming',
-        myStatus: row.my_status,
+      const calls = page.map(({ call, myStatus }): CallHistoryItemDto => ({
+        ...toCallDto(call, participants),
+        direction: call.initiatedBy === userId ? 'outgoing' : 'incoming',
+        myStatus,
       }));
       const last = page.at(-1);
       const nextCursor =
-        rows.length > query.limit && last !== undefined
-          ? encodeCursor({ createdAt: last.cursor_created_at, id: last.id })
-          : null;
+        entries.length > query.limit && last !== undefined ? encodeCursor(last.cursor) : null;
       return { calls, nextCursor };
     },
   };

@@ -9,7 +9,7 @@
  * then marks it 'left' and tells the others, exactly as after a seen disconnect. The conditional update lets
  * only one node act when several find the same device gone.
  */
-import { findDevicesPresumedOnline, markDeviceDisconnected } from '../db/calls.repo.ts';
+import { findDevicesPresumedOnline, markDeviceDisconnected } from '../db/deviceLiveness.repo.ts';
 import type { Db } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
 
@@ -44,7 +44,7 @@ export function createDeviceLivenessSweep(
     }
     let connected: Set<string>;
     try {
-      const owners = await probe(devices.map((d) => ({ userId: d.user_id, deviceId: d.device_id })));
+      const owners = await probe(devices);
       connected = new Set(owners.map((o) => keyOf(o.userId, o.deviceId)));
     } catch (err) {
       // A node too busy to answer, or one that died after being counted: the round proves nothing either
@@ -53,7 +53,7 @@ export function createDeviceLivenessSweep(
       return;
     }
     const missing = new Set<string>();
-    for (const { user_id: userId, device_id: deviceId } of devices) {
+    for (const { userId, deviceId } of devices) {
       const key = keyOf(userId, deviceId);
       if (connected.has(key)) continue;
       if (suspects.has(key)) await markDeviceDisconnected(db, userId, deviceId);

@@ -3,13 +3,9 @@
  * ends the participation if it outlives RECONNECT_GRACE_SECONDS); a reconnect clears it and tells the peers,
  * who then negotiate a fresh peer connection with the returning device.
  */
-import {
-  clearDisconnected,
-  findJoinedCallsOfUser,
-  markDisconnected,
-  participantIdsWithStatus,
-} from '../db/calls.repo.ts';
 import type { Db } from '../db/db.ts';
+import { clearDisconnected, findJoinedCallsOfUser, markDisconnected } from '../db/deviceLiveness.repo.ts';
+import { participantIdsWithStatus } from '../db/participants.repo.ts';
 import type { CallNotifier } from './notifier.ts';
 
 export interface PresenceService {
@@ -30,8 +26,8 @@ export interface PresenceService {
 }
 
 /** A participant who joined without naming a device is bound to the user's devices as a whole. */
-const isOnDevice = (row: { device_id: string | null }, deviceId: string) =>
-  row.device_id === null || row.device_id === deviceId;
+const isOnDevice = (call: { deviceId: string | null }, deviceId: string) =>
+  call.deviceId === null || call.deviceId === deviceId;
 
 export function createPresenceService(db: Db, notifier: CallNotifier): PresenceService {
   // A reload closes the old socket and opens a new one at once: their updates must apply in that order, or
@@ -54,13 +50,13 @@ export function createPresenceService(db: Db, notifier: CallNotifier): PresenceS
         if (calls.length === 0) return;
         await clearDisconnected(
           db,
-          calls.map((c) => c.call_id),
+          calls.map((c) => c.callId),
           userId,
         );
         // A recovered session kept its peer connections; a new one (reload, restart, a drop the server may
         // not even have noticed yet) needs fresh ones.
         if (recovered) return;
-        for (const { call_id: callId } of calls) {
+        for (const { callId } of calls) {
           const others = (await participantIdsWithStatus(db, callId, ['joined'])).filter(
             (id) => id !== userId,
           );
@@ -74,8 +70,8 @@ export function createPresenceService(db: Db, notifier: CallNotifier): PresenceS
         if (calls.length === 0) return;
         const gone: string[] = [];
         for (const call of calls) {
-          const online = call.device_id === null ? await stillOnline.user() : await stillOnline.device();
-          if (!online) gone.push(call.call_id);
+          const online = call.deviceId === null ? await stillOnline.user() : await stillOnline.device();
+          if (!online) gone.push(call.callId);
         }
         if (gone.length > 0) await markDisconnected(db, gone, userId);
       }),

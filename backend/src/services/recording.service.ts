@@ -10,7 +10,7 @@
 import { mkdir, rm, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import type { RecordingResponse } from '../../../src/shared/protocol.ts';
-import { findCall, listParticipants, toRecordingDto } from '../db/calls.repo.ts';
+import { findCall } from '../db/calls.repo.ts';
 import type { Db } from '../db/db.ts';
 import {
   claimForProcessing,
@@ -21,21 +21,23 @@ import {
   moveRecording,
 } from '../db/recordings.repo.ts';
 import { isConversationMember } from '../db/conversations.repo.ts';
-import type { RecordingConfig } from '../config.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { NothingRecordedError, renderRecording } from '../recording/renderRecording.ts';
-import { parseRoomRef } from '../sfu/sfuRoomRef.ts';
-import type { SfuRoomsPort } from '../sfu/sfuRoomsPort.ts';
-import type { CallService } from './calls.service.ts';
-import type { Outbox } from './notifier.ts';
-import { isOpen } from './callStateMachine.ts';
+import { listParticipants } from '../db/participants.repo.ts';
+import { isOpen } from '../domain/callStateMachine.ts';
 import {
   canApply,
   mayControlRecording,
   mayStopRecording,
   RECORDING_MESSAGES,
-} from './recordingStateMachine.ts';
+} from '../domain/recordingStateMachine.ts';
+import { parseRoomRef } from '../domain/sfuRoomRef.ts';
+import type { RecordingConfig } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { NothingRecordedError, renderRecording } from '../recording/renderRecording.ts';
+import { toRecordingDto } from './callDtos.ts';
+import type { CallService } from './calls.service.ts';
+import type { Outbox } from './notifier.ts';
+import type { SfuRoomsPort } from './sfuRoomsPort.ts';
 
 export interface RecordingService {
   start(userId: string, callId: string): Promise<RecordingResponse>;
@@ -77,7 +79,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
   const fileOf = (callId: string) => path.join(config.dir, `${callId}.webm`);
 
   async function joinedIds(tx: Parameters<typeof listParticipants>[0], callId: string) {
-    return (await listParticipants(tx, [callId])).filter((p) => p.status === 'joined').map((p) => p.user_id);
+    return (await listParticipants(tx, [callId])).filter((p) => p.status === 'joined').map((p) => p.userId);
   }
 
   const tell = (
@@ -99,15 +101,15 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
     return deps.calls.withSfuRoom(callId, async ({ tx, call, outbox }) => {
       if (userId !== null) {
         const participants = await listParticipants(tx, [callId]);
-        const me = participants.find((p) => p.user_id === userId);
+        const me = participants.find((p) => p.userId === userId);
         if (!mayStopRecording(call, me, participants)) {
           throw new AppError('forbidden', 'only the call’s initiator can stop the recording');
         }
       }
-      if (!canApply('stop', call.recording_state)) {
+      if (!canApply('stop', call.recordingState)) {
         throw new AppError('conflict', 'the call is not being recorded');
       }
-      const room = parseRoomRef(call.sfu_room_id);
+      const room = parseRoomRef(call.sfuRoomId);
       // A Janus that cannot be asked records nothing more for this room anyway (it is gone or will be).
       if (room !== null) {
         await deps.sfu.setRecording(room.url, room.roomId, null).catch((err: unknown) => {
@@ -163,7 +165,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
     start(userId, callId) {
       return deps.calls.withSfuRoom(callId, async ({ tx, call, outbox, sfuRoom }) => {
         const participants = await listParticipants(tx, [callId]);
-        const me = participants.find((p) => p.user_id === userId);
+        const me = participants.find((p) => p.userId === userId);
         if (me === undefined) throw new AppError('forbidden', 'you are not a participant of this call');
         if (!isOpen(call.status) || me.status !== 'joined') {
           throw new AppError('conflict', 'you are not in this call');
@@ -171,7 +173,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
         if (!mayControlRecording(call, me)) {
           throw new AppError('forbidden', 'only the call’s initiator can start the recording');
         }
-        if (!canApply('start', call.recording_state)) {
+        if (!canApply('start', call.recordingState)) {
           throw new AppError('conflict', 'the call is already being recorded');
         }
         await mkdir(rawDirOf(callId), { recursive: true });
@@ -179,7 +181,7 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
           throw new AppError('unavailable', 'the server has too little disk space to record');
         }
         // Heard before the topology change a 1:1 call goes through: nobody's media moves unannounced.
-        const joined = participants.filter((p) => p.status === 'joined').map((p) => p.user_id);
+        const joined = participants.filter((p) => p.status === 'joined').map((p) => p.userId);
         tell(outbox, joined, callId, 'recording', userId, null);
         const room = await sfuRoom();
         try {
@@ -207,10 +209,10 @@ export function createRecordingService(deps: RecordingServiceDeps): RecordingSer
       const row = await findRecording(db, callId);
       if (row === null) throw new AppError('not_found', 'call not found');
       const member =
-        (await isConversationMember(db, row.conversation_id, userId)) ||
-        (await listParticipants(db, [callId])).some((p) => p.user_id === userId);
+        (await isConversationMember(db, row.conversationId, userId)) ||
+        (await listParticipants(db, [callId])).some((p) => p.userId === userId);
       if (!member) throw new AppError('forbidden', "you are not a member of this call's conversation");
-      if (row.recording_state !== 'ready') throw new AppError('not_found', 'this call has no recording');
+      if (row.recordingState !== 'ready') throw new AppError('not_found', 'this call has no recording');
       return fileOf(callId);
     },
   };

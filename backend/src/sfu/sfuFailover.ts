@@ -6,8 +6,8 @@
  * Every backend node sees the instance die and runs this; the call service's conditional move decides, so
  * the first node moves each call and the others find it already moved and do nothing.
  */
-import { findOpenCallsOnSfuInstance } from '../db/calls.repo.ts';
 import type { Db } from '../db/db.ts';
+import { findOpenCallsOnSfuInstance } from '../db/sfuPlacement.repo.ts';
 import type { Logger } from '../logger.ts';
 import type { CallService } from '../services/calls.service.ts';
 import type { JanusPool } from './janusPool.ts';
@@ -35,7 +35,7 @@ export function startSfuFailover(deps: {
     // One call at a time: each creates a room on the surviving instances, which must not be flooded.
     for (const call of affected) {
       try {
-        const outcome = await deps.calls.failOverSfuRoom(call.id, call.sfu_room_id);
+        const outcome = await deps.calls.failOverSfuRoom(call.id, call.sfuRoomId);
         if (outcome !== 'unchanged') logger.info({ callId: call.id, outcome }, 'sfu failover');
       } catch (err) {
         logger.error({ err, callId: call.id }, 'sfu failover failed');

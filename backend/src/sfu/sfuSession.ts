@@ -10,7 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { CallNotifier } from '../services/notifier.ts';
 import { attachVideoRoom, type JanusPool, type VideoRoomHandle } from './janusPool.ts';
 import { janusErrorCode } from './janusRooms.ts';
-import type { SfuRoomRef } from './sfuRoomRef.ts';
+import type { SfuRoomRef } from '../domain/sfuRoomRef.ts';
 
 /** Who joined the call, and on which device (null: one that answered without naming a device). */
 type JoinedDevices = ReadonlyMap<string, string | null>;

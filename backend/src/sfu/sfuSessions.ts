@@ -20,7 +20,7 @@ import type {
 import { AppError } from '../errors.ts';
 import { JANUS_EVENT, VIDEOROOM_EVENT, type JanusEventData, type VideoRoomHandle } from './janusPool.ts';
 import { createPublishing } from './sfuPublishing.ts';
-import { formatRoomRef, type SfuRoomRef } from './sfuRoomRef.ts';
+import { formatRoomRef, type SfuRoomRef } from '../domain/sfuRoomRef.ts';
 import {
   createSessionRuntime,
   FeedEvent,

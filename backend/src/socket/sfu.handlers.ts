@@ -15,7 +15,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RateLimits, SocketEventName } from '../rateLimits.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
-import { parseRoomRef, type SfuRoomRef } from '../sfu/sfuRoomRef.ts';
+import { parseRoomRef, type SfuRoomRef } from '../domain/sfuRoomRef.ts';
 import type { SfuParticipant, SfuSessions } from '../sfu/sfuSessions.ts';
 import type { SignalingSocket } from './socketTypes.ts';
 import { onValidatedEvent } from './validatedEvent.ts';

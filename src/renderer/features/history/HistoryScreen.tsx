@@ -5,7 +5,7 @@ import type { HistoryFilter } from '../../store/history.slice.ts';
 import { errorMessage } from '../../signaling/restClient.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
-import { formatDuration } from '../in-call/formatDuration.ts';
+import { formatDuration } from '../../ui/formatDuration.ts';
 import { loadHistory, markHistorySeen } from './historyActions.ts';
 
 const STATUS_TEXT: Record<HistoryEntry['status'], (direction: HistoryEntry['direction']) => string> = {

@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import type { MediaState } from '../../../shared/protocol.ts';
 import { Icon } from '../../ui/Icon.tsx';
 import type { IconName } from '../../ui/Icon.tsx';
-import { DeviceSettings } from './DeviceMenu.tsx';
+import { DeviceSettings } from '../../ui/DeviceMenu.tsx';
 
 function ControlButton({
   icon,

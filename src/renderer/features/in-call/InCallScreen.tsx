@@ -7,7 +7,7 @@ import type { RemoteTileView } from '../../webrtc/types.ts';
 import { CallBanners } from './CallBanners.tsx';
 import { CallControls } from './CallControls.tsx';
 import { FloorControls, HandQueue } from './Floor.tsx';
-import { elapsedSeconds, formatDuration } from './formatDuration.ts';
+import { elapsedSeconds, formatDuration } from '../../ui/formatDuration.ts';
 import { GRID_GAP, planStage, STRIP_HEIGHT } from './gridLayout.ts';
 import { useElementSize, useNow, useRemoteViewReport, useStageSelection } from './hooks.ts';
 import { OffstageStrip } from './OffstageStrip.tsx';

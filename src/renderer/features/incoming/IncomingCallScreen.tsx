@@ -2,7 +2,7 @@ import { useEffect } from 'react';
 import { useAppStore, useSession } from '../../app/context.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
-import { startRingtone } from './ringtone.ts';
+import { startRingtone } from '../../ui/ringtone.ts';
 
 export function IncomingCallScreen() {
   const { calls, selfId } = useSession();

@@ -2,9 +2,9 @@ import { useState } from 'react';
 import type { Settings } from '../../../shared/desktopApi.ts';
 import { ServerUrl } from '../../../shared/serverUrl.ts';
 import { useAppStore, useRuntime } from '../../app/context.ts';
-import { DeviceSettings } from '../in-call/DeviceMenu.tsx';
-import { startRingtone } from '../incoming/ringtone.ts';
-import { policyUnreadableMessage } from './policyNotice.ts';
+import { DeviceSettings } from '../../ui/DeviceMenu.tsx';
+import { startRingtone } from '../../ui/ringtone.ts';
+import { policyUnreadableMessage } from '../../ui/policyNotice.ts';
 
 const LOCKED_HINT = 'Set by your administrator';
 

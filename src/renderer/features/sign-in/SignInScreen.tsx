@@ -4,7 +4,7 @@ import { LoginRequest, RegisterRequest } from '../../../shared/protocol.ts';
 import { ServerUrl } from '../../../shared/serverUrl.ts';
 import { useAppStore, useRuntime } from '../../app/context.ts';
 import type { AuthForm } from '../../app/runtime.ts';
-import { policyUnreadableMessage } from '../settings/policyNotice.ts';
+import { policyUnreadableMessage } from '../../ui/policyNotice.ts';
 
 type Mode = 'login' | 'register';
 

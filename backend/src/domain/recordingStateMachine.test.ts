@@ -44,18 +44,18 @@ describe('recording state machine', () => {
   });
 
   it('lets only the initiator control it, while joined', () => {
-    const call = { initiated_by: 'alice' };
-    expect(mayControlRecording(call, { user_id: 'alice', status: 'joined' })).toBe(true);
-    expect(mayControlRecording(call, { user_id: 'alice', status: 'left' })).toBe(false);
-    expect(mayControlRecording(call, { user_id: 'bob', status: 'joined' })).toBe(false);
+    const call = { initiatedBy: 'alice' };
+    expect(mayControlRecording(call, { userId: 'alice', status: 'joined' })).toBe(true);
+    expect(mayControlRecording(call, { userId: 'alice', status: 'left' })).toBe(false);
+    expect(mayControlRecording(call, { userId: 'bob', status: 'joined' })).toBe(false);
     expect(mayControlRecording(call, undefined)).toBe(false);
   });
 
   it('lets anyone still in the call stop it once the initiator has left, and nobody outside it', () => {
-    const call = { initiated_by: 'alice' };
-    const bob = { user_id: 'bob', status: 'joined' };
-    const withHost = [{ user_id: 'alice', status: 'joined' }, bob];
-    const hostGone = [{ user_id: 'alice', status: 'left' }, bob, { user_id: 'carol', status: 'left' }];
+    const call = { initiatedBy: 'alice' };
+    const bob = { userId: 'bob', status: 'joined' };
+    const withHost = [{ userId: 'alice', status: 'joined' }, bob];
+    const hostGone = [{ userId: 'alice', status: 'left' }, bob, { userId: 'carol', status: 'left' }];
     expect(mayStopRecording(call, bob, withHost)).toBe(false);
     expect(mayStopRecording(call, bob, hostGone)).toBe(true);
     expect(mayStopRecording(call, hostGone[2], hostGone)).toBe(false);

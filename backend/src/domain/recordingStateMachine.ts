@@ -27,7 +27,7 @@ export function canApply(transition: RecordingTransition, state: string | null):
 }
 
 interface Participant {
-  user_id: string;
+  userId: string;
   status: string;
 }
 
@@ -35,18 +35,18 @@ interface Participant {
  * The recording policy: the call's initiator (its host) starts and stops it, while they are in the call.
  * Everyone else is told, and may leave; nobody else can turn it on.
  */
-export function mayControlRecording(call: { initiated_by: string }, me: Participant | undefined): boolean {
-  return me !== undefined && me.status === 'joined' && me.user_id === call.initiated_by;
+export function mayControlRecording(call: { initiatedBy: string }, me: Participant | undefined): boolean {
+  return me !== undefined && me.status === 'joined' && me.userId === call.initiatedBy;
 }
 
 /** Stopping: the initiator, or, once the initiator has left the call, anyone still in it. */
 export function mayStopRecording(
-  call: { initiated_by: string },
+  call: { initiatedBy: string },
   me: Participant | undefined,
   participants: readonly Participant[],
 ): boolean {
   if (mayControlRecording(call, me)) return true;
-  const hostPresent = participants.some((p) => p.user_id === call.initiated_by && p.status === 'joined');
+  const hostPresent = participants.some((p) => p.userId === call.initiatedBy && p.status === 'joined');
   return me?.status === 'joined' && !hostPresent;
 }
 

@@ -1,5 +1,5 @@
-import { useRuntime, useAppStore, useSession } from '../../app/context.ts';
-import type { DeviceOption } from '../../store/devices.slice.ts';
+import { useRuntime, useAppStore, useSession } from '../app/context.ts';
+import type { DeviceOption } from '../store/devices.slice.ts';
 
 function DeviceSelect({
   label,

@@ -1,10 +1,8 @@
 /**
  * What the call service needs of the SFU: which instances are up, and rooms created and destroyed on them.
  * A port so that the call lifecycle (and its topology decisions) can be tested without a Janus; the real
- * one wraps the Janus pool and rooms.
+ * one (sfu/janusRoomsPort.ts) wraps the Janus pool and rooms.
  */
-import type { JanusPool } from './janusPool.ts';
-import type { JanusRooms } from './janusRooms.ts';
 
 export interface SfuRoomsPort {
   /** Instances reachable now, in configuration order. */
@@ -15,13 +13,4 @@ export interface SfuRoomsPort {
   destroy(url: string, roomId: number): Promise<void>;
   /** Janus records every publisher of the room into recDir (null stops it). */
   setRecording(url: string, roomId: number, recDir: string | null): Promise<void>;
-}
-
-export function janusRoomsPort(pool: Pick<JanusPool, 'healthy'>, rooms: JanusRooms): SfuRoomsPort {
-  return {
-    healthy: () => pool.healthy(),
-    create: (url, callId) => rooms.create(url, { callId }),
-    destroy: (url, roomId) => rooms.destroy(url, roomId),
-    setRecording: (url, roomId, recDir) => rooms.setRecording(url, roomId, recDir),
-  };
 }
