@@ -189,7 +189,7 @@ test('without a media server, a group call of more than three is refused with a 
   await Promise.all(clients.map((client) => client.close()));
 });
 
-test('a late joiner from the banner without mic or camera is present, not connecting; hands and reactions via the SFU', async ({
+test('a late joiner from the banner without mic or camera is present, not connecting; hands and reactions via the SFU; leave and rejoin', async ({
   browser,
 }) => {
   const sfu = await startSfuBackend(1);
@@ -239,6 +239,20 @@ test('a late joiner from the banner without mic or camera is present, not connec
     await Promise.all(
       [a, b, d].map((client) => expect(client.tileOf(carol).getByTestId('tile-reaction')).toHaveText('👏')),
     );
+
+    // Carol leaves and rejoins from the banner on the same page: her media reaches everyone again and theirs
+    // her, over fresh Janus handles (nothing left over from her first stay in the room answers for her).
+    const leaveNotices = noticesOn([a, b, d], `${carol.name} left`);
+    await c.hangUp();
+    await leaveNotices;
+    const carolsBanner = c.page.getByTestId('ongoing-call-banner');
+    await expect(carolsBanner).toContainText('Late sync — call in progress, 3 people');
+    const rejoinNotices = noticesOn([a, b, d], `${carol.name} joined`);
+    await carolsBanner.getByTestId('join-ongoing-call').click();
+    await rejoinNotices;
+    await expect.poll(() => c.topology()).toBe('sfu');
+    await everyoneReceivesEveryone([a, b, c]);
+    await d.expectMediaFlowingFrom(carol);
     await Promise.all(clients.map((client) => client.close()));
   } finally {
     await sfu.stop();

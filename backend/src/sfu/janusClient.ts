@@ -13,6 +13,12 @@
  * keepaliveTimeoutMs ends the session (a stalled Janus keeps its TCP connection open, so only an answer
  * proves it is alive). An ended session rejects its pending requests and tells each of its handles it was
  * detached, as does a closed connection, so callers never wait on a Janus that is gone.
+ *
+ * Why one file of ~540 lines: Connection, Session and Handle are one protocol state machine. They share the
+ * connection's pending transactions and its routing of messages by session and handle id, and each ends
+ * the others' requests when it goes away; split across modules, that bookkeeping would have to be exported
+ * and could then be touched from outside. What sits on top of it lives elsewhere (videoRoomHandle.ts,
+ * janusPool.ts, janusRooms.ts).
  */
 import { EventEmitter } from 'node:events';
 import { z } from 'zod';

@@ -69,8 +69,6 @@ export class CallEngine {
   private readonly sfuStates = new Map<string, PeerState>();
   private readonly sfuStreams = new Map<string, MediaStream>();
   private meshRetirement: ReturnType<typeof setTimeout> | null = null;
-  /** A subscription offer that outran the topology event of its room. */
-  private earlySfuOffer: SfuOfferEvent | null = null;
   private remoteView: readonly RemoteTileView[] | null = null;
   private activeSpeakerId: string | null = null;
   private readonly stopWatchingNetwork: () => void;
@@ -263,22 +261,18 @@ export class CallEngine {
       if (this.mesh.peerIds().length === 0) this.retireMesh();
       else this.meshRetirement ??= setTimeout(() => this.retireMesh(), MESH_HANDOVER_TIMEOUT_MS);
     }
-    const early = this.earlySfuOffer;
-    this.earlySfuOffer = null;
-    if (early?.callId === callId && early.epoch === epoch) void sfu.handleSfuOffer(early);
   }
 
   /**
-   * The SFU's subscription offer (call:sfu-offer). Offers of other calls and older rooms are ignored; one
-   * for a room whose topology event has not arrived yet waits for it.
+   * The SFU's subscription offer (call:sfu-offer), for the room this engine was moved to; offers of other
+   * calls and rooms are ignored. So is one that comes before the room's topology event: the backend
+   * subscribes us only once we have published, which follows that event, so such an offer is from an earlier
+   * stay of ours in the same room (we left and rejoined from this page), and its answer would land on the new
+   * stay's subscription in its place.
    */
   async handleSfuOffer(event: SfuOfferEvent): Promise<void> {
-    if (this.closed || event.callId !== this.options.callId) return;
-    if (this.sfu?.epoch === event.epoch) {
-      await this.sfu.handleSfuOffer(event);
-      return;
-    }
-    this.earlySfuOffer = event;
+    if (this.closed || event.callId !== this.options.callId || this.sfu?.epoch !== event.epoch) return;
+    await this.sfu.handleSfuOffer(event);
   }
 
   /** The remote tiles as the UI lays them out: on the SFU, what decides the layer asked for each stream. */

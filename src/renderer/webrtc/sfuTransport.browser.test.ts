@@ -296,7 +296,7 @@ describe('SfuTransport subscriber', () => {
 });
 
 describe('the engine on the SFU', () => {
-  test('moves a connected 1:1 call to the SFU without a gap: the mesh stays until the room delivers', async () => {
+  test('moves a connected 1:1 call to the SFU without a gap: the mesh stays until the room delivers; offers of an earlier stay are not answered', async () => {
     const callId = crypto.randomUUID();
     const [me, bob] = [crypto.randomUUID(), crypto.randomUUID()];
     const loopback = new LoopbackSignaling();
@@ -326,9 +326,17 @@ describe('the engine on the SFU', () => {
     );
     const meshStream = streams.at(-1);
 
+    // An offer of the room before its topology event comes from an earlier stay of ours in it (we left and
+    // rejoined on this page): it is never answered, or its answer would land on this stay's subscription.
+    const formerStay = newRoom();
+    await mine.handleSfuOffer(
+      await formerStay.offerStreams(callId, 11, [{ userId: bob, stream: await capture() }]),
+    );
+
     mine.useTopology({ callId, topology: 'sfu', epoch: 11 });
     expect(mine.route).toEqual({ topology: 'sfu', epoch: 11 });
     await vi.waitFor(() => expect(room.published.map((p) => p.epoch)).toEqual([11]), MEDIA_TIMEOUT);
+    expect(room.answers).toEqual([]);
     // Until the room delivers Bob, he stays on the mesh and nothing changes for the UI.
     expect((await mine.mediaSnapshot()).peers[bob]).toMatchObject({ via: 'mesh', state: 'connected' });
 
