@@ -4,7 +4,11 @@
  * the ICE candidates of their publisher connection, also those that overtake the publish they belong to.
  */
 import { z } from 'zod';
-import type { IceCandidate, SessionDescription, SfuPublishPayload } from '../../../src/shared/protocol/index.ts';
+import type {
+  IceCandidate,
+  SessionDescription,
+  SfuPublishPayload,
+} from '../../../src/shared/protocol/index.ts';
 import { sdpFingerprint } from '../../../src/shared/sdp.ts';
 import { AppError } from '../errors.ts';
 import type { JanusJsep, VideoRoomHandle } from './janusPool.ts';
