@@ -29,6 +29,7 @@ import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { recordingStatusOf } from '../store/call.reducer.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
+import { othersOf } from '../store/callMembers.ts';
 import type { CallEngine, RemoteTileView } from '../webrtc/index.ts';
 import { historyEntryOf } from './callHistory.ts';
 import type { CallOutcome } from './callHistory.ts';
@@ -193,7 +194,6 @@ export class CallController {
         startedAt: null,
         participants: response.participants,
       },
-      selfId: this.#deps.selfId,
       direction: 'outgoing',
       title,
       phase: 'ringing',
@@ -221,7 +221,6 @@ export class CallController {
     this.#dispatch({
       type: 'call-entered',
       snapshot: { ...incoming, startedAt: null },
-      selfId: this.#deps.selfId,
       direction: 'incoming',
       title: this.#titleOf(incoming.participants, caller),
       phase: 'joining',
@@ -342,7 +341,6 @@ export class CallController {
     this.#dispatch({
       type: 'call-entered',
       snapshot: toSnapshot(call),
-      selfId: this.#deps.selfId,
       direction,
       title: this.#titleOf(call.participants),
       phase: call.status === 'active' ? 'joining' : 'ringing',
@@ -378,7 +376,6 @@ export class CallController {
     this.#dispatch({
       type: 'call-entered',
       snapshot: toSnapshot(call),
-      selfId: this.#deps.selfId,
       direction: call.initiatedBy === this.#deps.selfId ? 'outgoing' : 'incoming',
       title,
       phase: 'joining',
@@ -418,7 +415,7 @@ export class CallController {
     // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
     // meanwhile; connectToPeer ignores a peer it already has a connection to.
     const call = this.#current(callId);
-    if (call) this.#connectPeers(callId, call.participants, call.initiatedBy);
+    if (call) this.#connectPeers(callId, othersOf(call), call.initiatedBy);
     const [outcome] = await Promise.allSettled([answered, media]);
     if (outcome.status === 'rejected') {
       const call = this.#current(callId);
@@ -498,7 +495,7 @@ export class CallController {
     try {
       const { call } = await this.#deps.api.getCall(callId);
       const snapshot = toSnapshot(call);
-      this.#dispatch({ type: 'call-synced', snapshot, selfId: this.#deps.selfId });
+      this.#dispatch({ type: 'call-synced', snapshot });
       return snapshot;
     } catch (error) {
       console.warn(`calls: could not refresh call state (${errorMessage(error)})`);

@@ -1,6 +1,7 @@
 import type { HistoryEntry } from '../../shared/desktopApi.ts';
 import type { EndReason } from '../../shared/protocol/index.ts';
 import type { CurrentCall, IncomingCall } from '../store/call.reducer.ts';
+import { othersOf } from '../store/callMembers.ts';
 
 /** How a call ended for this device, as the local history records it. */
 export type CallOutcome =
@@ -37,7 +38,7 @@ export function historyEntryOf(outcome: CallOutcome, now: number): HistoryEntry 
     callId: call.callId,
     direction: call.direction,
     type: call.type,
-    participants: bounded(call.participants),
+    participants: bounded(othersOf(call)),
     startedAt: new Date(started ?? now).toISOString(),
     endedAt,
     durationSeconds: started === null ? null : Math.max(0, Math.round((now - started) / 1000)),

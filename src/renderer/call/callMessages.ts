@@ -5,6 +5,7 @@
  */
 import type { CallType, EndReason, HandledElsewhereEvent } from '../../shared/protocol/index.ts';
 import type { CurrentCall } from '../store/call.reducer.ts';
+import { nameOf } from '../store/callMembers.ts';
 
 const END_TEXT: Record<EndReason, (title: string) => string> = {
   'ended-by-user': (title) => `Call with ${title} ended`,
@@ -42,10 +43,6 @@ export function handledElsewhereText(action: HandledElsewhereEvent['action']): s
 export function recordingNotice(call: CurrentCall, userId: string | null, selfId: string): string {
   if (userId === selfId) return 'You are recording this call';
   return `${userId === null ? 'Someone' : nameOf(call, userId)} is recording this call`;
-}
-
-export function nameOf(call: CurrentCall, userId: string): string {
-  return call.participants.find((p) => p.userId === userId)?.name ?? 'Someone';
 }
 
 /** The call's title: the others' names, or `fallback` when nobody else is known. */
