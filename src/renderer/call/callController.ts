@@ -219,11 +219,11 @@ export class CallController {
     const video = withVideo && incoming.type !== 'audio';
     const caller = incoming.callerName;
     this.#dispatch({
-      type: 'call-entered',
-      snapshot: { ...incoming, startedAt: null },
-      direction: 'incoming',
-      title: this.#titleOf(incoming.participants, caller),
-      phase: 'joining',
+      type: 'incoming-answered',
+      title: titleOf(
+        othersOf(incoming).map((p) => p.name),
+        caller,
+      ),
       local: { audioEnabled: true, videoEnabled: video, screenSharing: false },
     });
     await this.#join(
@@ -247,7 +247,7 @@ export class CallController {
       }
     }
     this.#deps.onCallSettled?.();
-    this.#record({ kind: 'declined', incoming, selfId: this.#deps.selfId });
+    this.#record({ kind: 'declined', incoming });
   }
 
   /** The initiator starts or stops recording the current call (the server refuses anyone else). */
@@ -533,7 +533,7 @@ export class CallController {
     this.#dropPreconnection(callId);
     void this.#deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
     this.#toast('warning', missedCallText(type, incoming.callerName));
-    this.#record({ kind: 'missed', incoming, selfId: this.#deps.selfId });
+    this.#record({ kind: 'missed', incoming });
   }
 
   /** Leaves the call locally: media off, state cleared, the call written to the local history. */
@@ -571,7 +571,11 @@ export class CallController {
   }
 
   #titleOf(participants: readonly { userId: string; userName: string }[], fallback?: string): string {
-    return titleOf(participants, this.#deps.selfId, fallback);
+    const others = participants.filter((p) => p.userId !== this.#deps.selfId);
+    return titleOf(
+      others.map((p) => p.userName),
+      fallback,
+    );
   }
 }
 

@@ -46,11 +46,7 @@ export function recordingNotice(call: CurrentCall, userId: string | null, selfId
 }
 
 /** The call's title: the others' names, or `fallback` when nobody else is known. */
-export function titleOf(
-  participants: readonly { userId: string; userName: string }[],
-  selfId: string,
-  fallback = 'Call',
-): string {
-  const names = participants.filter((p) => p.userId !== selfId).map((p) => p.userName.slice(0, 200));
+export function titleOf(otherNames: readonly string[], fallback = 'Call'): string {
+  const names = otherNames.map((name) => name.slice(0, 200));
   return names.length > 0 ? names.slice(0, 20).join(', ') : fallback;
 }

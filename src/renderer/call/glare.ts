@@ -1,5 +1,5 @@
 import type { CallState } from '../store/call.reducer.ts';
-import { othersOf } from '../store/callMembers.ts';
+import { memberCount, othersOf } from '../store/callMembers.ts';
 
 /**
  * Glare: I am calling someone in a conversation whose call to me arrives at the same moment. Both clients
@@ -13,7 +13,7 @@ export function glareDecision({ current, incoming }: CallState): 'none' | 'keep-
   const sameConversation = current.conversationId === incoming.conversationId;
   const others = othersOf(current);
   const samePerson =
-    others.length === 1 && others[0]?.userId === incoming.initiatedBy && incoming.participants.length === 2;
+    others.length === 1 && others[0]?.userId === incoming.initiatedBy && memberCount(incoming) === 2;
   if (!sameConversation && !samePerson) return 'none';
   return current.callId < incoming.callId ? 'keep-mine' : 'answer-theirs';
 }

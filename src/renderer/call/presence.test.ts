@@ -9,7 +9,7 @@ const incoming: IncomingCall = {
   type: 'video',
   initiatedBy: '00000000-0000-4000-8000-000000000002',
   callerName: 'Bob',
-  participants: [],
+  members: { order: [], byId: {} },
 };
 const current: CurrentCall = {
   callId: '10000000-0000-4000-8000-000000000001',

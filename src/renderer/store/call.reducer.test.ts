@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
 import type { CallIncomingEvent, PeerQualitySample } from '../../shared/protocol/index.ts';
 import { callReducer, initialCallState } from './call.reducer.ts';
-import { othersOf, visibleOthers } from './callMembers.ts';
+import { memberCount, memberOf, otherCount, othersOf, visibleOthers } from './callMembers.ts';
 import type { CallAction, CallSnapshot, CallState } from './call.reducer.ts';
 import { BOB, CAROL, CONVERSATION, ME, participantDto } from './testFixtures.ts';
 
@@ -77,6 +77,33 @@ describe('callReducer', () => {
     const state = run(enter);
     expect((state.current && othersOf(state.current))?.map((p) => p.name)).toEqual(['Bob', 'Carol']);
     expect(state.current?.phase).toBe('ringing');
+  });
+
+  it('knows me from the session: I am a member of the call, never one of the others', () => {
+    const call = run(enter).current!;
+    expect(memberOf(call, ME)).toMatchObject({ name: 'Me', isSelf: true, status: 'joined' });
+    expect(memberCount(call)).toBe(3);
+    expect(otherCount(call)).toBe(2);
+  });
+
+  it('answering the call ringing here enters it with the people it rang with', () => {
+    const event: CallIncomingEvent = {
+      callId: CALL,
+      conversationId: CONVERSATION,
+      type: 'video',
+      initiatedBy: BOB,
+      participants: [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'ringing')],
+    };
+    const ringing = run({ type: 'incoming-received', event });
+    expect(othersOf(ringing.incoming!).map((p) => p.name)).toEqual(['Bob']);
+    const answered = callReducer(ringing, {
+      type: 'incoming-answered',
+      title: 'Bob',
+      local: DEFAULT_MEDIA_STATE,
+    });
+    expect(answered.incoming).toBeNull();
+    expect(answered.current).toMatchObject({ callId: CALL, direction: 'incoming', phase: 'joining' });
+    expect(othersOf(answered.current!).map((p) => [p.name, p.status])).toEqual([['Bob', 'joined']]);
   });
 
   it('becomes active when the first invitee joins, and adds a member who joins uninvited', () => {

@@ -89,8 +89,8 @@ export interface IncomingCall {
   type: CallType;
   initiatedBy: string;
   callerName: string;
-  /** Everyone invited, the caller and me included, as the server sent them. */
-  participants: ParticipantDto[];
+  /** Everyone invited, the caller and me included. */
+  members: MemberMap;
 }
 
 export interface CallState {
@@ -126,6 +126,8 @@ export type CallAction =
       phase: CallPhase;
       local: MediaState;
     }
+  /** I answered the call ringing here: it becomes the current call with the members it rang with. */
+  | { type: 'incoming-answered'; title: string; local: MediaState }
   | { type: 'call-synced'; snapshot: CallSnapshot }
   | { type: 'participant-joined'; event: ParticipantJoinedEvent }
   | { type: 'participant-status'; callId: string; userIds: string[]; status: ParticipantStatus }
@@ -150,6 +152,48 @@ function onCurrent(state: CallState, callId: string, update: (call: CurrentCall)
 
 function onAnyCurrent(state: CallState, update: (call: CurrentCall) => CurrentCall): CallState {
   return state.current ? onCurrent(state, state.current.callId, update) : state;
+}
+
+/** What the current call starts from: who is in it and how I came to it. */
+interface EnteredCall {
+  callId: string;
+  conversationId: string;
+  type: CallType;
+  initiatedBy: string;
+  startedAt: string | null;
+  members: MemberMap;
+  recording: CallRecordingStatus | null;
+}
+
+interface HowEntered {
+  direction: CurrentCall['direction'];
+  title: string;
+  phase: CallPhase;
+  local: MediaState;
+}
+
+function entered(state: CallState, call: EnteredCall, how: HowEntered): CallState {
+  return {
+    ...state,
+    current: {
+      callId: call.callId,
+      conversationId: call.conversationId,
+      type: call.type,
+      direction: how.direction,
+      initiatedBy: call.initiatedBy,
+      title: how.title,
+      phase: how.phase,
+      startedAt: call.startedAt,
+      members: call.members,
+      local: how.local,
+      activeSpeakerId: null,
+      mediaProblem: null,
+      relayProblem: null,
+      topology: 'mesh',
+      recording: call.recording,
+    },
+    incoming: state.incoming?.callId === call.callId ? null : state.incoming,
+  };
 }
 
 function syncMembers(call: CurrentCall, snapshot: CallSnapshot, selfId: string | null): MemberMap {
@@ -185,7 +229,7 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           type: event.type,
           initiatedBy: event.initiatedBy,
           callerName: caller?.userName ?? 'Unknown caller',
-          participants: event.participants,
+          members: memberMapOf(event.participants.map((p) => memberFromDto(p, state.selfId))),
         },
       };
     }
@@ -193,27 +237,21 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       return state.incoming?.callId === action.callId ? { ...state, incoming: null } : state;
     case 'call-entered': {
       const { snapshot } = action;
-      return {
-        ...state,
-        current: {
-          callId: snapshot.callId,
-          conversationId: snapshot.conversationId,
-          type: snapshot.type,
-          direction: action.direction,
-          initiatedBy: snapshot.initiatedBy,
-          title: action.title,
-          phase: action.phase,
-          startedAt: snapshot.startedAt,
+      return entered(
+        state,
+        {
+          ...snapshot,
           members: memberMapOf(snapshot.participants.map((p) => memberFromDto(p, state.selfId))),
-          local: action.local,
-          activeSpeakerId: null,
-          mediaProblem: null,
-          relayProblem: null,
-          topology: 'mesh',
           recording: recordingStatusOf(snapshot.recording),
         },
-        incoming: state.incoming?.callId === snapshot.callId ? null : state.incoming,
-      };
+        action,
+      );
+    }
+    case 'incoming-answered': {
+      const { incoming } = state;
+      if (!incoming) return state;
+      const how = { ...action, direction: 'incoming' as const, phase: 'joining' as const };
+      return entered(state, { ...incoming, startedAt: null, recording: null }, how);
     }
     case 'call-synced':
       return onCurrent(state, action.snapshot.callId, (call) => {

@@ -107,6 +107,11 @@ export function memberOf({ members }: WithMembers, userId: string): CallMember |
   return members.byId[userId];
 }
 
+/** Everyone, me included. */
+export function memberCount({ members }: WithMembers): number {
+  return members.order.length;
+}
+
 export function otherCount(holder: WithMembers): number {
   return othersOf(holder).length;
 }
