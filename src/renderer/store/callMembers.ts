@@ -86,21 +86,12 @@ export function updateMembers(
   return userIds.reduce((next, userId) => updateMember(next, userId, update), map);
 }
 
-// Selectors. The lists are cached per map so that a component selecting them from the store gets the same
-// array until the members change (a new array on every store update would re-render on every quality tick).
-const othersCache = new WeakMap<MemberMap, readonly CallMember[]>();
-
 /** Everyone but me, in the server's order. */
-export function othersOf({ members }: WithMembers): readonly CallMember[] {
-  let others = othersCache.get(members);
-  if (!others) {
-    others = members.order.flatMap((id) => {
-      const m = members.byId[id];
-      return m && !m.isSelf ? [m] : [];
-    });
-    othersCache.set(members, others);
-  }
-  return others;
+export function othersOf({ members }: WithMembers): CallMember[] {
+  return members.order.flatMap((id) => {
+    const m = members.byId[id];
+    return m && !m.isSelf ? [m] : [];
+  });
 }
 
 export function memberOf({ members }: WithMembers, userId: string): CallMember | undefined {
@@ -121,22 +112,15 @@ export function nameOf(holder: WithMembers, userId: string): string {
   return memberOf(holder, userId)?.name ?? 'Someone';
 }
 
-const visibleCache = new WeakMap<MemberMap, readonly CallMember[]>();
-
 /** The others that get a tile (the stage and the offstage strip choose among them): in the call, or being rung. */
-export function visibleOthers(holder: WithMembers): readonly CallMember[] {
-  let visible = visibleCache.get(holder.members);
-  if (!visible) {
-    visible = othersOf(holder).filter(
-      (p) => p.status === 'joined' || p.status === 'invited' || p.status === 'ringing',
-    );
-    visibleCache.set(holder.members, visible);
-  }
-  return visible;
+export function visibleOthers(holder: WithMembers): CallMember[] {
+  return othersOf(holder).filter(
+    (p) => p.status === 'joined' || p.status === 'invited' || p.status === 'ringing',
+  );
 }
 
 /** The others in the call whose connection is in trouble (the banner that offers a retry). */
-export function troubledOthers(holder: WithMembers): readonly CallMember[] {
+export function troubledOthers(holder: WithMembers): CallMember[] {
   return othersOf(holder).filter(
     (p) => p.status === 'joined' && (p.connection === 'reconnecting' || p.connection === 'failed'),
   );
