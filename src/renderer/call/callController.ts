@@ -29,6 +29,7 @@ import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import type { AppStore } from '../store/appStore.ts';
 import { recordingStatusOf } from '../store/call.reducer.ts';
 import type { CallAction, CallSnapshot, CurrentCall, IncomingCall } from '../store/call.reducer.ts';
+import { othersOf } from '../store/callMembers.ts';
 import type { CallEngine, RemoteTileView } from '../webrtc/index.ts';
 import { historyEntryOf } from './callHistory.ts';
 import type { CallOutcome } from './callHistory.ts';
@@ -193,7 +194,6 @@ export class CallController {
         startedAt: null,
         participants: response.participants,
       },
-      selfId: this.#deps.selfId,
       direction: 'outgoing',
       title,
       phase: 'ringing',
@@ -219,12 +219,11 @@ export class CallController {
     const video = withVideo && incoming.type !== 'audio';
     const caller = incoming.callerName;
     this.#dispatch({
-      type: 'call-entered',
-      snapshot: { ...incoming, startedAt: null },
-      selfId: this.#deps.selfId,
-      direction: 'incoming',
-      title: this.#titleOf(incoming.participants, caller),
-      phase: 'joining',
+      type: 'incoming-answered',
+      title: titleOf(
+        othersOf(incoming).map((p) => p.name),
+        caller,
+      ),
       local: { audioEnabled: true, videoEnabled: video, screenSharing: false },
     });
     await this.#join(
@@ -248,7 +247,7 @@ export class CallController {
       }
     }
     this.#deps.onCallSettled?.();
-    this.#record({ kind: 'declined', incoming, selfId: this.#deps.selfId });
+    this.#record({ kind: 'declined', incoming });
   }
 
   /** The initiator starts or stops recording the current call (the server refuses anyone else). */
@@ -342,7 +341,6 @@ export class CallController {
     this.#dispatch({
       type: 'call-entered',
       snapshot: toSnapshot(call),
-      selfId: this.#deps.selfId,
       direction,
       title: this.#titleOf(call.participants),
       phase: call.status === 'active' ? 'joining' : 'ringing',
@@ -378,7 +376,6 @@ export class CallController {
     this.#dispatch({
       type: 'call-entered',
       snapshot: toSnapshot(call),
-      selfId: this.#deps.selfId,
       direction: call.initiatedBy === this.#deps.selfId ? 'outgoing' : 'incoming',
       title,
       phase: 'joining',
@@ -418,7 +415,7 @@ export class CallController {
     // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
     // meanwhile; connectToPeer ignores a peer it already has a connection to.
     const call = this.#current(callId);
-    if (call) this.#connectPeers(callId, call.participants, call.initiatedBy);
+    if (call) this.#connectPeers(callId, othersOf(call), call.initiatedBy);
     const [outcome] = await Promise.allSettled([answered, media]);
     if (outcome.status === 'rejected') {
       const call = this.#current(callId);
@@ -498,7 +495,7 @@ export class CallController {
     try {
       const { call } = await this.#deps.api.getCall(callId);
       const snapshot = toSnapshot(call);
-      this.#dispatch({ type: 'call-synced', snapshot, selfId: this.#deps.selfId });
+      this.#dispatch({ type: 'call-synced', snapshot });
       return snapshot;
     } catch (error) {
       console.warn(`calls: could not refresh call state (${errorMessage(error)})`);
@@ -536,7 +533,7 @@ export class CallController {
     this.#dropPreconnection(callId);
     void this.#deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
     this.#toast('warning', missedCallText(type, incoming.callerName));
-    this.#record({ kind: 'missed', incoming, selfId: this.#deps.selfId });
+    this.#record({ kind: 'missed', incoming });
   }
 
   /** Leaves the call locally: media off, state cleared, the call written to the local history. */
@@ -574,7 +571,11 @@ export class CallController {
   }
 
   #titleOf(participants: readonly { userId: string; userName: string }[], fallback?: string): string {
-    return titleOf(participants, this.#deps.selfId, fallback);
+    const others = participants.filter((p) => p.userId !== this.#deps.selfId);
+    return titleOf(
+      others.map((p) => p.userName),
+      fallback,
+    );
   }
 }
 
