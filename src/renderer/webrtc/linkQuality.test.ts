@@ -193,6 +193,14 @@ describe('grading both directions of a peer link', () => {
     expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
   });
 
+  test('a receiver report with a jitter beyond a minute counts as no jitter, so the report is still accepted', () => {
+    const s = sample(clean, true, (after) => {
+      for (const e of after) if (e.type === 'remote-inbound-rtp') e.jitter = 4_000_000;
+    });
+    expect(s.send?.jitterMs).toBeNull();
+    expect(s.receive?.jitterMs).toBe(12);
+  });
+
   test('through the SFU a small layer we asked for (a thumbnail) is not graded by its low bitrate', () => {
     // 320x240 at ~160 kbit/s is poor on a mesh link (above), but on the SFU the layer follows the tile size.
     const s = sample(receiving160Kbps, true, () => {}, true);
