@@ -39,7 +39,8 @@ describe.each(databaseTargets())('migrations on $name', (target) => {
       'SELECT version FROM schema_migrations ORDER BY version',
     );
     expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
-  });
+    // Opening PGlite compiles its WebAssembly: on a loaded 2-core machine alone that took over 30 s.
+  }, 120_000);
 
   it('has the spec tables with their columns, and the cleanup function removes only expired credentials', async () => {
     const db = opened[0]!;

@@ -14,6 +14,7 @@ import type {
 import type { RestClient } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';
+import { memberOf, othersOf } from '../store/callMembers.ts';
 import type { CallEngine, CallEngineEvents, CallEngineOptions } from '../webrtc/index.ts';
 import { ApiRequestError } from '../signaling/restClient.ts';
 import { CallController } from './callController.ts';
@@ -426,7 +427,7 @@ describe('CallController', () => {
       t.engine().emit('error', { kind: 'turn-auth-failed', message: 'refused' });
       await t.controller.answer(true);
       const call = t.store.getState().call.current;
-      expect(call?.participants.find((p) => p.userId === BOB)?.connection).toBe('connected');
+      expect(call && memberOf(call, BOB)?.connection).toBe('connected');
       expect(call?.relayProblem?.kind).toBe('turn-auth-failed');
     });
 
@@ -682,7 +683,7 @@ describe('CallController', () => {
     expect(t.engine().log).not.toContain(`connect ${ME}`);
     const call = t.store.getState().call.current!;
     expect(call).toMatchObject({ title: 'Team sync', callId: CALL });
-    expect(call.participants.map((p) => p.userId)).toEqual([BOB, CAROL]);
+    expect(othersOf(call).map((p) => p.userId)).toEqual([BOB, CAROL]);
   });
 
   it('joining from the banner while in another call is refused with a notice', async () => {

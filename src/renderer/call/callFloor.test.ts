@@ -11,6 +11,7 @@ const T0 = Date.parse('2025-01-10T14:30:00.000Z');
 
 function setup(participants = [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'joined')]) {
   const store = createAppStore();
+  store.getState().dispatchCall({ type: 'session-started', selfId: ME });
   const listeners = new Map<string, (payload: unknown) => void>();
   const send = vi.fn(async (): Promise<SocketAck> => ({ ok: true }));
   const signaling = {
@@ -53,7 +54,6 @@ function setup(participants = [participantDto(BOB, 'Bob', 'joined'), participant
         startedAt: null,
         participants,
       },
-      selfId: ME,
       direction: 'incoming',
       title: 'Team',
       phase: 'joining',

@@ -1,11 +1,12 @@
 import type { HistoryEntry } from '../../shared/desktopApi.ts';
 import type { EndReason } from '../../shared/protocol/index.ts';
 import type { CurrentCall, IncomingCall } from '../store/call.reducer.ts';
+import { othersOf } from '../store/callMembers.ts';
 
 /** How a call ended for this device, as the local history records it. */
 export type CallOutcome =
   | { kind: 'left'; call: CurrentCall; reason?: EndReason | undefined }
-  | { kind: 'declined' | 'missed'; incoming: IncomingCall; selfId: string };
+  | { kind: 'declined' | 'missed'; incoming: IncomingCall };
 
 /** The history schema's bounds (HistoryEntry): the first 20 people, names cut at 200 characters. */
 const MAX_PEOPLE = 20;
@@ -15,13 +16,12 @@ const MAX_NAME_LENGTH = 200;
 export function historyEntryOf(outcome: CallOutcome, now: number): HistoryEntry {
   const endedAt = new Date(now).toISOString();
   if (outcome.kind !== 'left') {
-    const { incoming, selfId } = outcome;
-    const others = incoming.participants.filter((p) => p.userId !== selfId);
+    const { incoming } = outcome;
     return {
       callId: incoming.callId,
       direction: 'incoming',
       type: incoming.type,
-      participants: bounded(others.map((p) => ({ userId: p.userId, name: p.userName }))),
+      participants: bounded(othersOf(incoming)),
       // It rang and ended at the same moment as far as this device knows: it never got further.
       startedAt: endedAt,
       endedAt,
@@ -37,7 +37,7 @@ export function historyEntryOf(outcome: CallOutcome, now: number): HistoryEntry 
     callId: call.callId,
     direction: call.direction,
     type: call.type,
-    participants: bounded(call.participants),
+    participants: bounded(othersOf(call)),
     startedAt: new Date(started ?? now).toISOString(),
     endedAt,
     durationSeconds: started === null ? null : Math.max(0, Math.round((now - started) / 1000)),

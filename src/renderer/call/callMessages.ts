@@ -5,6 +5,7 @@
  */
 import type { CallType, EndReason, HandledElsewhereEvent } from '../../shared/protocol/index.ts';
 import type { CurrentCall } from '../store/call.reducer.ts';
+import { nameOf } from '../store/callMembers.ts';
 
 const END_TEXT: Record<EndReason, (title: string) => string> = {
   'ended-by-user': (title) => `Call with ${title} ended`,
@@ -44,16 +45,8 @@ export function recordingNotice(call: CurrentCall, userId: string | null, selfId
   return `${userId === null ? 'Someone' : nameOf(call, userId)} is recording this call`;
 }
 
-export function nameOf(call: CurrentCall, userId: string): string {
-  return call.participants.find((p) => p.userId === userId)?.name ?? 'Someone';
-}
-
 /** The call's title: the others' names, or `fallback` when nobody else is known. */
-export function titleOf(
-  participants: readonly { userId: string; userName: string }[],
-  selfId: string,
-  fallback = 'Call',
-): string {
-  const names = participants.filter((p) => p.userId !== selfId).map((p) => p.userName.slice(0, 200));
+export function titleOf(otherNames: readonly string[], fallback = 'Call'): string {
+  const names = otherNames.map((name) => name.slice(0, 200));
   return names.length > 0 ? names.slice(0, 20).join(', ') : fallback;
 }

@@ -1,7 +1,7 @@
 import type { CallEngineErrorEvent } from '../webrtc/index.ts';
 import type { CallContext } from './callContext.ts';
 import { dispatchCall, toast } from './callContext.ts';
-import { nameOf } from './callMessages.ts';
+import { nameOf } from '../store/callMembers.ts';
 import { peerProblemText, RELAY_PROBLEM_TEXT } from './mediaErrors.ts';
 
 /** An engine failure onto the call's screen: where the user sees it depends on what failed. */

@@ -1,4 +1,5 @@
 import type { CallState } from '../store/call.reducer.ts';
+import { memberCount, othersOf } from '../store/callMembers.ts';
 
 /**
  * Glare: I am calling someone in a conversation whose call to me arrives at the same moment. Both clients
@@ -10,10 +11,9 @@ export function glareDecision({ current, incoming }: CallState): 'none' | 'keep-
   if (!current || !incoming || current.direction !== 'outgoing' || current.phase !== 'ringing') return 'none';
   // Two people starting a 1:1 conversation at once can each create one, so 1:1 calls match by person.
   const sameConversation = current.conversationId === incoming.conversationId;
+  const others = othersOf(current);
   const samePerson =
-    current.participants.length === 1 &&
-    current.participants[0]?.userId === incoming.initiatedBy &&
-    incoming.participants.length === 2;
+    others.length === 1 && others[0]?.userId === incoming.initiatedBy && memberCount(incoming) === 2;
   if (!sameConversation && !samePerson) return 'none';
   return current.callId < incoming.callId ? 'keep-mine' : 'answer-theirs';
 }

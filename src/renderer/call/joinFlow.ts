@@ -14,6 +14,7 @@ import type { CallDto, EndReason, InitiableCallType, MediaState } from '../../sh
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import { recordingStatusOf } from '../store/call.reducer.ts';
 import type { CallSnapshot, CurrentCall } from '../store/call.reducer.ts';
+import { othersOf } from '../store/callMembers.ts';
 import type { CallFlowParts } from './callFlowParts.ts';
 import { recordCall } from './callFlowParts.ts';
 import { currentCall, dispatchCall, toast } from './callContext.ts';
@@ -62,7 +63,6 @@ export class JoinFlow {
         startedAt: null,
         participants: response.participants,
       },
-      selfId: deps.selfId,
       direction: 'outgoing',
       title,
       phase: 'ringing',
@@ -123,9 +123,8 @@ export class JoinFlow {
     dispatchCall(this.#parts.ctx, {
       type: 'call-entered',
       snapshot: toSnapshot(call),
-      selfId: deps.selfId,
       direction,
-      title: titleOf(call.participants, deps.selfId),
+      title: titleOfCall(call.participants, deps.selfId),
       phase: call.status === 'active' ? 'joining' : 'ringing',
       local,
     });
@@ -160,7 +159,6 @@ export class JoinFlow {
     dispatchCall(this.#parts.ctx, {
       type: 'call-entered',
       snapshot: toSnapshot(call),
-      selfId: deps.selfId,
       direction: call.initiatedBy === deps.selfId ? 'outgoing' : 'incoming',
       title,
       phase: 'joining',
@@ -173,7 +171,7 @@ export class JoinFlow {
     const { deps } = this.#parts;
     try {
       const { call } = await deps.api.getCall(callId);
-      const title = titleOf(call.participants, deps.selfId);
+      const title = titleOfCall(call.participants, deps.selfId);
       await this.startCall(call.conversationId, call.type === 'audio' ? 'audio' : 'video', title);
     } catch (error) {
       toast(this.#parts.ctx, 'error', `Could not call back: ${errorMessage(error)}`);
@@ -198,7 +196,7 @@ export class JoinFlow {
     // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
     // meanwhile; connectToPeer ignores a peer it already has a connection to.
     const call = currentCall(this.#parts.ctx, callId);
-    if (call) this.#connectPeers(callId, call.participants, call.initiatedBy);
+    if (call) this.#connectPeers(callId, othersOf(call), call.initiatedBy);
     const [outcome] = await Promise.allSettled([answered, capture]);
     if (outcome.status === 'rejected') {
       const call = currentCall(this.#parts.ctx, callId);
@@ -229,7 +227,7 @@ export class JoinFlow {
     try {
       const { call } = await deps.api.getCall(callId);
       const snapshot = toSnapshot(call);
-      dispatchCall(this.#parts.ctx, { type: 'call-synced', snapshot, selfId: deps.selfId });
+      dispatchCall(this.#parts.ctx, { type: 'call-synced', snapshot });
       return snapshot;
     } catch (error) {
       console.warn(`calls: could not refresh call state (${errorMessage(error)})`);
@@ -284,4 +282,9 @@ function toSnapshot(call: CallDto): CallSnapshot {
     participants: call.participants,
     recording: call.recording,
   };
+}
+
+/** The call's title from the server's participant list: the names of the others. */
+function titleOfCall(participants: readonly { userId: string; userName: string }[], selfId: string): string {
+  return titleOf(participants.filter((p) => p.userId !== selfId).map((p) => p.userName));
 }

@@ -4,13 +4,13 @@
  */
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import type { IncomingCall } from '../store/call.reducer.ts';
+import { nameOf, otherCount } from '../store/callMembers.ts';
 import type { CallContext } from './callContext.ts';
 import { currentCall, dispatchCall, toast } from './callContext.ts';
 import {
   declinedText,
   joinedText,
   leftText,
-  nameOf,
   notAnsweredText,
   RECORDING_STOPPED,
   recordingNotice,
@@ -54,7 +54,7 @@ export function subscribeParticipantEvents(
       if (engine?.route.topology === 'sfu') engine.connectToPeer(e.userId);
       else if (call.initiatedBy === selfId) engine?.peerAnswered(e.userId, e.deviceId);
       // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
-      if (call.participants.length > 1) toast(ctx, 'info', joinedText(e.userName));
+      if (otherCount(call) > 1) toast(ctx, 'info', joinedText(e.userName));
       // The joined event carries no start time; the call's snapshot does.
       if (call.startedAt === null) flow.sync(e.callId);
     }),
@@ -81,7 +81,7 @@ export function subscribeParticipantEvents(
         status: 'rejected',
       });
       // In a 1:1 call the call:ended that follows says it; in a group the call goes on and this is the news.
-      if (call.participants.length > 1) toast(ctx, 'info', declinedText(nameOf(call, e.userId)));
+      if (otherCount(call) > 1) toast(ctx, 'info', declinedText(nameOf(call, e.userId)));
     }),
     signaling.on('call:participants-missed', (e) => {
       const incoming = ctx.store.getState().call.incoming;
@@ -94,7 +94,7 @@ export function subscribeParticipantEvents(
         userIds: e.userIds,
         status: 'missed',
       });
-      if (call.participants.length > 1) {
+      if (otherCount(call) > 1) {
         const names = e.userIds.filter((id) => id !== selfId).map((id) => nameOf(call, id));
         if (names.length > 0) toast(ctx, 'info', notAnsweredText(names));
       }

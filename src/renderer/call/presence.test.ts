@@ -9,7 +9,7 @@ const incoming: IncomingCall = {
   type: 'video',
   initiatedBy: '00000000-0000-4000-8000-000000000002',
   callerName: 'Bob',
-  participants: [],
+  members: { order: [], byId: {} },
 };
 const current: CurrentCall = {
   callId: '10000000-0000-4000-8000-000000000001',
@@ -20,7 +20,7 @@ const current: CurrentCall = {
   title: 'Carol',
   phase: 'active',
   startedAt: null,
-  participants: [],
+  members: { order: [], byId: {} },
   local: DEFAULT_MEDIA_STATE,
   activeSpeakerId: null,
   mediaProblem: null,
@@ -31,7 +31,12 @@ const current: CurrentCall = {
 
 describe('presenceOf', () => {
   it('is idle without calls, in-call with one, and ringing when a call waits for an answer', () => {
-    const state = (patch: Partial<CallState>): CallState => ({ current: null, incoming: null, ...patch });
+    const state = (patch: Partial<CallState>): CallState => ({
+      selfId: null,
+      current: null,
+      incoming: null,
+      ...patch,
+    });
     expect(presenceOf(state({}))).toEqual({ state: 'idle' });
     expect(presenceOf(state({ current }))).toEqual({
       state: 'in-call',

@@ -10,6 +10,7 @@ import type {
 } from '../../shared/protocol/index.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import type { IncomingCall } from '../store/call.reducer.ts';
+import { othersOf } from '../store/callMembers.ts';
 import type { CallFlowParts } from './callFlowParts.ts';
 import { recordCall } from './callFlowParts.ts';
 import { currentCall, dispatchCall, toast } from './callContext.ts';
@@ -71,12 +72,11 @@ export class RingFlow {
     if (deps.store.getState().call.current) await this.#join.hangUp();
     const video = withVideo && incoming.type !== 'audio';
     dispatchCall(this.#parts.ctx, {
-      type: 'call-entered',
-      snapshot: { ...incoming, startedAt: null },
-      selfId: deps.selfId,
-      direction: 'incoming',
-      title: titleOf(incoming.participants, deps.selfId, incoming.callerName),
-      phase: 'joining',
+      type: 'incoming-answered',
+      title: titleOf(
+        othersOf(incoming).map((p) => p.name),
+        incoming.callerName,
+      ),
       local: { audioEnabled: true, videoEnabled: video, screenSharing: false },
     });
     await this.#join.join(
@@ -101,7 +101,7 @@ export class RingFlow {
       }
     }
     deps.onCallSettled?.();
-    recordCall(this.#parts, { kind: 'declined', incoming, selfId: deps.selfId });
+    recordCall(this.#parts, { kind: 'declined', incoming });
   }
 
   /**
@@ -132,7 +132,7 @@ export class RingFlow {
     this.#dropPreconnection(callId);
     void this.#parts.deps.desktop.notifyMissedCall({ callId, callerName: incoming.callerName, type });
     toast(this.#parts.ctx, 'warning', missedCallText(type, incoming.callerName));
-    recordCall(this.#parts, { kind: 'missed', incoming, selfId: this.#parts.deps.selfId });
+    recordCall(this.#parts, { kind: 'missed', incoming });
   }
 
   /**

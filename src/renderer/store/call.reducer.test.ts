@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
 import type { CallIncomingEvent, PeerQualitySample } from '../../shared/protocol/index.ts';
-import { callReducer, initialCallState, visibleParticipants } from './call.reducer.ts';
+import { callReducer, initialCallState } from './call.reducer.ts';
+import { memberCount, memberOf, otherCount, othersOf, visibleOthers } from './callMembers.ts';
 import type { CallAction, CallSnapshot, CallState } from './call.reducer.ts';
 import { BOB, CAROL, CONVERSATION, ME, participantDto } from './testFixtures.ts';
 
@@ -22,14 +23,16 @@ const snapshot = (overrides: Partial<CallSnapshot> = {}): CallSnapshot => ({
   ...overrides,
 });
 
+/** The session has started (the reducer knows who I am), then `actions`. */
+const signedIn = callReducer(initialCallState, { type: 'session-started', selfId: ME });
+
 function run(...actions: CallAction[]): CallState {
-  return actions.reduce(callReducer, initialCallState);
+  return actions.reduce(callReducer, signedIn);
 }
 
 const enter: CallAction = {
   type: 'call-entered',
   snapshot: snapshot(),
-  selfId: ME,
   direction: 'outgoing',
   title: 'Bob, Carol',
   phase: 'ringing',
@@ -72,8 +75,35 @@ describe('callReducer', () => {
 
   it('enters a call with everyone but me as participants', () => {
     const state = run(enter);
-    expect(state.current?.participants.map((p) => p.name)).toEqual(['Bob', 'Carol']);
+    expect((state.current && othersOf(state.current))?.map((p) => p.name)).toEqual(['Bob', 'Carol']);
     expect(state.current?.phase).toBe('ringing');
+  });
+
+  it('knows me from the session: I am a member of the call, never one of the others', () => {
+    const call = run(enter).current!;
+    expect(memberOf(call, ME)).toMatchObject({ name: 'Me', isSelf: true, status: 'joined' });
+    expect(memberCount(call)).toBe(3);
+    expect(otherCount(call)).toBe(2);
+  });
+
+  it('answering the call ringing here enters it with the people it rang with', () => {
+    const event: CallIncomingEvent = {
+      callId: CALL,
+      conversationId: CONVERSATION,
+      type: 'video',
+      initiatedBy: BOB,
+      participants: [participantDto(BOB, 'Bob', 'joined'), participantDto(ME, 'Me', 'ringing')],
+    };
+    const ringing = run({ type: 'incoming-received', event });
+    expect(othersOf(ringing.incoming!).map((p) => p.name)).toEqual(['Bob']);
+    const answered = callReducer(ringing, {
+      type: 'incoming-answered',
+      title: 'Bob',
+      local: DEFAULT_MEDIA_STATE,
+    });
+    expect(answered.incoming).toBeNull();
+    expect(answered.current).toMatchObject({ callId: CALL, direction: 'incoming', phase: 'joining' });
+    expect(othersOf(answered.current!).map((p) => [p.name, p.status])).toEqual([['Bob', 'joined']]);
   });
 
   it('becomes active when the first invitee joins, and adds a member who joins uninvited', () => {
@@ -90,7 +120,7 @@ describe('callReducer', () => {
       },
     );
     expect(state.current?.phase).toBe('active');
-    expect(state.current?.participants.map((p) => [p.name, p.status])).toEqual([
+    expect((state.current && othersOf(state.current))?.map((p) => [p.name, p.status])).toEqual([
       ['Bob', 'joined'],
       ['Carol', 'ringing'],
       ['Dave', 'joined'],
@@ -115,7 +145,7 @@ describe('callReducer', () => {
         mediaState: { audioEnabled: false, videoEnabled: false, screenSharing: true },
       },
     });
-    const [bob, carol] = state.current!.participants;
+    const [bob, carol] = othersOf(state.current!);
     expect(bob!.mediaState).toEqual({ audioEnabled: false, videoEnabled: false, screenSharing: true });
     expect(carol!.mediaState).toEqual(DEFAULT_MEDIA_STATE);
   });
@@ -126,16 +156,15 @@ describe('callReducer', () => {
       { type: 'active-speaker-changed', userId: BOB },
       { type: 'participant-status', callId: CALL, userIds: [BOB], status: 'left' },
     );
-    const bob = state.current!.participants[0]!;
+    const bob = othersOf(state.current!)[0]!;
     expect(bob).toMatchObject({ status: 'left', connection: null, quality: null });
     expect(state.current!.activeSpeakerId).toBeNull();
-    expect(visibleParticipants(state.current!).map((p) => p.name)).toEqual(['Carol']);
+    expect(visibleOthers(state.current!).map((p) => p.name)).toEqual(['Carol']);
   });
 
   it('keeps what the engine knows when a REST snapshot refreshes the call', () => {
     const state = run(...bobJoinedConnectedAndSampled, {
       type: 'call-synced',
-      selfId: ME,
       snapshot: snapshot({
         startedAt: '2025-01-10T14:30:00.000Z',
         participants: [
@@ -146,12 +175,12 @@ describe('callReducer', () => {
       }),
     });
     expect(state.current).toMatchObject({ phase: 'active', startedAt: '2025-01-10T14:30:00.000Z' });
-    expect(state.current!.participants[0]).toMatchObject({
+    expect(othersOf(state.current!)[0]).toMatchObject({
       status: 'joined',
       connection: 'connected',
       quality: sample,
     });
-    expect(state.current!.participants[1]!.status).toBe('missed');
+    expect(othersOf(state.current!)[1]!.status).toBe('missed');
   });
 
   it('counts repeated relay failures of one kind, and restarts the count for another kind', () => {
@@ -172,7 +201,7 @@ describe('callReducer', () => {
       { type: 'peer-problem', userId: BOB, message: 'lost' },
       { type: 'peer-state-changed', userId: BOB, state: 'connected' },
     );
-    expect(state.current!.participants[0]!.problem).toBeNull();
+    expect(othersOf(state.current!)[0]!.problem).toBeNull();
   });
 
   it('starts on the mesh and follows the topology of its own call only', () => {
@@ -211,7 +240,7 @@ describe('callReducer', () => {
     };
     expect(callReducer(joined, other)).toBe(joined);
     // A snapshot without recording information (an initiate answer) keeps what is known.
-    const synced = callReducer(stopped, { type: 'call-synced', snapshot: snapshot(), selfId: ME });
+    const synced = callReducer(stopped, { type: 'call-synced', snapshot: snapshot() });
     expect(synced.current!.recording).toEqual(stopped.current!.recording);
   });
 

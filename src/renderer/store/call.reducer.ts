@@ -17,20 +17,15 @@ import type {
   PeerQualitySample,
 } from '../../shared/protocol/index.ts';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
-
-export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
-
-export interface CallParticipant {
-  userId: string;
-  name: string;
-  identifier: string;
-  status: ParticipantStatus;
-  mediaState: MediaState;
-  connection: PeerConnectionState | null;
-  quality: PeerQualitySample | null;
-  /** Why media to this peer does not flow (ICE failed, connection lost), shown on the tile. */
-  problem: string | null;
-}
+import type { CallMember, MemberMap, PeerConnectionState } from './callMembers.ts';
+import {
+  memberFromDto,
+  memberMapOf,
+  othersOf,
+  updateMember,
+  updateMembers,
+  withMember,
+} from './callMembers.ts';
 
 /**
  * ringing: I started the call and nobody answered yet.
@@ -60,8 +55,8 @@ export interface CurrentCall {
   title: string;
   phase: CallPhase;
   startedAt: string | null;
-  /** Everyone but me, in the server's order. */
-  participants: CallParticipant[];
+  /** Everyone in the call, me included: read it through the selectors of callMembers.ts. */
+  members: MemberMap;
   local: MediaState;
   activeSpeakerId: string | null;
   mediaProblem: MediaProblem | null;
@@ -94,16 +89,18 @@ export interface IncomingCall {
   type: CallType;
   initiatedBy: string;
   callerName: string;
-  /** Everyone invited, the caller and me included, as the server sent them. */
-  participants: ParticipantDto[];
+  /** Everyone invited, the caller and me included. */
+  members: MemberMap;
 }
 
 export interface CallState {
+  /** The signed-in user, known once per session: it tells me from the others in every member map. */
+  selfId: string | null;
   current: CurrentCall | null;
   incoming: IncomingCall | null;
 }
 
-export const initialCallState: CallState = { current: null, incoming: null };
+export const initialCallState: CallState = { selfId: null, current: null, incoming: null };
 
 /** What the client knows about a call when it enters it (from an initiate response or a CallDto). */
 export interface CallSnapshot {
@@ -118,18 +115,20 @@ export interface CallSnapshot {
 }
 
 export type CallAction =
+  | { type: 'session-started'; selfId: string }
   | { type: 'incoming-received'; event: CallIncomingEvent }
   | { type: 'incoming-cleared'; callId: string }
   | {
       type: 'call-entered';
       snapshot: CallSnapshot;
-      selfId: string;
       direction: 'incoming' | 'outgoing';
       title: string;
       phase: CallPhase;
       local: MediaState;
     }
-  | { type: 'call-synced'; snapshot: CallSnapshot; selfId: string }
+  /** I answered the call ringing here: it becomes the current call with the members it rang with. */
+  | { type: 'incoming-answered'; title: string; local: MediaState }
+  | { type: 'call-synced'; snapshot: CallSnapshot }
   | { type: 'participant-joined'; event: ParticipantJoinedEvent }
   | { type: 'participant-status'; callId: string; userIds: string[]; status: ParticipantStatus }
   | { type: 'media-state-changed'; event: MediaStateChangedEvent }
@@ -144,28 +143,6 @@ export type CallAction =
   | { type: 'recording-changed'; callId: string; recording: CallRecordingStatus }
   | { type: 'call-finished'; callId: string };
 
-function participantFromDto(p: ParticipantDto): CallParticipant {
-  return {
-    userId: p.userId,
-    name: p.userName,
-    identifier: p.userIdentifier,
-    status: p.status,
-    mediaState: p.mediaState,
-    connection: null,
-    quality: null,
-    problem: null,
-  };
-}
-
-function updateParticipant(
-  call: CurrentCall,
-  userId: string,
-  update: (p: CallParticipant) => CallParticipant,
-): CurrentCall {
-  if (!call.participants.some((p) => p.userId === userId)) return call;
-  return { ...call, participants: call.participants.map((p) => (p.userId === userId ? update(p) : p)) };
-}
-
 /** Applies `update` to the current call only when the event belongs to it (late events of old calls are dropped). */
 function onCurrent(state: CallState, callId: string, update: (call: CurrentCall) => CurrentCall): CallState {
   if (!state.current || state.current.callId !== callId) return state;
@@ -177,21 +154,70 @@ function onAnyCurrent(state: CallState, update: (call: CurrentCall) => CurrentCa
   return state.current ? onCurrent(state, state.current.callId, update) : state;
 }
 
-function syncParticipants(call: CurrentCall, snapshot: CallSnapshot, selfId: string): CallParticipant[] {
-  return snapshot.participants
-    .filter((p) => p.userId !== selfId)
-    .map((dto) => {
-      const known = call.participants.find((p) => p.userId === dto.userId);
-      const fresh = participantFromDto(dto);
+/** What the current call starts from: who is in it and how I came to it. */
+interface EnteredCall {
+  callId: string;
+  conversationId: string;
+  type: CallType;
+  initiatedBy: string;
+  startedAt: string | null;
+  members: MemberMap;
+  recording: CallRecordingStatus | null;
+}
+
+interface HowEntered {
+  direction: CurrentCall['direction'];
+  title: string;
+  phase: CallPhase;
+  local: MediaState;
+}
+
+function entered(state: CallState, call: EnteredCall, how: HowEntered): CallState {
+  return {
+    ...state,
+    current: {
+      callId: call.callId,
+      conversationId: call.conversationId,
+      type: call.type,
+      direction: how.direction,
+      initiatedBy: call.initiatedBy,
+      title: how.title,
+      phase: how.phase,
+      startedAt: call.startedAt,
+      members: call.members,
+      local: how.local,
+      activeSpeakerId: null,
+      mediaProblem: null,
+      relayProblem: null,
+      topology: 'mesh',
+      recording: call.recording,
+    },
+    incoming: state.incoming?.callId === call.callId ? null : state.incoming,
+  };
+}
+
+function syncMembers(call: CurrentCall, snapshot: CallSnapshot, selfId: string | null): MemberMap {
+  return memberMapOf(
+    snapshot.participants.map((dto) => {
+      const known = call.members.byId[dto.userId];
+      const fresh = memberFromDto(dto, selfId);
       // Connection and quality come from the engine, which knows better than a REST snapshot.
       return known
         ? { ...fresh, connection: known.connection, quality: known.quality, problem: known.problem }
         : fresh;
-    });
+    }),
+  );
+}
+
+function withPeer(call: CurrentCall, userId: string, update: (m: CallMember) => CallMember): CurrentCall {
+  const members = updateMember(call.members, userId, update);
+  return members === call.members ? call : { ...call, members };
 }
 
 export function callReducer(state: CallState, action: CallAction): CallState {
   switch (action.type) {
+    case 'session-started':
+      return state.selfId === action.selfId ? state : { ...state, selfId: action.selfId };
     case 'incoming-received': {
       const { event } = action;
       const caller = event.participants.find((p) => p.userId === event.initiatedBy);
@@ -203,42 +229,37 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           type: event.type,
           initiatedBy: event.initiatedBy,
           callerName: caller?.userName ?? 'Unknown caller',
-          participants: event.participants,
+          members: memberMapOf(event.participants.map((p) => memberFromDto(p, state.selfId))),
         },
       };
     }
     case 'incoming-cleared':
       return state.incoming?.callId === action.callId ? { ...state, incoming: null } : state;
     case 'call-entered': {
-      const { snapshot, selfId } = action;
-      return {
-        current: {
-          callId: snapshot.callId,
-          conversationId: snapshot.conversationId,
-          type: snapshot.type,
-          direction: action.direction,
-          initiatedBy: snapshot.initiatedBy,
-          title: action.title,
-          phase: action.phase,
-          startedAt: snapshot.startedAt,
-          participants: snapshot.participants.filter((p) => p.userId !== selfId).map(participantFromDto),
-          local: action.local,
-          activeSpeakerId: null,
-          mediaProblem: null,
-          relayProblem: null,
-          topology: 'mesh',
+      const { snapshot } = action;
+      return entered(
+        state,
+        {
+          ...snapshot,
+          members: memberMapOf(snapshot.participants.map((p) => memberFromDto(p, state.selfId))),
           recording: recordingStatusOf(snapshot.recording),
         },
-        incoming: state.incoming?.callId === snapshot.callId ? null : state.incoming,
-      };
+        action,
+      );
+    }
+    case 'incoming-answered': {
+      const { incoming } = state;
+      if (!incoming) return state;
+      const how = { ...action, direction: 'incoming' as const, phase: 'joining' as const };
+      return entered(state, { ...incoming, startedAt: null, recording: null }, how);
     }
     case 'call-synced':
       return onCurrent(state, action.snapshot.callId, (call) => {
-        const participants = syncParticipants(call, action.snapshot, action.selfId);
-        const someoneElseJoined = participants.some((p) => p.status === 'joined');
+        const members = syncMembers(call, action.snapshot, state.selfId);
+        const someoneElseJoined = othersOf({ members }).some((p) => p.status === 'joined');
         return {
           ...call,
-          participants,
+          members,
           startedAt: action.snapshot.startedAt ?? call.startedAt,
           recording:
             action.snapshot.recording === undefined
@@ -250,25 +271,26 @@ export function callReducer(state: CallState, action: CallAction): CallState {
     case 'participant-joined':
       return onCurrent(state, action.event.callId, (call) => {
         const { userId, userName, userIdentifier } = action.event;
-        const known = call.participants.some((p) => p.userId === userId);
-        const participants = known
-          ? call.participants.map((p) =>
-              p.userId === userId ? { ...p, status: 'joined' as const, problem: null } : p,
-            )
-          : [
-              ...call.participants,
-              participantFromDto({
-                userId,
-                userName,
-                userIdentifier,
-                status: 'joined',
-                mediaState: DEFAULT_MEDIA_STATE,
-                joinedAt: null,
-                leftAt: null,
-                connectionQuality: null,
-              }),
-            ];
-        return { ...call, participants, phase: call.phase === 'ringing' ? 'active' : call.phase };
+        const known = call.members.byId[userId];
+        const members = withMember(
+          call.members,
+          known
+            ? { ...known, status: 'joined', problem: null }
+            : memberFromDto(
+                {
+                  userId,
+                  userName,
+                  userIdentifier,
+                  status: 'joined',
+                  mediaState: DEFAULT_MEDIA_STATE,
+                  joinedAt: null,
+                  leftAt: null,
+                  connectionQuality: null,
+                },
+                state.selfId,
+              ),
+        );
+        return { ...call, members, phase: call.phase === 'ringing' ? 'active' : call.phase };
       });
     case 'participant-status':
       return onCurrent(state, action.callId, (call) => {
@@ -277,24 +299,22 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           ...call,
           activeSpeakerId:
             leaving && action.userIds.includes(call.activeSpeakerId ?? '') ? null : call.activeSpeakerId,
-          participants: call.participants.map((p) =>
-            action.userIds.includes(p.userId)
-              ? leaving
-                ? { ...p, status: action.status, connection: null, quality: null, problem: null }
-                : { ...p, status: action.status }
-              : p,
+          members: updateMembers(call.members, action.userIds, (p) =>
+            leaving
+              ? { ...p, status: action.status, connection: null, quality: null, problem: null }
+              : { ...p, status: action.status },
           ),
         };
       });
     case 'media-state-changed':
       return onCurrent(state, action.event.callId, (call) =>
-        updateParticipant(call, action.event.userId, (p) => ({ ...p, mediaState: action.event.mediaState })),
+        withPeer(call, action.event.userId, (p) => ({ ...p, mediaState: action.event.mediaState })),
       );
     case 'local-media-changed':
       return onAnyCurrent(state, (call) => ({ ...call, local: { ...call.local, ...action.patch } }));
     case 'peer-state-changed':
       return onAnyCurrent(state, (call) =>
-        updateParticipant(call, action.userId, (p) => ({
+        withPeer(call, action.userId, (p) => ({
           ...p,
           connection: action.state,
           problem: action.state === 'connected' ? null : p.problem,
@@ -302,11 +322,11 @@ export function callReducer(state: CallState, action: CallAction): CallState {
       );
     case 'peer-problem':
       return onAnyCurrent(state, (call) =>
-        updateParticipant(call, action.userId, (p) => ({ ...p, problem: action.message })),
+        withPeer(call, action.userId, (p) => ({ ...p, problem: action.message })),
       );
     case 'quality-sampled':
       return onAnyCurrent(state, (call) =>
-        updateParticipant(call, action.userId, (p) => ({ ...p, quality: action.sample })),
+        withPeer(call, action.userId, (p) => ({ ...p, quality: action.sample })),
       );
     case 'active-speaker-changed':
       return onAnyCurrent(state, (call) =>
@@ -332,11 +352,4 @@ export function callReducer(state: CallState, action: CallAction): CallState {
     case 'call-finished':
       return state.current?.callId === action.callId ? { ...state, current: null } : state;
   }
-}
-
-/** Participants that get a tile: in the call, or still being rung. */
-export function visibleParticipants(call: CurrentCall): CallParticipant[] {
-  return call.participants.filter(
-    (p) => p.status === 'joined' || p.status === 'invited' || p.status === 'ringing',
-  );
 }

@@ -177,6 +177,22 @@ describe('grading both directions of a peer link', () => {
     expect(s).toMatchObject({ quality: 'good', availableBitrateKbps: 2400 });
   });
 
+  test('frames that arrive but our own busy CPU does not decode are not the link holding the sender back', () => {
+    // 720p arriving at 30 fps but decoded at 10 (this machine is loaded), ~160 kbit/s: a still scene on a fine link.
+    const busyReceiver: Interval = {
+      ...receiving160Kbps,
+      inboundVideo: {
+        ...receiving160Kbps.inboundVideo,
+        framesReceived: [300, 390],
+        framesDecoded: [300, 330],
+      },
+    };
+    const s = sample(busyReceiver, true, (after) => {
+      for (const e of after) if (e.type === 'inbound-rtp' && e.kind === 'video') e.frameHeight = 720;
+    });
+    expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
+  });
+
   test('through the SFU a small layer we asked for (a thumbnail) is not graded by its low bitrate', () => {
     // 320x240 at ~160 kbit/s is poor on a mesh link (above), but on the SFU the layer follows the tile size.
     const s = sample(receiving160Kbps, true, () => {}, true);

@@ -30,7 +30,11 @@ export interface LinkCounters {
     packetsLost: number;
     retransmittedPacketsReceived: number;
     bytesReceived: number;
-    videoFramesDecoded: number;
+    /**
+     * Video frames that arrived whole (`framesReceived`), not frames decoded: a receiver whose own CPU falls
+     * behind decodes fewer, and that says nothing about the link. `framesDecoded` where a browser lacks it.
+     */
+    videoFramesReceived: number;
     /** The tallest picture being decoded now (not a counter). */
     videoFrameHeight: number;
     nackCount: number;
@@ -65,7 +69,7 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
       packetsLost: 0,
       retransmittedPacketsReceived: 0,
       bytesReceived: 0,
-      videoFramesDecoded: 0,
+      videoFramesReceived: 0,
       videoFrameHeight: 0,
       nackCount: 0,
       pliCount: 0,
@@ -89,7 +93,7 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
       inbound.retransmittedPacketsReceived += count(e.retransmittedPacketsReceived);
       inbound.bytesReceived += count(e.bytesReceived) + count(e.headerBytesReceived);
       if (e.kind === 'video') {
-        inbound.videoFramesDecoded += count(e.framesDecoded);
+        inbound.videoFramesReceived += count(e.framesReceived ?? e.framesDecoded);
         inbound.videoFrameHeight = Math.max(inbound.videoFrameHeight, count(e.frameHeight));
       }
       inbound.nackCount += count(e.nackCount);
@@ -184,7 +188,7 @@ export function gradeReceive(input: LinkSampleInput): {
   const lostNow = Math.max(0, d('packetsLost'));
   const repaired = Math.max(0, d('retransmittedPacketsReceived'));
   const packetLossPct = lossPct(lostNow + repaired, d('packetsReceived') + lostNow);
-  const fps = d('videoFramesDecoded') / seconds;
+  const fps = d('videoFramesReceived') / seconds;
   const receivedKbps = fps > 0 ? Math.round((d('bytesReceived') * 8) / seconds / 1000) : null;
   // Only while video arrives does the received bitrate say something about the link (audio alone is ~40
   // kbps), and only while the sender is visibly held back: a still scene at full frame rate and size needs

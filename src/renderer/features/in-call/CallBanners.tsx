@@ -1,5 +1,7 @@
 import { PERSISTENT_RELAY_FAILURES } from '../../call/mediaErrors.ts';
-import type { CallParticipant, CurrentCall } from '../../store/call.reducer.ts';
+import type { CurrentCall } from '../../store/call.reducer.ts';
+import { troubledOthers } from '../../store/callMembers.ts';
+import type { CallMember } from '../../store/callMembers.ts';
 import { Icon } from '../../ui/Icon.tsx';
 
 /**
@@ -12,7 +14,7 @@ function GroupProblemBanner({
   troubled,
   onRetryPeer,
 }: {
-  troubled: readonly CallParticipant[];
+  troubled: readonly CallMember[];
   onRetryPeer: (userId: string) => void;
 }) {
   const failed = troubled.filter((p) => p.connection === 'failed');
@@ -64,9 +66,7 @@ export function CallBanners({
   const relayShown =
     relayProblem &&
     (relayProblem.kind === 'turn-auth-failed' || relayProblem.count >= PERSISTENT_RELAY_FAILURES);
-  const troubled = call.participants.filter(
-    (p) => p.status === 'joined' && (p.connection === 'reconnecting' || p.connection === 'failed'),
-  );
+  const troubled = troubledOthers(call);
 
   return (
     <div className="banners">

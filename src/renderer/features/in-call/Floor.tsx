@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { REACTIONS } from '../../../shared/protocol/index.ts';
 import { useAppStore, useSession } from '../../app/context.ts';
 import type { CurrentCall } from '../../store/call.reducer.ts';
+import { nameOf } from '../../store/callMembers.ts';
 
 const HAND = '✋';
 
@@ -69,15 +70,12 @@ export function HandQueue({ call }: { call: CurrentCall }) {
   const me = useAppStore((s) => s.session.user);
   if (hands.length === 0) return null;
   const host = call.initiatedBy === selfId;
-  const nameOf = (userId: string) =>
-    userId === selfId
-      ? (me?.name ?? 'You')
-      : (call.participants.find((p) => p.userId === userId)?.name ?? 'Someone');
+  const handOwner = (userId: string) => (userId === selfId ? (me?.name ?? 'You') : nameOf(call, userId));
   return (
     <ol className="hand-queue" aria-label="Raised hands" data-testid="hand-queue">
       {hands.map((userId) => (
         <li key={userId} data-testid="hand-queue-entry" data-user-id={userId}>
-          <span aria-hidden>{HAND}</span> {nameOf(userId)}
+          <span aria-hidden>{HAND}</span> {handOwner(userId)}
           {userId === selfId && ' (you)'}
           {(host || userId === selfId) && (
             <button

@@ -1,8 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { CSSProperties } from 'react';
 import { useAppStore, useSession } from '../../app/context.ts';
-import { visibleParticipants } from '../../store/call.reducer.ts';
-import type { CallParticipant, CurrentCall } from '../../store/call.reducer.ts';
+import type { CurrentCall } from '../../store/call.reducer.ts';
+import { isJoined, visibleOthers } from '../../store/callMembers.ts';
+import type { CallMember } from '../../store/callMembers.ts';
 import type { RemoteTileView } from '../../webrtc/types.ts';
 import { CallBanners } from './CallBanners.tsx';
 import { CallControls } from './CallControls.tsx';
@@ -67,11 +68,10 @@ function RecordingIndicator({ call }: { call: CurrentCall }) {
 function controlsRecording(call: CurrentCall, selfId: string): boolean {
   if (call.phase !== 'active') return false;
   if (call.initiatedBy === selfId) return true;
-  const hostPresent = call.participants.some((p) => p.userId === call.initiatedBy && p.status === 'joined');
-  return call.recording?.state === 'recording' && !hostPresent;
+  return call.recording?.state === 'recording' && !isJoined(call, call.initiatedBy);
 }
 
-const NO_PARTICIPANTS: readonly CallParticipant[] = [];
+const NO_PARTICIPANTS: readonly CallMember[] = [];
 
 export function InCallScreen() {
   const { calls, selfId } = useSession();
@@ -119,7 +119,7 @@ export function InCallScreen() {
   );
   useCallShortcuts({ toggleMute, toggleCamera });
 
-  const tiles = call ? visibleParticipants(call) : NO_PARTICIPANTS;
+  const tiles = call ? visibleOthers(call) : NO_PARTICIPANTS;
   // 1:1: my preview floats over the other person. In a group it takes a grid cell, so it never hides a peer.
   const group = tiles.length >= 2;
   const selfInGrid = group;

@@ -8,7 +8,7 @@ import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { RuntimeContext } from '../../app/context.ts';
 import { AppRuntime, type RuntimeOptions } from '../../app/runtime.ts';
-import type { CallParticipant } from '../../store/call.reducer.ts';
+import type { CallMember } from '../../store/callMembers.ts';
 import { OffstageStrip } from './OffstageStrip.tsx';
 
 // React's act() only flushes updates synchronously where the environment says it is a test.
@@ -19,10 +19,11 @@ const noEngine: RuntimeOptions['createEngine'] = () => {
   throw new Error('the strip never starts a call');
 };
 
-const person = (n: number, name: string): CallParticipant => ({
+const person = (n: number, name: string): CallMember => ({
   userId: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
   name,
   identifier: name.toLowerCase(),
+  isSelf: false,
   status: 'joined',
   mediaState: { audioEnabled: true, videoEnabled: false, screenSharing: false },
   connection: 'connected',

@@ -1,4 +1,4 @@
-import type { CallParticipant } from '../../store/call.reducer.ts';
+import type { CallMember } from '../../store/callMembers.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { HandBadge } from './Floor.tsx';
@@ -12,7 +12,7 @@ function OffstagePerson({
   onSoundBlocked,
   onSpotlight,
 }: {
-  participant: CallParticipant;
+  participant: CallMember;
   speaking: boolean;
   sinkId: string | null;
   soundEpoch: number;
@@ -67,7 +67,7 @@ export function OffstageStrip({
   onSoundBlocked,
   onSpotlight,
 }: {
-  participants: readonly CallParticipant[];
+  participants: readonly CallMember[];
   activeSpeakerId: string | null;
   sinkId: string | null;
   soundEpoch: number;

@@ -1,7 +1,7 @@
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { LOCAL_MEDIA, LOCAL_SCREEN } from '../../call/mediaRegistry.ts';
-import type { CallParticipant } from '../../store/call.reducer.ts';
+import type { CallMember } from '../../store/callMembers.ts';
 import type { MediaState } from '../../../shared/protocol/index.ts';
 import { useStream, useVideoElement } from './hooks.ts';
 import { TileFloor } from './Floor.tsx';
@@ -53,7 +53,7 @@ export function RemoteTile({
   tileRef,
   videoPaused = false,
 }: {
-  participant: CallParticipant;
+  participant: CallMember;
   speaking: boolean;
   sinkId: string | null;
   soundEpoch: number;

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { CallParticipant, PeerConnectionState } from '../../store/call.reducer.ts';
+import { memberMapOf } from '../../store/callMembers.ts';
+import type { CallMember, PeerConnectionState } from '../../store/callMembers.ts';
 import { ringingStatus } from './ringingStatus.ts';
 
 function ringingCallTo(...connections: (PeerConnectionState | null)[]) {
   const participants = connections.map(
-    (connection, i) =>
-      ({ userId: `u${i}`, name: i === 0 ? 'Bob' : `Person ${i}`, connection }) as CallParticipant,
+    (connection, i) => ({ userId: `u${i}`, name: i === 0 ? 'Bob' : `Person ${i}`, connection }) as CallMember,
   );
-  return { participants, title: 'Bob' };
+  return { members: memberMapOf(participants) };
 }
 
 describe('what the caller reads while the call rings', () => {

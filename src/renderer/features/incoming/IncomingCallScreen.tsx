@@ -1,11 +1,12 @@
 import { useEffect } from 'react';
 import { useAppStore, useSession } from '../../app/context.ts';
+import { othersOf } from '../../store/callMembers.ts';
 import { Avatar } from '../../ui/Avatar.tsx';
 import { Icon } from '../../ui/Icon.tsx';
 import { startRingtone } from '../../ui/ringtone.ts';
 
 export function IncomingCallScreen() {
-  const { calls, selfId } = useSession();
+  const { calls } = useSession();
   const incoming = useAppStore((s) => s.call.incoming);
   const inCall = useAppStore((s) => s.call.current !== null);
   const ringtone = useAppStore((s) => s.settings?.ringtone ?? 'classic');
@@ -20,9 +21,9 @@ export function IncomingCallScreen() {
   }, [ringtone, silent, speakerId]);
 
   if (!incoming) return null;
-  const others = incoming.participants
-    .filter((p) => p.userId !== selfId && p.userId !== incoming.initiatedBy)
-    .map((p) => p.userName);
+  const others = othersOf(incoming)
+    .filter((p) => p.userId !== incoming.initiatedBy)
+    .map((p) => p.name);
   const video = incoming.type !== 'audio';
 
   return (
