@@ -3,7 +3,7 @@ import type { IceServerProvider } from './iceServerProvider.ts';
 import type { MediaTransport, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { MeshTransport } from './meshTransport.ts';
 import { SfuTransport } from './sfuTransport.ts';
-import type { CallEngineErrorKind, MediaRoute, PeerState, RemoteTileView, SignalingPort } from './types.ts';
+import type { CallEngineErrorKind, MediaRoute, RemoteTileView, SignalingPort } from './types.ts';
 
 /**
  * How long the mesh may keep carrying a participant after the call moved to the SFU. The SFU usually takes
@@ -38,8 +38,6 @@ export class TransportRouter {
   private sfu: SfuTransport | null = null;
   /** Participants the SFU delivers now, whose mesh session has been dropped. */
   private readonly handedOver = new Set<string>();
-  /** What the SFU said last about each participant, shown once it speaks for them. */
-  private readonly sfuStates = new Map<string, PeerState>();
   private readonly sfuStreams = new Map<string, MediaStream>();
   private meshRetirement: ReturnType<typeof setTimeout> | null = null;
   private remoteView: readonly RemoteTileView[] | null = null;
@@ -119,7 +117,6 @@ export class TransportRouter {
     if (this.closed || this.sfu?.epoch === epoch) return;
     const previous = this.sfu;
     const everyone = new Set([...expected, ...(previous?.peerIds() ?? []), ...(this.mesh?.peerIds() ?? [])]);
-    this.sfuStates.clear();
     this.sfuStreams.clear();
     const sfu: SfuTransport = new SfuTransport({
       callId: this.options.callId,
@@ -174,7 +171,6 @@ export class TransportRouter {
     for (const transport of this.transports()) if (transport !== owner) transport.disconnect(userId);
     owner?.disconnect(userId);
     this.handedOver.delete(userId);
-    this.sfuStates.delete(userId);
     this.sfuStreams.delete(userId);
   }
 
@@ -203,7 +199,6 @@ export class TransportRouter {
     this.sfu = null;
     this.mesh = null;
     this.handedOver.clear();
-    this.sfuStates.clear();
     this.sfuStreams.clear();
   }
 
@@ -238,12 +233,7 @@ export class TransportRouter {
       },
       peerState: (userId, state) => {
         if (!live()) return;
-        if (state === 'closed') {
-          this.sfuStates.delete(userId);
-          this.sfuStreams.delete(userId);
-        } else {
-          this.sfuStates.set(userId, state);
-        }
+        if (state === 'closed') this.sfuStreams.delete(userId);
         if (speaksFor(userId)) observer.peerState(userId, state);
         else if (state === 'connected' && !this.closed) this.handOver(userId);
       },
@@ -283,6 +273,7 @@ export class TransportRouter {
     this.options.connectionChanged(userId);
     const stream = this.sfuStreams.get(userId);
     if (stream) this.options.observer.remoteStream(userId, stream);
-    this.options.observer.peerState(userId, this.sfuStates.get(userId) ?? 'connecting');
+    // What the SFU said last about them (it kept quiet while the mesh spoke for them).
+    this.options.observer.peerState(userId, this.sfu?.reportedState(userId) ?? 'connecting');
   }
 }
