@@ -1,8 +1,9 @@
 const MAX_HELD_CANDIDATES = 200;
 
 /**
- * Trickles one connection's candidates, holding them while its description is on the way: the backend can
- * hand a candidate to Janus only once the handle has the offer or answer it belongs to.
+ * Trickles one connection's candidates, holding them while what they must follow is on the way: on the SFU
+ * the description (the backend can hand a candidate to Janus only once the handle has the offer or answer it
+ * belongs to), on the mesh a first offer that waits for the peer's (PeerSession.deferFirstOffer).
  */
 export class CandidateTrickle {
   private held: (RTCIceCandidateInit | null)[] | null = null;

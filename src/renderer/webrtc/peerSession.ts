@@ -1,3 +1,4 @@
+import { CandidateTrickle } from './candidateTrickle.ts';
 import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
 import { errorText } from './errorText.ts';
@@ -5,14 +6,12 @@ import { IceRecovery } from './iceRecovery.ts';
 import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { connectionConfiguration } from './mediaTransport.ts';
 import { INITIAL_LADDER_STATE } from './qualityLadder.ts';
+import { RemoteCandidates } from './remoteCandidates.ts';
 import { addInitialTransceivers, applySendProfile, syncSenders } from './senderSync.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
 import { withOpusFecAndNoDtx } from './sdpMunging.ts';
 import type { PeerAddress, PeerState, SignalingPort } from './types.ts';
-
-/** A peer trickles a few dozen candidates at most; the cap only bounds what a misbehaving peer can make us hold. */
-const MAX_PENDING_CANDIDATES = 200;
 
 export interface PeerSessionOptions {
   callId: string;
@@ -54,7 +53,7 @@ export class PeerSession {
   private readonly recovery: IceRecovery;
   private readonly remoteStream = new MediaStream();
   private operations: Promise<void> = Promise.resolve();
-  private pendingCandidates: (RTCIceCandidateInit | null)[] = [];
+  private readonly remoteCandidates = new RemoteCandidates();
   private makingOffer = false;
   private ignoreOffer = false;
   private restarting = false;
@@ -64,12 +63,15 @@ export class PeerSession {
   private offerSent = false;
   /** Set while our first offer waits for one of the peer's (see deferFirstOffer); our candidates wait with it. */
   private offerDeferral: { until: Promise<void>; end: () => void } | null = null;
-  private unsentCandidates: (RTCIceCandidateInit | null)[] = [];
+  private readonly ownCandidates: CandidateTrickle;
 
   constructor(options: PeerSessionOptions) {
     this.options = options;
     this.peerUserId = options.peerUserId;
     this.device = options.device ?? null;
+    this.ownCandidates = new CandidateTrickle((candidate) =>
+      this.options.signaling.sendIceCandidate({ ...this.address(), candidate }),
+    );
     this.recovery = new IceRecovery({
       restart: () => void this.restartIce(),
       state: (state) => this.setState(state),
@@ -166,6 +168,7 @@ export class PeerSession {
       };
     });
     this.offerDeferral = { until, end };
+    this.ownCandidates.hold();
   }
 
   close(): void {
@@ -196,9 +199,7 @@ export class PeerSession {
     pc.addEventListener('negotiationneeded', () => void this.makeOffer(pc));
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed) return;
-      const candidate = e.candidate ? e.candidate.toJSON() : null;
-      if (this.offerDeferral) this.unsentCandidates.push(candidate);
-      else this.sendCandidate(candidate);
+      this.ownCandidates.add(e.candidate ? e.candidate.toJSON() : null);
     });
     pc.addEventListener('icecandidateerror', (e) => {
       // Chromium reports credentials a TURN server refuses as 401 on the TURN url (the normal 401 challenge
@@ -265,7 +266,7 @@ export class PeerSession {
       // The answer is created first and the held candidates queued behind it on the connection's own
       // operations chain: none of them is needed for the answer, which the peer is waiting for.
       const answered = pc.setLocalDescription();
-      const candidates = this.flushPendingCandidates(pc);
+      const candidates = this.remoteCandidates.flush(pc);
       await answered;
       if (pc.localDescription && !this.closed) {
         this.options.signaling.sendAnswer({
@@ -275,49 +276,23 @@ export class PeerSession {
       }
       await candidates;
     } else {
-      await this.flushPendingCandidates(pc);
+      await this.remoteCandidates.flush(pc);
     }
     // Encodings exist only once a sender has been negotiated; the ladder is (re)applied after every round.
     await this.applySendProfile(pc);
-  }
-
-  private sendCandidate(candidate: RTCIceCandidateInit | null): void {
-    this.options.signaling.sendIceCandidate({ ...this.address(), candidate });
   }
 
   /** The candidates gathered while our offer was deferred follow it, now that it left (or will not). */
   private endOfferDeferral(): void {
     if (!this.offerDeferral) return;
     this.offerDeferral = null;
-    const unsent = this.unsentCandidates;
-    this.unsentCandidates = [];
-    if (!this.closed) unsent.forEach((candidate) => this.sendCandidate(candidate));
+    if (!this.closed) this.ownCandidates.release();
   }
 
   private async applyCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
     // Candidates of an offer we ignored are dropped: the polite peer rolls that offer back and gathers anew.
     if (this.ignoreOffer) return;
-    if (!pc.remoteDescription) {
-      if (this.pendingCandidates.length < MAX_PENDING_CANDIDATES) this.pendingCandidates.push(candidate);
-      return;
-    }
-    await this.addCandidate(pc, candidate);
-  }
-
-  /** All at once: the connection applies them in call order, without a round trip through us in between. */
-  private async flushPendingCandidates(pc: RTCPeerConnection): Promise<void> {
-    const pending = this.pendingCandidates;
-    this.pendingCandidates = [];
-    await Promise.all(pending.map((candidate) => this.addCandidate(pc, candidate)));
-  }
-
-  private async addCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {
-    try {
-      // null is end-of-candidates, which addIceCandidate() takes as no argument.
-      await pc.addIceCandidate(candidate ?? undefined);
-    } catch {
-      // A candidate of an ICE generation that a restart has replaced no longer matches; that is expected.
-    }
+    await this.remoteCandidates.add(pc, candidate);
   }
 
   private applySendProfile(pc: RTCPeerConnection): Promise<void> {

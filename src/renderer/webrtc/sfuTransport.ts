@@ -107,6 +107,11 @@ export class SfuTransport implements MediaTransport {
     return [...this.remote.users];
   }
 
+  /** What this transport last reported for the participant (null: nothing, or 'closed'). */
+  reportedState(userId: string): PeerState | null {
+    return this.reportedStates.get(userId) ?? null;
+  }
+
   setOutgoing(media: OutgoingMedia): Promise<void> {
     return this.publisher.setOutgoing(media);
   }
