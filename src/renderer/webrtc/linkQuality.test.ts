@@ -104,6 +104,11 @@ function sample(
   });
 }
 
+/** Bob's picture arrives at 720 lines (the fixture's is 240): full size, so only its frame rate can hold it back. */
+const arrivingAt720p = (after: StatsEntry[]) => {
+  for (const e of after) if (e.type === 'inbound-rtp' && e.kind === 'video') e.frameHeight = 720;
+};
+
 /** A clean 3 s of a 1:1 video call: ~1.6 Mbit/s each way, 30 ms RTT, no loss. */
 const clean: Interval = {
   atMs: [10_000, 13_000],
@@ -170,9 +175,7 @@ describe('grading both directions of a peer link', () => {
 
   test('a still scene at full frame rate and size is not graded by its low bitrate', () => {
     // 720p at 30 fps with ~160 kbit/s: the encoder has little to send, the link is not what limits it.
-    const s = sample(receiving160Kbps, true, (after) => {
-      for (const e of after) if (e.type === 'inbound-rtp' && e.kind === 'video') e.frameHeight = 720;
-    });
+    const s = sample(receiving160Kbps, true, arrivingAt720p);
     expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
     expect(s).toMatchObject({ quality: 'good', availableBitrateKbps: 2400 });
   });
@@ -187,9 +190,7 @@ describe('grading both directions of a peer link', () => {
         framesDecoded: [300, 330],
       },
     };
-    const s = sample(busyReceiver, true, (after) => {
-      for (const e of after) if (e.type === 'inbound-rtp' && e.kind === 'video') e.frameHeight = 720;
-    });
+    const s = sample(busyReceiver, true, arrivingAt720p);
     expect(s.receive).toMatchObject({ quality: 'good', bitrateKbps: 160 });
   });
 
