@@ -1,4 +1,4 @@
-import { classifyQuality } from '../../shared/protocol/index.ts';
+import { classifyQuality, MAX_JITTER_MS } from '../../shared/protocol/index.ts';
 import type {
   ConnectionQuality,
   LinkDirectionQuality,
@@ -113,13 +113,11 @@ export function readLinkCounters(entries: Iterable<StatsEntry>): LinkCounters {
   return counters;
 }
 
-/** The highest jitter among the streams of one direction, in ms (the stream a person notices first). */
 /**
- * Jitter beyond a minute is no measurement: receiver reports on the SFU path have carried such values, and a
- * quality report holding one is refused by the server (its schema's bound), losing the whole sample.
+ * The highest jitter among the streams of one direction, in ms (the stream a person notices first). A value
+ * beyond the protocol's bound counts as none: receiver reports on the SFU path have carried such values, and
+ * a quality report holding one is refused by the server, losing the whole sample.
  */
-const MAX_PLAUSIBLE_JITTER_S = 60;
-
 function maxJitterMs(
   entries: Iterable<StatsEntry>,
   type: 'inbound-rtp' | 'remote-inbound-rtp',
@@ -127,7 +125,7 @@ function maxJitterMs(
   let max: number | null = null;
   for (const e of entries) {
     const jitter = e.type === type ? num(e.jitter) : null;
-    if (jitter !== null && jitter <= MAX_PLAUSIBLE_JITTER_S) max = Math.max(max ?? 0, jitter);
+    if (jitter !== null && jitter * 1000 <= MAX_JITTER_MS) max = Math.max(max ?? 0, jitter);
   }
   return max === null ? null : Math.round(max * 1000);
 }

@@ -57,6 +57,9 @@ export function classifyQuality(sample: {
   );
 }
 
+/** The largest jitter a quality report may carry: beyond a minute it is no measurement. */
+export const MAX_JITTER_MS = 60_000;
+
 const rttMs = z.number().nonnegative().max(60_000).nullable();
 const packetLossPct = z.number().min(0).max(100).nullable();
 const bitrateKbps = z.number().nonnegative().max(10_000_000).nullable();
@@ -72,7 +75,7 @@ export const LinkDirectionQuality = z.object({
   rttMs,
   packetLossPct,
   bitrateKbps,
-  jitterMs: z.number().nonnegative().max(60_000).nullable(),
+  jitterMs: z.number().nonnegative().max(MAX_JITTER_MS).nullable(),
   nackPerSecond: perSecond,
   pliPerSecond: perSecond,
   /** Video freezes the receiver saw in the interval ('receive' only). */
