@@ -10,8 +10,8 @@
  * - hang-up is POST /end, decline is POST /reject.
  * Every server event is checked against the spec's shape; a mismatch is recorded in `protocolErrors`.
  *
- * `calleeMode: 'offer-after-answer'` is a plain client that does its own thing: it ignores any offer that
- * arrives while its phone rings, and once it has answered, it offers itself (no head start for anybody).
+ * `calleeMode: 'offer-after-answer'` is a plain client that does its own thing: it never takes an offer
+ * (while its phone rings or after), and once it has answered, it offers itself (no head start for anybody).
  * `callerMode: 'offer-after-join'` is its counterpart as caller: it offers to a callee only once the server
  * says they joined (`call:participant-joined`), so nothing can connect while the phone rings.
  */
@@ -339,10 +339,15 @@ export class SpecClient {
 
   async #takeOffer(event: ServerEvent<'call:offer'>): Promise<void> {
     if (event.callId !== this.#callId) return;
+    // It makes the offer itself and takes none: the caller's offer, sent with the ring, may as well arrive
+    // after this client answered (the two cross on the wire), and it is ignored then too.
+    if (this.#options.calleeMode === 'offer-after-answer') {
+      this.#note(`ignores the offer of ${event.fromUserId}${this.#answered ? ' (it offers itself)' : ' (ringing)'}`);
+      return;
+    }
     if (!this.#answered) {
       // Still ringing: a spec client answers the offer only once the user has picked up.
-      if (this.#options.calleeMode === 'offer-after-answer') this.#note('ignores the offer of the ring');
-      else this.#pendingOffer = event;
+      this.#pendingOffer = event;
       return;
     }
     const pc = this.#peer(event.fromUserId);
