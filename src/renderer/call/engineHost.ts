@@ -5,7 +5,6 @@
  * peer states and the errors held meanwhile are shown.
  */
 import type { SignalingClient } from '../signaling/socketClient.ts';
-import { createSignalingPort } from '../signaling/signalingPort.ts';
 import type { CallAction } from '../store/call.reducer.ts';
 import type { CallEngine, CallEngineErrorEvent, CallEngineOptions } from '../webrtc/index.ts';
 import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
@@ -14,6 +13,7 @@ import type { IceServerPrefetch } from './iceServerPrefetch.ts';
 import { LOCAL_MEDIA, LOCAL_SCREEN } from './mediaRegistry.ts';
 import type { MediaRegistry } from './mediaRegistry.ts';
 import { PausedVideoPeers } from './pausedVideoPeers.ts';
+import { createSignalingPort } from './signalingPort.ts';
 import { deliverSignal, isPreconnectOffer, SignalQueue } from './signalQueue.ts';
 import type { SignalEvent } from './signalQueue.ts';
 
