@@ -20,16 +20,18 @@ const electronImports = [
  * the importing file, so every pattern matches a folder name after any number of `../`.
  *
  *   backend:  shared < domain < db < services < sfu < http, socket < startup, app.ts, server.ts
- *   renderer: shared < webrtc (no React) < store, signaling, call < features (not each other) < app
+ *   renderer: shared < webrtc (no React), store < signaling < call < features (not each other) < app;
+ *             platform/ and ui/ stand aside: no layer below features imports them
  *   shared:   pure TypeScript + zod: no DOM, no Node, no Electron, nothing of the processes
  *
  * docs/architecture.md draws the same picture.
  */
 const folders = (names) => ({ regex: `^(\\./|(\\.\\./)+)(${names.join('|')})(/|\\.ts$)` });
 const layerRule = (...patterns) => ['error', { paths: electronImports, patterns }];
-const backendAbove = (names, layer) => ({
+/** What `layer` (backend or renderer) may not import: the folders above it and those beside it. */
+const noImportsOf = (names, layer) => ({
   ...folders(names),
-  message: `${layer} is below ${names.join(', ')}: see the layers in docs/architecture.md.`,
+  message: `${layer} imports none of ${names.join(', ')}: see the layers in docs/architecture.md.`,
 });
 const NODE_BUILTINS = [
   'node:*',
@@ -66,7 +68,7 @@ const layerConfigs = [
     files: ['backend/src/db/**'],
     rules: {
       'no-restricted-imports': layerRule(
-        backendAbove(['services', 'sfu', 'http', 'socket', 'startup', 'auth', 'app', 'server'], 'db'),
+        noImportsOf(['services', 'sfu', 'http', 'socket', 'startup', 'auth', 'app', 'server'], 'db'),
       ),
     },
   },
@@ -74,20 +76,20 @@ const layerConfigs = [
     files: ['backend/src/services/**'],
     rules: {
       'no-restricted-imports': layerRule(
-        backendAbove(['sfu', 'http', 'socket', 'startup', 'app', 'server'], 'services'),
+        noImportsOf(['sfu', 'http', 'socket', 'startup', 'app', 'server'], 'services'),
       ),
     },
   },
   {
     files: ['backend/src/sfu/**'],
     rules: {
-      'no-restricted-imports': layerRule(backendAbove(['http', 'socket', 'startup', 'app', 'server'], 'sfu')),
+      'no-restricted-imports': layerRule(noImportsOf(['http', 'socket', 'startup', 'app', 'server'], 'sfu')),
     },
   },
   {
     files: ['backend/src/http/**', 'backend/src/socket/**'],
     rules: {
-      'no-restricted-imports': layerRule(backendAbove(['startup', 'app', 'server'], 'http and socket')),
+      'no-restricted-imports': layerRule(noImportsOf(['startup', 'app', 'server'], 'http and socket')),
     },
   },
   {
@@ -116,6 +118,36 @@ const layerConfigs = [
           ...folders(['app', 'features', 'ui', 'store', 'call', 'signaling', 'platform']),
           message: 'The WebRTC engine sits below the rest of the renderer: it imports only src/shared.',
         },
+      ),
+    },
+  },
+  {
+    files: ['src/renderer/store/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        noImportsOf(
+          ['signaling', 'call', 'webrtc', 'platform', 'ui', 'features', 'app'],
+          'store/ (plain state)',
+        ),
+      ),
+    },
+  },
+  {
+    files: ['src/renderer/signaling/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        noImportsOf(
+          ['call', 'webrtc', 'platform', 'ui', 'features', 'app'],
+          'signaling/ (the server clients)',
+        ),
+      ),
+    },
+  },
+  {
+    files: ['src/renderer/call/**'],
+    rules: {
+      'no-restricted-imports': layerRule(
+        noImportsOf(['platform', 'ui', 'features', 'app'], 'call/ (the call flow)'),
       ),
     },
   },

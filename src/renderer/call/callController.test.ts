@@ -15,7 +15,7 @@ import type { RestClient } from '../signaling/restClient.ts';
 import type { SignalingClient } from '../signaling/socketClient.ts';
 import { createAppStore } from '../store/appStore.ts';
 import { memberOf, othersOf } from '../store/callMembers.ts';
-import type { CallEngine, CallEngineEvents, CallEngineOptions } from '../webrtc/index.ts';
+import type { CallEngine, CallEngineEvents, CallEngineOptions, PeerState } from '../webrtc/index.ts';
 import { ApiRequestError } from '../signaling/restClient.ts';
 import { CallController } from './callController.ts';
 import { MediaRegistry } from './mediaRegistry.ts';
@@ -49,6 +49,8 @@ class FakeEngine {
   readonly log: string[] = [];
   readonly screenStream = null;
   readonly #listeners = new Map<string, ((...args: never[]) => void)[]>();
+  /** Like the real engine, it knows where each peer's connection is now. */
+  readonly #peerStates = new Map<string, PeerState>();
   readonly options: CallEngineOptions;
 
   constructor(options: CallEngineOptions) {
@@ -63,8 +65,15 @@ class FakeEngine {
   }
 
   emit<K extends keyof CallEngineEvents>(event: K, ...args: Parameters<CallEngineEvents[K]>): void {
+    if (event === 'peer-state') {
+      const [userId, state] = args as Parameters<CallEngineEvents['peer-state']>;
+      if (state === 'closed') this.#peerStates.delete(userId);
+      else this.#peerStates.set(userId, state);
+    }
     for (const listener of this.#listeners.get(event) ?? []) (listener as (...a: unknown[]) => void)(...args);
   }
+
+  peerStates = () => new Map(this.#peerStates);
 
   async initializeLocalStream(audio: boolean, video: boolean) {
     this.log.push(`media audio=${audio} video=${video}`);

@@ -10,7 +10,7 @@
  */
 import type { InitiableCallType } from '../../shared/protocol/index.ts';
 import { errorMessage } from '../signaling/restClient.ts';
-import { recordingStatusOf } from '../store/call.reducer.ts';
+import { recordingStatusOf } from '../store/callRecording.ts';
 import type { CallEngine, RemoteTileView } from '../webrtc/index.ts';
 import type { CallContext } from './callContext.ts';
 import { currentCall, dispatchCall, toast } from './callContext.ts';

@@ -1,18 +1,19 @@
 /**
  * Hosts the one CallEngine of this client: creates it for a call, wires its events into the store and the
  * media registry, routes the call's signaling to it (holding what arrives before it exists), and tears it
- * down. What the engine reports while this device only rings is kept and shown once the call is entered.
+ * down. While this device only rings nothing reaches the store; once the call is entered, the engine's current
+ * peer states and the errors held meanwhile are shown.
  */
 import type { SignalingClient } from '../signaling/socketClient.ts';
-import { createSignalingPort } from '../signaling/signalingPort.ts';
 import type { CallAction } from '../store/call.reducer.ts';
-import type { CallEngine, CallEngineErrorEvent, CallEngineOptions, PeerState } from '../webrtc/index.ts';
+import type { CallEngine, CallEngineErrorEvent, CallEngineOptions } from '../webrtc/index.ts';
 import { nextSpeaker, noSpeaker } from './activeSpeaker.ts';
 import type { SpeakerState } from './activeSpeaker.ts';
 import type { IceServerPrefetch } from './iceServerPrefetch.ts';
 import { LOCAL_MEDIA, LOCAL_SCREEN } from './mediaRegistry.ts';
 import type { MediaRegistry } from './mediaRegistry.ts';
 import { PausedVideoPeers } from './pausedVideoPeers.ts';
+import { createSignalingPort } from './signalingPort.ts';
 import { deliverSignal, isPreconnectOffer, SignalQueue } from './signalQueue.ts';
 import type { SignalEvent } from './signalQueue.ts';
 
@@ -47,10 +48,12 @@ export class EngineHost {
   #callId: string | null = null;
   #subscriptions: (() => void)[] = [];
   #speaker: SpeakerState = noSpeaker;
-  #whileRinging: { states: Map<string, PeerState>; errors: CallEngineErrorEvent[] } = {
-    states: new Map(),
-    errors: [],
-  };
+  /**
+   * Engine errors of a device that rings. Unlike connection states, which the engine still knows when the
+   * call is entered, an error is an event it does not keep: the call's screen, which does not exist yet, would
+   * never hear of it (a relay that refused us while ringing).
+   */
+  #errorsWhileRinging: CallEngineErrorEvent[] = [];
 
   constructor(deps: EngineHostDeps) {
     this.#deps = deps;
@@ -119,14 +122,15 @@ export class EngineHost {
 
   /** The connection is up already (or failed, or the relay refused us): the call's screen says so at once. */
   showWhatHappenedWhileRinging(): void {
-    const { states, errors } = this.#whileRinging;
-    this.#whileRinging = { states: new Map(), errors: [] };
-    for (const [userId, state] of states) this.#deps.dispatch({ type: 'peer-state-changed', userId, state });
+    const errors = this.#errorsWhileRinging.splice(0);
+    for (const [userId, state] of this.#engine?.peerStates() ?? []) {
+      this.#deps.dispatch({ type: 'peer-state-changed', userId, state });
+    }
     for (const error of errors) this.#deps.onError(error);
   }
 
   teardown(): void {
-    this.#whileRinging = { states: new Map(), errors: [] };
+    this.#errorsWhileRinging = [];
     for (const unsubscribe of this.#subscriptions.splice(0)) unsubscribe();
     this.#engine?.cleanup();
     this.#engine = null;
@@ -143,7 +147,6 @@ export class EngineHost {
       engine.on('remote-stream', (userId, stream) => media.set(userId, stream)),
       engine.on('peer-state', (userId, state) => {
         if (inCall(callId)) dispatch({ type: 'peer-state-changed', userId, state });
-        else this.#whileRinging.states.set(userId, state);
       }),
       engine.on('quality', (userId, sample) => {
         dispatch({ type: 'quality-sampled', userId, sample });
@@ -166,7 +169,7 @@ export class EngineHost {
       }),
       engine.on('error', (e) => {
         if (inCall(callId)) this.#deps.onError(e);
-        else if (this.#whileRinging.errors.length < MAX_HELD_ENGINE_ERRORS) this.#whileRinging.errors.push(e);
+        else if (this.#errorsWhileRinging.length < MAX_HELD_ENGINE_ERRORS) this.#errorsWhileRinging.push(e);
       }),
     ];
   }

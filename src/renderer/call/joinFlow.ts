@@ -12,7 +12,7 @@
  */
 import type { CallDto, EndReason, InitiableCallType, MediaState } from '../../shared/protocol/index.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
-import { recordingStatusOf } from '../store/call.reducer.ts';
+import { recordingStatusOf } from '../store/callRecording.ts';
 import type { CallSnapshot, CurrentCall } from '../store/call.reducer.ts';
 import { othersOf } from '../store/callMembers.ts';
 import type { CallFlowParts } from './callFlowParts.ts';

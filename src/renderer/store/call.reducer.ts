@@ -6,7 +6,6 @@
 import type {
   CallIncomingEvent,
   CallRecordingDto,
-  CallRecordingEvent,
   CallType,
   MediaState,
   MediaStateChangedEvent,
@@ -18,6 +17,8 @@ import type {
 } from '../../shared/protocol/index.ts';
 import { DEFAULT_MEDIA_STATE } from '../../shared/protocol/index.ts';
 import type { CallMember, MemberMap, PeerConnectionState } from './callMembers.ts';
+import { recordingStatusOf, syncedRecording } from './callRecording.ts';
+import type { CallRecordingStatus } from './callRecording.ts';
 import {
   memberFromDto,
   memberMapOf,
@@ -65,22 +66,6 @@ export interface CurrentCall {
   topology: MediaTopology;
   /** The call's recording as last heard; null when it was never recorded. */
   recording: CallRecordingStatus | null;
-}
-
-export interface CallRecordingStatus {
-  state: CallRecordingEvent['state'];
-  byUserId: string | null;
-  message: string | null;
-}
-
-/** A call's recording from a REST answer, in the shape the in-call screen follows. */
-export function recordingStatusOf(dto: CallRecordingDto | null | undefined): CallRecordingStatus | null {
-  if (dto === null || dto === undefined) return null;
-  return {
-    state: dto.state === 'recording' ? 'recording' : dto.state === 'failed' ? 'failed' : 'stopped',
-    byUserId: dto.startedBy,
-    message: dto.message,
-  };
 }
 
 export interface IncomingCall {
@@ -261,10 +246,7 @@ export function callReducer(state: CallState, action: CallAction): CallState {
           ...call,
           members,
           startedAt: action.snapshot.startedAt ?? call.startedAt,
-          recording:
-            action.snapshot.recording === undefined
-              ? call.recording
-              : recordingStatusOf(action.snapshot.recording),
+          recording: syncedRecording(call.recording, action.snapshot.recording),
           phase: action.snapshot.startedAt !== null && someoneElseJoined ? 'active' : call.phase,
         };
       });

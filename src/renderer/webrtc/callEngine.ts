@@ -40,7 +40,11 @@ export class CallEngine {
   private readonly router: TransportRouter;
   private readonly monitor: QualityMonitor;
   private readonly stopWatchingNetwork: () => void;
-  private readonly peerStates = new Map<string, PeerState>();
+  /**
+   * Each participant's connection state as last shown (absent: none yet, or closed): the one copy there is.
+   * Transports report every state they derive; only changes reach the UI.
+   */
+  private readonly connectionStates = new Map<string, PeerState>();
   private readonly turnRefusal: TurnRefusalPolicy;
   private closed = false;
 
@@ -91,7 +95,7 @@ export class CallEngine {
     this.monitor = new QualityMonitor({
       selfUserId: options.selfUserId,
       router: this.router,
-      peerStates: this.peerStates,
+      peerStates: this.connectionStates,
       sending: () => this.local.sending,
       closed: () => this.closed,
       quality: (userId, sample) => this.events.emit('quality', userId, sample),
@@ -113,6 +117,14 @@ export class CallEngine {
 
   on<K extends keyof CallEngineEvents>(event: K, listener: CallEngineEvents[K]): () => void {
     return this.events.on(event, listener);
+  }
+
+  /**
+   * Each participant's connection state now (those closed or never heard of are absent): what a UI that
+   * was not listening (a device that only rang) shows when it starts to.
+   */
+  peerStates(): ReadonlyMap<string, PeerState> {
+    return new Map(this.connectionStates);
   }
 
   /** How the call's media travels now. */
@@ -190,7 +202,7 @@ export class CallEngine {
   useTopology(e: Pick<CallTopologyEvent, 'callId' | 'topology' | 'epoch'>): void {
     const { callId, topology, epoch } = e;
     if (this.closed || callId !== this.options.callId || topology !== 'sfu') return;
-    this.router.moveToSfu(epoch, this.peerStates.keys(), this.local.outgoing());
+    this.router.moveToSfu(epoch, this.connectionStates.keys(), this.local.outgoing());
   }
 
   /**
@@ -268,7 +280,7 @@ export class CallEngine {
   }> {
     const peers: Record<string, PeerMediaSnapshot> = {};
     const userIds = new Set([
-      ...this.peerStates.keys(),
+      ...this.connectionStates.keys(),
       ...this.router.transports().flatMap((t) => t.peerIds()),
     ]);
     for (const userId of userIds) {
@@ -276,7 +288,7 @@ export class CallEngine {
       peers[userId] = {
         ...summarizeReceivedMedia(stats),
         bytesSent: mediaBytesSent(stats),
-        state: this.peerStates.get(userId) ?? null,
+        state: this.connectionStates.get(userId) ?? null,
         via: this.router.viaOf(userId),
       };
     }
@@ -293,7 +305,7 @@ export class CallEngine {
     this.router.close();
     this.local.stop();
     this.events.clear();
-    this.peerStates.clear();
+    this.connectionStates.clear();
   }
 
   private async statsOf(userId: string): Promise<StatsEntry[]> {
@@ -309,11 +321,12 @@ export class CallEngine {
   }
 
   private showPeerState(userId: string, state: PeerState): void {
+    if ((this.connectionStates.get(userId) ?? 'closed') === state) return;
     if (state === 'closed') {
-      this.peerStates.delete(userId);
+      this.connectionStates.delete(userId);
       this.monitor.forget(userId);
     } else {
-      this.peerStates.set(userId, state);
+      this.connectionStates.set(userId, state);
     }
     this.events.emit('peer-state', userId, state);
   }

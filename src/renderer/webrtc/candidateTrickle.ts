@@ -3,7 +3,7 @@ const MAX_HELD_CANDIDATES = 200;
 /**
  * Trickles one connection's candidates, holding them while what they must follow is on the way: on the SFU
  * the description (the backend can hand a candidate to Janus only once the handle has the offer or answer it
- * belongs to), on the mesh a first offer that waits for the peer's (PeerSession.deferFirstOffer).
+ * belongs to), on the mesh a first offer that waits for the peer's (FirstOfferDeferral).
  */
 export class CandidateTrickle {
   private held: (RTCIceCandidateInit | null)[] | null = null;

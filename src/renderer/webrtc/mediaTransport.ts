@@ -97,6 +97,7 @@ export function withheld(media: OutgoingMedia, kinds: { audio: boolean; video: b
 
 export interface TransportObserver {
   remoteStream(userId: string, stream: MediaStream): void;
+  /** May repeat the state last reported: the engine passes on changes only. */
   peerState(userId: string, state: PeerState): void;
   error(kind: CallEngineErrorKind, userId: string, message: string): void;
   /** A TURN server refused the credentials of `refusedServers` (the configuration in use at the time). */

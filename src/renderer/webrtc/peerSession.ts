@@ -2,6 +2,7 @@ import { CandidateTrickle } from './candidateTrickle.ts';
 import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
 import { errorText } from './errorText.ts';
+import { FirstOfferDeferral } from './firstOfferDeferral.ts';
 import { IceRecovery } from './iceRecovery.ts';
 import type { IceServerSource, OutgoingMedia, TransportObserver } from './mediaTransport.ts';
 import { connectionConfiguration } from './mediaTransport.ts';
@@ -60,10 +61,8 @@ export class PeerSession {
   private closed = false;
   private profile: VideoProfileName = INITIAL_LADDER_STATE.profile;
   private currentState: PeerState | null = null;
-  private offerSent = false;
-  /** Set while our first offer waits for one of the peer's (see deferFirstOffer); our candidates wait with it. */
-  private offerDeferral: { until: Promise<void>; end: () => void } | null = null;
   private readonly ownCandidates: CandidateTrickle;
+  private readonly firstOffer: FirstOfferDeferral;
 
   constructor(options: PeerSessionOptions) {
     this.options = options;
@@ -72,6 +71,7 @@ export class PeerSession {
     this.ownCandidates = new CandidateTrickle((candidate) =>
       this.options.signaling.sendIceCandidate({ ...this.address(), candidate }),
     );
+    this.firstOffer = new FirstOfferDeferral(this.ownCandidates);
     this.recovery = new IceRecovery({
       restart: () => void this.restartIce(),
       state: (state) => this.setState(state),
@@ -158,23 +158,13 @@ export class PeerSession {
    * MeshTransport.handleSignal); a peer that waits for the caller's offer as the spec has it gets ours then.
    */
   deferFirstOffer(ms: number): void {
-    if (this.offerSent || this.offerDeferral || this.closed) return;
-    let end = () => {};
-    const until = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      end = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.offerDeferral = { until, end };
-    this.ownCandidates.hold();
+    if (!this.closed) this.firstOffer.start(ms);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.offerDeferral?.end();
+    this.firstOffer.cancel();
     this.recovery.dispose();
     void this.ready.then((pc) => pc?.close());
   }
@@ -227,7 +217,7 @@ export class PeerSession {
       this.makingOffer = true;
       preferVideoCodecs(pc);
       await pc.setLocalDescription();
-      await this.offerDeferral?.until;
+      await this.firstOffer.wait();
       // A polite peer may have rolled this offer back for the remote one while it was being set.
       const offer = pc.localDescription;
       if (this.closed || offer?.type !== 'offer') return;
@@ -235,12 +225,12 @@ export class PeerSession {
         ...this.address(),
         offer: { type: 'offer', sdp: withOpusFecAndNoDtx(offer.sdp) },
       });
-      this.offerSent = true;
+      this.firstOffer.sent();
     } catch (err) {
       this.fail('connection-lost', 'Could not negotiate media with this participant.', err);
     } finally {
       this.makingOffer = false;
-      this.endOfferDeferral();
+      this.firstOffer.settle(!this.closed);
     }
   }
 
@@ -280,13 +270,6 @@ export class PeerSession {
     }
     // Encodings exist only once a sender has been negotiated; the ladder is (re)applied after every round.
     await this.applySendProfile(pc);
-  }
-
-  /** The candidates gathered while our offer was deferred follow it, now that it left (or will not). */
-  private endOfferDeferral(): void {
-    if (!this.offerDeferral) return;
-    this.offerDeferral = null;
-    if (!this.closed) this.ownCandidates.release();
   }
 
   private async applyCandidate(pc: RTCPeerConnection, candidate: RTCIceCandidateInit | null): Promise<void> {

@@ -25,8 +25,8 @@ const PATH_STATS = new Set(['transport', 'candidate-pair', 'local-candidate', 'r
  * - SfuRemoteStreams: who we receive, and one MediaStream per remote participant.
  * - SfuDownlink: the simulcast layer asked for per remote video (`call:sfu-view`).
  *
- * Each participant's state is derived from the two connections' states whenever either changes (stateOf);
- * nothing else caches it.
+ * Each participant's state is derived from the two connections' states (derivedState) and reported whenever
+ * either changes, unchanged ones included: the engine keeps the one copy and drops repeats.
  *
  * Recovery: the publisher restarts ICE itself (a publish offer with iceRestart). The subscriber cannot:
  * Janus is its offerer and the protocol has no "restart my subscription" request, so a subscriber failure
@@ -41,8 +41,6 @@ export class SfuTransport implements MediaTransport {
   private readonly subscriber: SfuSubscriber;
   private readonly remote: SfuRemoteStreams;
   private readonly downlink: SfuDownlink;
-  /** What the engine was last told per participant, so it hears of changes only. */
-  private readonly reportedStates = new Map<string, PeerState>();
   private closed = false;
 
   constructor(options: SfuTransportOptions) {
@@ -78,7 +76,8 @@ export class SfuTransport implements MediaTransport {
   connect(userId: string): void {
     if (this.closed || !this.remote.expect(userId)) return;
     this.remote.recompose(this.subscriber.connection);
-    this.updateStates();
+    // Expecting them changes nobody else's state.
+    this.options.observer.peerState(userId, this.derivedState(userId));
   }
 
   /** Peer-to-peer signaling has no meaning here: everything goes through the room. */
@@ -99,17 +98,11 @@ export class SfuTransport implements MediaTransport {
 
   disconnect(userId: string): void {
     if (!this.remote.remove(userId)) return;
-    this.reportedStates.delete(userId);
     this.options.observer.peerState(userId, 'closed');
   }
 
   peerIds(): string[] {
     return [...this.remote.users];
-  }
-
-  /** What this transport last reported for the participant (null: nothing, or 'closed'). */
-  reportedState(userId: string): PeerState | null {
-    return this.reportedStates.get(userId) ?? null;
   }
 
   setOutgoing(media: OutgoingMedia): Promise<void> {
@@ -195,6 +188,11 @@ export class SfuTransport implements MediaTransport {
     return this.subscriber.handleOffer(e);
   }
 
+  /** The participant's state as the room's two connections make it now; null for someone not expected. */
+  stateOf(userId: string): PeerState | null {
+    return this.remote.users.has(userId) ? this.derivedState(userId) : null;
+  }
+
   /** The layers last asked for, by `${userId}/${source}` (for tests and the debug overlay). */
   get requestedLayers(): ReadonlyMap<string, LayerChoice['layer']> {
     return this.downlink.requestedLayers;
@@ -216,7 +214,7 @@ export class SfuTransport implements MediaTransport {
    * A participant is connected once the subscriber carries their media; a broken path to the room (either
    * connection) breaks everyone, because the room is the only path there is.
    */
-  private stateOf(userId: string): PeerState {
+  private derivedState(userId: string): PeerState {
     const states = [this.publisher.state, this.subscriber.state];
     if (states.includes('failed')) return 'failed';
     if (states.includes('reconnecting')) return 'reconnecting';
@@ -226,12 +224,8 @@ export class SfuTransport implements MediaTransport {
 
   private updateStates(): void {
     if (this.closed) return;
-    for (const userId of this.remote.users) {
-      const state = this.stateOf(userId);
-      if (this.reportedStates.get(userId) === state) continue;
-      this.reportedStates.set(userId, state);
-      this.options.observer.peerState(userId, state);
-    }
+    for (const userId of this.remote.users)
+      this.options.observer.peerState(userId, this.derivedState(userId));
   }
 
   private reportToEveryone(kind: SfuErrorKind, message: string): void {

@@ -273,7 +273,7 @@ export class TransportRouter {
     this.options.connectionChanged(userId);
     const stream = this.sfuStreams.get(userId);
     if (stream) this.options.observer.remoteStream(userId, stream);
-    // What the SFU said last about them (it kept quiet while the mesh spoke for them).
-    this.options.observer.peerState(userId, this.sfu?.reportedState(userId) ?? 'connecting');
+    // Where the SFU has them now (what it said meanwhile was dropped: the mesh spoke for them).
+    this.options.observer.peerState(userId, this.sfu?.stateOf(userId) ?? 'connecting');
   }
 }

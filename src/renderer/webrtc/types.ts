@@ -95,6 +95,7 @@ export interface CallEngineErrorEvent {
 export interface CallEngineEvents {
   'local-stream': (stream: MediaStream) => void;
   'remote-stream': (userId: string, stream: MediaStream) => void;
+  /** Changes only; CallEngine.peerStates() says where everyone is now. */
   'peer-state': (userId: string, state: PeerState) => void;
   /** Every QUALITY_SAMPLE_INTERVAL_MS per connected peer. */
   quality: (userId: string, sample: PeerQualitySample) => void;

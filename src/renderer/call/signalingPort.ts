@@ -1,12 +1,13 @@
 /**
  * Adapts the socket client to the engine's SignalingPort: converts the browser's RTC*Init shapes into the
- * protocol's wire shapes and reports refused messages instead of dropping them silently.
+ * protocol's wire shapes and reports refused messages instead of dropping them silently. It lives here, where
+ * the socket client and the engine meet, so that signaling/ needs nothing of the engine.
  */
 import { SfuPublishAck } from '../../shared/protocol/index.ts';
 import type { ClientToServerEvents, IceCandidate, SessionDescription } from '../../shared/protocol/index.ts';
 import type { SignalingPort } from '../webrtc/index.ts';
-import { ApiRequestError } from './restClient.ts';
-import type { SignalingClient } from './socketClient.ts';
+import { ApiRequestError } from '../signaling/restClient.ts';
+import type { SignalingClient } from '../signaling/socketClient.ts';
 
 function toWireDescription(description: RTCSessionDescriptionInit): SessionDescription {
   return { type: description.type, sdp: description.sdp ?? '' };

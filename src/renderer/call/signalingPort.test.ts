@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SocketAck } from '../../shared/protocol/index.ts';
 import { createSignalingPort } from './signalingPort.ts';
-import type { SignalingClient } from './socketClient.ts';
+import type { SignalingClient } from '../signaling/socketClient.ts';
 
 const CALL = '10000000-0000-4000-8000-000000000005';
 const BOB = '00000000-0000-4000-8000-000000000002';
