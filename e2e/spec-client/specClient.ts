@@ -342,7 +342,9 @@ export class SpecClient {
     // It makes the offer itself and takes none: the caller's offer, sent with the ring, may as well arrive
     // after this client answered (the two cross on the wire), and it is ignored then too.
     if (this.#options.calleeMode === 'offer-after-answer') {
-      this.#note(`ignores the offer of ${event.fromUserId}${this.#answered ? ' (it offers itself)' : ' (ringing)'}`);
+      this.#note(
+        `ignores the offer of ${event.fromUserId}${this.#answered ? ' (it offers itself)' : ' (ringing)'}`,
+      );
       return;
     }
     if (!this.#answered) {

@@ -469,6 +469,42 @@ describe('CallController', () => {
       expect(t.store.getState().call.current?.callId).toBe(THEIRS_SMALLER);
     });
 
+    it('the side that answers the other call keeps the connection made to it while its own call started', async () => {
+      // Bob's call and his ring offer arrive while this client still waits for POST /initiate: this device
+      // connects to Bob's call as any ringing device does. Cancelling its own call must not close that
+      // connection, or Bob's offer would be gone and each side would wait for the other.
+      const t = setup({ getCall: stillRinging });
+      let initiated!: () => void;
+      t.api.initiateCall.mockImplementationOnce(
+        () =>
+          new Promise((resolve) => {
+            initiated = () =>
+              resolve({
+                callId: CALL,
+                status: 'initiated' as const,
+                participants: [participantDto(ME, 'Me', 'joined'), participantDto(BOB, 'Bob', 'invited')],
+              });
+          }),
+      );
+      const starting = t.controller.startCall(CONVERSATION, 'video', 'Bob');
+      t.server('call:incoming', ringMe(undefined, THEIRS_SMALLER));
+      t.server('call:offer', bobsRingOffer(THEIRS_SMALLER));
+      const preconnected = t.engine();
+      expect(preconnected.options.callId).toBe(THEIRS_SMALLER);
+      expect(preconnected.log).toContain(`offer from ${BOB}`);
+
+      initiated();
+      await starting;
+      await vi.waitFor(() =>
+        expect(t.api.answerCall).toHaveBeenCalledWith(THEIRS_SMALLER, { deviceId: DEVICE }),
+      );
+      expect(t.api.endCall).toHaveBeenCalledWith(CALL);
+      expect(t.store.getState().call.current?.callId).toBe(THEIRS_SMALLER);
+      expect(t.engine()).toBe(preconnected);
+      expect(preconnected.log).toContain('release');
+      expect(preconnected.log).not.toContain('cleanup');
+    });
+
     it('the side that keeps its call goes active even when the answer beat its own initiate response', async () => {
       // The other side answered while this client was still waiting for POST /initiate: the joined event
       // went by before the call was known here, and the server's snapshot says who is in.

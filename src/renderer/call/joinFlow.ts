@@ -235,10 +235,14 @@ export class JoinFlow {
     }
   }
 
-  /** Leaves the call locally: media off, state cleared, the call written to the local history. */
+  /**
+   * Leaves the call locally: media off, state cleared, the call written to the local history. An engine of
+   * another call stays: the connection this device made to a call ringing here while its own call started
+   * (glare), which answering that call goes on with.
+   */
   finish(call: CurrentCall, reason?: EndReason): void {
     const { host } = this.#parts;
-    host.teardown();
+    if (host.engine === null || host.engineOf(call.callId)) host.teardown();
     host.forgetSignals(call.callId);
     dispatchCall(this.#parts.ctx, { type: 'call-finished', callId: call.callId });
     recordCall(this.#parts, { kind: 'left', call, reason });
