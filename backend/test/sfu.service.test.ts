@@ -54,7 +54,7 @@ function recordingNotifier(): CallNotifier & {
         event,
         payload: payload as unknown as Record<string, unknown>,
       }),
-    callChanged: (callId, left = []) => void changes.push({ callId, left: [...left] }),
+    callChanged: (callId, left = []) => void changes.push({ callId, left: left.map((l) => l.userId) }),
   };
 }
 

@@ -48,6 +48,7 @@ export interface ParticipantRow {
   connection_quality: string | null;
   device_id: string | null;
   hand_raised_at: Date | null;
+  stay: number;
   user_name: string;
   user_email: string;
 }
@@ -59,7 +60,8 @@ export const CALL_COLUMNS = `c.id, c.conversation_id, c.type, c.status, c.initia
 
 /** The columns of ParticipantRow, for `FROM call_participants p JOIN users u ON u.id = p.user_id`. */
 export const PARTICIPANT_COLUMNS = `p.call_id, p.user_id, p.status, p.joined_at, p.left_at, p.media_state,
-  p.media_stats, p.connection_quality, p.device_id, p.hand_raised_at, u.name AS user_name, u.email AS user_email`;
+  p.media_stats, p.connection_quality, p.device_id, p.hand_raised_at, p.stay, u.name AS user_name,
+  u.email AS user_email`;
 
 const parsedOrNull =
   <T>(schema: z.ZodType<T>) =>
@@ -111,6 +113,7 @@ export function toParticipant(row: ParticipantRow): Participant {
     connectionQuality: connectionQualityOf(row.connection_quality),
     deviceId: row.device_id,
     handRaisedAt: row.hand_raised_at,
+    stay: row.stay,
     userName: row.user_name,
     userIdentifier: row.user_email,
   };

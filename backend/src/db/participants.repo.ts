@@ -21,8 +21,8 @@ export async function insertParticipants(
   inviteeIds: readonly string[],
 ): Promise<void> {
   await q.query(
-    `INSERT INTO call_participants (call_id, user_id, status, joined_at, device_id)
-     VALUES ($1, $2, 'joined', NOW(), $3)`,
+    `INSERT INTO call_participants (call_id, user_id, status, joined_at, device_id, stay)
+     VALUES ($1, $2, 'joined', NOW(), $3, 1)`,
     [callId, caller.userId, caller.deviceId],
   );
   await q.query(
@@ -33,7 +33,8 @@ export async function insertParticipants(
 
 /**
  * Moves the given participants (every participant of the call when `userIds` is null) that are in one of
- * the transition's `from` statuses; returns the ids actually moved.
+ * the transition's `from` statuses; returns the ids actually moved. Joining from another status starts a new
+ * stay (answering again while joined, e.g. from another device, does not).
  */
 export async function moveParticipants(
   q: Queryable,
@@ -50,7 +51,8 @@ export async function moveParticipants(
             left_at = CASE WHEN $2::text = 'left' THEN NOW() WHEN $2::text = 'joined' THEN NULL ELSE p.left_at END,
             device_id = CASE WHEN $2::text IN ('joined', 'rejected') THEN $5::text ELSE p.device_id END,
             hand_raised_at = CASE WHEN $2::text = 'joined' THEN p.hand_raised_at ELSE NULL END,
-            disconnected_at = NULL
+            disconnected_at = NULL,
+            stay = CASE WHEN $2::text = 'joined' AND p.status <> 'joined' THEN p.stay + 1 ELSE p.stay END
       WHERE p.call_id = $1 AND p.status = ANY($3::text[]) AND ($4::uuid[] IS NULL OR p.user_id = ANY($4::uuid[]))
       RETURNING p.user_id`,
     params,
@@ -66,8 +68,8 @@ export async function addJoinedParticipant(
   deviceId: string | null,
 ): Promise<void> {
   await q.query(
-    `INSERT INTO call_participants (call_id, user_id, status, joined_at, device_id)
-     VALUES ($1, $2, 'joined', NOW(), $3)`,
+    `INSERT INTO call_participants (call_id, user_id, status, joined_at, device_id, stay)
+     VALUES ($1, $2, 'joined', NOW(), $3, 1)`,
     [callId, userId, deviceId],
   );
 }
@@ -143,14 +145,16 @@ export async function participantIdsWithStatus(
 export async function signalingParticipants(
   q: Queryable,
   callId: string,
-): Promise<Map<string, { deviceId: string | null; joined: boolean }>> {
-  const rows = await q.query<{ user_id: string; device_id: string | null; status: string }>(
-    `SELECT p.user_id, p.device_id, p.status FROM call_participants p JOIN calls c ON c.id = p.call_id
+): Promise<Map<string, { deviceId: string | null; joined: boolean; stay: number }>> {
+  const rows = await q.query<{ user_id: string; device_id: string | null; status: string; stay: number }>(
+    `SELECT p.user_id, p.device_id, p.status, p.stay FROM call_participants p JOIN calls c ON c.id = p.call_id
       WHERE p.call_id = $1 AND (p.status = 'joined'
         OR (p.status IN ('invited', 'ringing') AND c.status IN ('initiated', 'ringing', 'active')))`,
     [callId],
   );
-  return new Map(rows.map((r) => [r.user_id, { deviceId: r.device_id, joined: r.status === 'joined' }]));
+  return new Map(
+    rows.map((r) => [r.user_id, { deviceId: r.device_id, joined: r.status === 'joined', stay: r.stay }]),
+  );
 }
 
 /** Every joined participant of the call, with the device each joined on. */

@@ -53,6 +53,8 @@ export interface Participant {
   /** The device the participant is in the call on; null when they joined naming none (all their devices). */
   deviceId: string | null;
   handRaisedAt: Date | null;
+  /** Which stay in the call this is: the count of their joins (see migration 006). */
+  stay: number;
   userName: string;
   userIdentifier: string;
 }

@@ -76,8 +76,9 @@ export function createCallEnding(rooms: Pick<CallRooms, 'destroyQuietly'>): Call
     finish,
 
     async afterLeave(tx, call, leaverId, cause, outbox) {
-      outbox.leavers.push(leaverId);
       const participants = await listParticipants(tx, [call.id]);
+      const leaver = participants.find((p) => p.userId === leaverId);
+      if (leaver !== undefined) outbox.leavers.push({ userId: leaverId, stay: leaver.stay });
       const joinedOthers = withStatus(participants, 'joined');
       const transition = transitionOnLeave(
         { status: call.status, isGroup: call.isGroup },

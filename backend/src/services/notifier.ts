@@ -1,6 +1,12 @@
 import type { ServerToClientEvents } from '../../../src/shared/protocol/index.ts';
 
 export type ServerEvent = keyof ServerToClientEvents;
+
+/** Who left a call, and which of their stays in it ended (a rejoin since is another stay). */
+export interface Leaver {
+  userId: string;
+  stay: number;
+}
 export type ServerEventPayload<E extends ServerEvent> = Parameters<ServerToClientEvents[E]>[0];
 
 /** How services reach connected clients; the socket layer implements it over socket.io rooms. */
@@ -23,9 +29,10 @@ export interface CallNotifier {
   ): void;
   /**
    * A committed change to the call's participants: caches of it (the relay directory) are stale now.
-   * `left`: participants who left in it, whose media server sessions must end even if they rejoined since.
+   * `left`: participants who left in it, whose media server sessions of that stay must end even if they
+   * rejoined since; a session of a later stay stays.
    */
-  callChanged(callId: string, left?: readonly string[]): void;
+  callChanged(callId: string, left?: readonly Leaver[]): void;
 }
 
 /**
@@ -37,7 +44,7 @@ export class Outbox implements Omit<CallNotifier, 'callChanged'> {
   private readonly pending: ((notifier: CallNotifier) => void)[] = [];
   private readonly tasks: (() => void)[] = [];
   /** Who left the call in this transaction (see CallNotifier.callChanged). */
-  readonly leavers: string[] = [];
+  readonly leavers: Leaver[] = [];
 
   toUsers<E extends ServerEvent>(userIds: readonly string[], event: E, payload: ServerEventPayload<E>): void {
     if (userIds.length > 0) this.pending.push((n) => n.toUsers(userIds, event, payload));

@@ -3,7 +3,7 @@ import { createRelayDirectory, type CallSignalers } from './relayDirectory.ts';
 
 function setup() {
   let clock = 0;
-  const on = (deviceId: string) => ({ deviceId, joined: true });
+  const on = (deviceId: string) => ({ deviceId, joined: true, stay: 1 });
   let joined: CallSignalers = new Map([['alice', on('dev-a')]]);
   const load = vi.fn(async () => joined);
   const directory = createRelayDirectory(load, { ttlMs: 1000, maxEntries: 2, now: () => clock });

@@ -10,6 +10,8 @@ export interface SignalingParticipant {
   deviceId: string | null;
   /** False while still invited or ringing. */
   joined: boolean;
+  /** Which stay in the call (see Participant.stay). */
+  stay: number;
 }
 export type CallSignalers = ReadonlyMap<string, SignalingParticipant>;
 

@@ -38,6 +38,8 @@ export interface SfuParticipant {
   userId: string;
   /** The device whose socket publishes; subscription offers go to it. */
   deviceId: string;
+  /** Which of the participant's stays in the call the session is for: a leave ends only its own stay's. */
+  stay: number;
 }
 
 export type SfuConnection = 'publisher' | 'subscriber';

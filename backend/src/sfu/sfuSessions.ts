@@ -18,6 +18,7 @@ import type {
   SfuViewPayload,
 } from '../../../src/shared/protocol/index.ts';
 import { AppError } from '../errors.ts';
+import type { Leaver } from '../services/notifier.ts';
 import { JANUS_EVENT, VIDEOROOM_EVENT, type JanusEventData, type VideoRoomHandle } from './janusPool.ts';
 import { createPublishing } from './sfuPublishing.ts';
 import { formatRoomRef, type SfuRoomRef } from '../domain/sfuRoomRef.ts';
@@ -64,9 +65,12 @@ export interface SfuSessions {
   view(participant: SfuParticipant, epoch: number, streams: SfuViewPayload['streams']): void;
   /** The epoch of this device's session in the call, null without one. */
   epochOf(participant: SfuParticipant): number | null;
-  /** A committed change to the call (any node): drops the sessions it made obsolete. */
-  /** `left`: participants whose sessions end at once, even if they have rejoined by the time it is read. */
-  callChanged(callId: string, left?: readonly string[]): void;
+  /**
+   * A committed change to the call (any node): drops the sessions it made obsolete. `left`: the stays whose
+   * sessions end at once, even if the participant has rejoined by the time the call is read; a session of a
+   * later stay (a rejoin this node saw before a late leave from another node) is not theirs to end.
+   */
+  callChanged(callId: string, left?: readonly Leaver[]): void;
   /** The device's last socket on this node is gone. */
   deviceGone(userId: string, deviceId: string): void;
   /** Detaches every handle (shutdown). */
@@ -172,9 +176,11 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
         session !== undefined &&
         (session.room.roomId !== room.roomId ||
           session.room.url !== room.url ||
-          session.participant.deviceId !== participant.deviceId)
+          session.participant.deviceId !== participant.deviceId ||
+          session.participant.stay !== participant.stay)
       ) {
-        // A new room (failover), or the participant moved to another device of theirs.
+        // A new room (failover), the participant moved to another device of theirs, or left and rejoined
+        // (the leave, committed on another node, has not reached this one yet).
         await drop(session, 'replaced');
         session = undefined;
       }
@@ -240,11 +246,11 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
 
     callChanged(callId, left = []) {
       // Someone who left and rejoined before the call is read again would keep the old session, and their
-      // new connections would get nothing through it: a leave always ends it.
+      // new connections would get nothing through it: a leave always ends the stay it names.
       for (const session of [...sessions.values()]) {
         const { participant } = session;
-        if (participant.callId === callId && left.includes(participant.userId))
-          void drop(session, 'left the call');
+        const ended = left.some((l) => l.userId === participant.userId && l.stay >= participant.stay);
+        if (participant.callId === callId && ended) void drop(session, 'left the call');
       }
       const local = [...sessions.values()].filter((s) => s.participant.callId === callId);
       if (local.length === 0) return;

@@ -1,8 +1,15 @@
-import type { CallNotifier, ServerEvent, ServerEventPayload } from '../services/notifier.ts';
+import { z } from 'zod';
+import type { CallNotifier, Leaver, ServerEvent, ServerEventPayload } from '../services/notifier.ts';
 import type { RelayDirectory } from '../services/relayDirectory.ts';
 import { deviceRoom, userRoom, type SignalingServer } from './socketTypes.ts';
 
 type Operator = ReturnType<SignalingServer['to']>;
+
+/**
+ * Who another node says left: parsed like any input. A node of the previous version sends bare user ids,
+ * which name no stay: then nothing ends at once, and the read of the call that follows decides.
+ */
+const Leavers = z.array(z.object({ userId: z.string(), stay: z.number().int() }));
 
 /** socket.io's typed emit cannot follow a generic event name; CallNotifier already checked the payload. */
 function emit<E extends ServerEvent>(operator: Operator, event: E, payload: ServerEventPayload<E>): void {
@@ -17,11 +24,12 @@ export function createIoNotifier(
   io: SignalingServer,
   relayDirectory: RelayDirectory,
   /** Also told of every committed call change on any node (the SFU sessions of this node follow them). */
-  onCallChanged: (callId: string, left: readonly string[]) => void = () => undefined,
+  onCallChanged: (callId: string, left: readonly Leaver[]) => void = () => undefined,
 ): CallNotifier {
   io.on('call:changed', (callId, left) => {
     relayDirectory.invalidate(callId);
-    onCallChanged(callId, Array.isArray(left) ? left : []);
+    const leavers = Leavers.safeParse(left);
+    onCallChanged(callId, leavers.success ? leavers.data : []);
   });
   return {
     toUsers(userIds, event, payload) {

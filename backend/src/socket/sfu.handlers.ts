@@ -31,11 +31,14 @@ export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDep
     run: (payload: ParsedPayload<K>) => Promise<Record<string, unknown> | void>,
   ) => onValidatedEvent(socket, deps, event, run);
 
-  /** The sender as a participant of the call; throws unless this device is the one they joined on. */
-  async function participantOf(callId: string): Promise<SfuParticipant> {
-    let participants = await deps.relayDirectory.participants(callId, false);
+  /**
+   * The sender as a participant of the call; throws unless this device is the one they joined on. `fresh`
+   * reads past the cache, whose entry may predate a leave and rejoin this node has not heard of yet.
+   */
+  async function participantOf(callId: string, fresh = false): Promise<SfuParticipant> {
+    let participants = await deps.relayDirectory.participants(callId, fresh);
     // Never refuse on a cached answer: it may predate the join this message follows.
-    if (participants.get(userId)?.joined !== true) {
+    if (!fresh && participants.get(userId)?.joined !== true) {
       participants = await deps.relayDirectory.participants(callId, true);
     }
     const me = participants.get(userId);
@@ -43,7 +46,7 @@ export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDep
     if (me.deviceId !== null && me.deviceId !== deviceId) {
       throw new AppError('forbidden', 'this device is not in the call', 'callId');
     }
-    return { callId, userId, deviceId };
+    return { callId, userId, deviceId, stay: me.stay };
   }
 
   /** The call's current room, which `epoch` must name. */
@@ -67,7 +70,8 @@ export function registerSfuHandlers(socket: SignalingSocket, deps: SfuHandlerDep
   }
 
   handle('call:sfu-publish', async ({ callId, epoch, offer, sources }) => {
-    const participant = await participantOf(callId);
+    // The session opened or renegotiated here is for the sender's current stay, which only a fresh read tells.
+    const participant = await participantOf(callId, true);
     const room = await currentRoom(callId, epoch);
     const answer = await deps.sessions.publish(participant, room, offer, sources);
     return { answer };

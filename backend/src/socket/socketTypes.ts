@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../../src/shared/protocol/index.ts';
+import type { Leaver } from '../services/notifier.ts';
 
 /** What the handshake established; survives connection state recovery with the socket. */
 export interface SocketData {
@@ -9,8 +10,8 @@ export interface SocketData {
 
 /** Between nodes, through the adapter. */
 export interface InterServerEvents {
-  /** `left`: who just left the call (their media sessions end now, even if they are back already). */
-  'call:changed': (callId: string, left: string[]) => void;
+  /** `left`: who just left the call and which stay of theirs ended (its media sessions end now). */
+  'call:changed': (callId: string, left: Leaver[]) => void;
 }
 
 export type SignalingServer = Server<
