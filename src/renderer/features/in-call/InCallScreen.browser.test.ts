@@ -8,10 +8,10 @@ import { createElement } from 'react';
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import type { ParticipantDto } from '../../../shared/protocol/index.ts';
 import '../../app/styles.css';
 import { RuntimeContext } from '../../app/context.ts';
 import { AppRuntime, type RuntimeOptions, type SessionServices } from '../../app/runtime.ts';
+import { participantDto } from '../../store/testFixtures.ts';
 import type { RemoteTileView } from '../../webrtc/types.ts';
 import { InCallScreen } from './InCallScreen.tsx';
 import { REPORT_DEBOUNCE_MS } from './tileMeasurer.ts';
@@ -24,18 +24,13 @@ const noEngine: RuntimeOptions['createEngine'] = () => {
   throw new Error('the layout test starts no call');
 };
 
-const person = (n: number, name: string): ParticipantDto => ({
-  userId: `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`,
-  userName: name,
-  userIdentifier: `${name.toLowerCase()}@example.test`,
-  status: 'joined',
-  mediaState: { audioEnabled: true, videoEnabled: true, screenSharing: false },
-  joinedAt: '2026-01-01T10:00:00.000Z',
-  leftAt: null,
-  connectionQuality: null,
-});
-const me = person(1, 'Carol');
-const others = [person(2, 'Alice'), person(3, 'Bob'), person(4, 'Dave')];
+const idOf = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;
+const me = participantDto(SELF_ID, 'Carol', 'joined');
+const others = [
+  participantDto(idOf(2), 'Alice', 'joined'),
+  participantDto(idOf(3), 'Bob', 'joined'),
+  participantDto(idOf(4), 'Dave', 'joined'),
+];
 
 let runtime: AppRuntime;
 let container: HTMLElement;
