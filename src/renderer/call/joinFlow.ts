@@ -181,7 +181,10 @@ export class JoinFlow {
   /** Answers (or re-answers) the call, then connects to those in it it should offer to (see the top). */
   async join(callId: string, local: MediaState, answer: boolean): Promise<void> {
     const { deps, host, media } = this.#parts;
-    const answered = answer ? deps.api.answerCall(callId, { deviceId: deps.deviceId }) : null;
+    // This client never offers first to the caller (see the top), so the caller's offer need not wait for one.
+    const answered = answer
+      ? deps.api.answerCall(callId, { deviceId: deps.deviceId, awaitsOffer: true })
+      : null;
     const preconnected = host.engineOf(callId);
     // Instant answer: the connection made while ringing starts sending at once, without a new offer.
     if (preconnected) {
