@@ -247,6 +247,22 @@ describe('CallController', () => {
     expect(t.store.getState().call.incoming).toBeNull();
   });
 
+  it('answering sends the answer before the call screen takes over from the ring', async () => {
+    let screenWhenAnswered: unknown = 'not answered';
+    const t = setup({
+      answerCall: async (callId) => {
+        screenWhenAnswered = t.store.getState().call.current;
+        return { callId, status: 'active', startedAt: STARTED };
+      },
+    });
+    t.server('call:incoming', ringMe());
+
+    await t.controller.answer(true);
+
+    expect(screenWhenAnswered).toBeNull();
+    expect(t.store.getState().call.current).toMatchObject({ phase: 'active' });
+  });
+
   it('answering with audio only tells the others the camera is off', async () => {
     const t = setup();
     t.server('call:incoming', ringMe());
