@@ -84,16 +84,9 @@ test('each side grades what it receives from the other, and the badge takes the 
   expect(atAlice.receive!.bitrateKbps!).toBeLessThan(bobSentKbps + 80);
   // Bob receives Alice uncapped: several times more.
   expect(atBob.receive!.bitrateKbps!).toBeGreaterThan(atAlice.receive!.bitrateKbps! * 2);
-  // A clean loopback loses nothing either way, before or after repair, and the RTX counter exists in this
-  // Chromium (otherwise loss would silently be after repair).
+  // A clean loopback loses nothing either way.
   expect(atAlice.receive!.packetLossPct).toBe(0);
   expect(atAlice.send!.packetLossPct).toBe(0);
-  expect(
-    aliceAfter.some(
-      (e) =>
-        e.type === 'inbound-rtp' && e.kind === 'video' && typeof e.retransmittedPacketsReceived === 'number',
-    ),
-  ).toBe(true);
   expect(atAlice.receive!.jitterMs).not.toBeNull();
   expect(atAlice.send!.jitterMs).not.toBeNull();
 }, 30_000);

@@ -209,14 +209,15 @@ describe('grading both directions of a peer link', () => {
     expect(s.quality).toBe('good');
   });
 
-  test('loss is counted before repair: packets NACKed and retransmitted were lost on the wire', () => {
-    // 8 % of 1300 expected packets dropped; retransmissions brought back 70 of the 104, 34 stay lost.
+  test('loss is counted before repair: a packet RTX brought back stays counted in packetsLost', () => {
+    // 8 % of 1300 expected video packets dropped on the wire; NACKs had 70 of the 104 retransmitted, which
+    // Chromium keeps out of the stream's statistics, so packetsLost still counts all 104.
     const s = sample({
       ...clean,
       inboundVideo: {
         ...clean.inboundVideo,
-        packetsReceived: [9000, 10_266],
-        packetsLost: [0, 34],
+        packetsReceived: [9000, 10_196],
+        packetsLost: [0, 104],
         retransmittedPacketsReceived: [0, 70],
         nackCount: [0, 60],
         pliCount: [1, 4],
@@ -224,7 +225,7 @@ describe('grading both directions of a peer link', () => {
       },
       inboundAudio: { ...clean.inboundAudio, packetsReceived: [500, 638], packetsLost: [0, 12] },
     });
-    // (34 + 70 + 12) lost once out of (1266 + 34) + (138 + 12) expected.
+    // (104 + 12) lost out of (1196 + 104) + (138 + 12) expected.
     expect(s.receive).toMatchObject({
       quality: 'poor',
       packetLossPct: 8,
@@ -234,6 +235,15 @@ describe('grading both directions of a peer link', () => {
     });
     expect(s.packetLossPct).toBe(8);
     expect(s.quality).toBe('poor');
+  });
+
+  test('old packets resent over RTX as a bandwidth probe are not loss', () => {
+    // Climbing to HD, Chromium padded with 400 RTX packets in 3 s on a link that lost nothing (no NACK).
+    const probing: Interval = {
+      ...clean,
+      inboundVideo: { ...clean.inboundVideo, retransmittedPacketsReceived: [0, 400] },
+    };
+    expect(sample(probing).receive).toMatchObject({ quality: 'good', packetLossPct: 0 });
   });
 
   test('our estimate counts only once it was put to the test: sending most of it, or held back by it', () => {
@@ -276,7 +286,7 @@ describe('grading both directions of a peer link', () => {
     expect(pressed(56_250, 'bandwidth')).toEqual({ estimate: 225, pressed: true });
   });
 
-  test('"they receive you" reads the peer’s receiver reports plus what we had to retransmit', () => {
+  test('"they receive you" reads the peer’s receiver reports, and what we retransmitted is repaired', () => {
     const theyLose8Pct: Interval = {
       ...clean,
       outboundVideo: {
@@ -286,14 +296,15 @@ describe('grading both directions of a peer link', () => {
         nackCount: [0, 45],
         pliCount: [1, 1],
       },
-      remoteInboundVideo: { packetsLost: [10, 46] },
+      remoteInboundVideo: { packetsLost: [10, 106] },
     };
     const s = sample(theyLose8Pct);
-    // 60 retransmitted + 36 still lost out of 1200 original packets = 8 %.
+    // They report 96 of 1200 original packets lost before repair = 8 %.
     expect(s.send).toMatchObject({ quality: 'poor', packetLossPct: 8, nackPerSecond: 15 });
     expect(s.receive?.quality).toBe('good');
     expect(s.quality).toBe('poor');
-    // The ladder follows what stayed lost: 36 of 1200 = 3 %, which a lower rung would not change.
+    // The ladder follows what stayed lost: 96 less the 60 retransmitted, 3 % of 1200, which a lower rung
+    // would not change.
     const [before, after] = reports(theyLose8Pct);
     const link = gradePeerLink('peer', {
       previous: readLinkCounters(before),
@@ -308,7 +319,7 @@ describe('grading both directions of a peer link', () => {
   test('3 % loss is fair, and every sample’s grade is what its own numbers earn', () => {
     const s = sample({
       ...clean,
-      inboundVideo: { ...clean.inboundVideo, packetsLost: [0, 20], retransmittedPacketsReceived: [0, 22] },
+      inboundVideo: { ...clean.inboundVideo, packetsLost: [0, 42] },
     });
     expect(s.receive?.quality).toBe('fair');
     expect(s.quality).toBe(classifyQuality(s));

@@ -72,7 +72,7 @@ export interface LadderInput {
   /** Loss after repair as the peer receives us (what NACKs could not bring back), percent; null: unknown. */
   peerLossPct: number | null;
   /**
-   * Loss before repair as the peer receives us (what they reported lost plus what they NACKed), percent;
+   * Loss before repair as the peer receives us (what their receiver reports count lost), percent;
    * null: unknown. Optional: without it every fall of the estimate is taken for a full link.
    */
   sendLossPct?: number | null;
