@@ -62,6 +62,35 @@ describe.each(databaseTargets())('call lifecycle on $name', (target) => {
     expect(statusOf(call, bob!)).toBe('joined');
   });
 
+  it('a callee that says it awaits the offer is announced so; one that says nothing is announced as before', async () => {
+    const [alice, bob, carol] = await people('Alice', 'Bob', 'Carol');
+    const awaiting = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);
+    const joined = nextEvent(alice!.socket, 'call:participant-joined');
+    const answered = await api(server.url, 'POST', `/api/calls/${awaiting}/answer`, {
+      token: bob!.token,
+      body: { deviceId: bob!.deviceId, awaitsOffer: true },
+    });
+    expect(answered.status).toBe(200);
+    expect(await joined).toMatchObject({ userId: bob!.user.id, deviceId: bob!.deviceId, awaitsOffer: true });
+    await callAction(server.url, alice!, awaiting, 'end');
+
+    const plain = await ring(server.url, alice!, await conversationOf(server.url, alice!, [carol!]), [
+      carol!,
+    ]);
+    const plainJoined = nextEvent(alice!.socket, 'call:participant-joined', (e) => e.callId === plain);
+    await api(server.url, 'POST', `/api/calls/${plain}/answer`, {
+      token: carol!.token,
+      body: { deviceId: carol!.deviceId, awaitsOffer: false },
+    });
+    expect(await plainJoined).not.toHaveProperty('awaitsOffer');
+
+    const refused = await api(server.url, 'POST', `/api/calls/${plain}/answer`, {
+      token: carol!.token,
+      body: { awaitsOffer: 'yes' },
+    });
+    expect(refused.body).toMatchObject({ error: { code: 'bad_request', field: 'body.awaitsOffer' } });
+  });
+
   it('rejected: the caller of a 1:1 call learns it and the call is over', async () => {
     const [alice, bob] = await people('Alice', 'Bob');
     const callId = await ring(server.url, alice!, await conversationOf(server.url, alice!, [bob!]), [bob!]);

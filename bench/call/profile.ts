@@ -39,6 +39,18 @@ export function installProfilingHooks(): void {
     }
   };
 
+  // When a track goes onto a sender: answering a pre-connected call only does this (no new offer).
+  const nativeReplaceTrack = RTCRtpSender.prototype.replaceTrack;
+  RTCRtpSender.prototype.replaceTrack = async function (track) {
+    const label = `replaceTrack ${track?.kind ?? 'null'}`;
+    mark(`${label}>`);
+    try {
+      return await nativeReplaceTrack.call(this, track);
+    } finally {
+      mark(`${label}<`);
+    }
+  };
+
   const Native = window.RTCPeerConnection;
   for (const method of ['setLocalDescription', 'setRemoteDescription'] as const) {
     const original = Native.prototype[method] as (...args: unknown[]) => Promise<void>;

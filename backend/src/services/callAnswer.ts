@@ -21,13 +21,15 @@ export type AnswerCall = (
   userId: string,
   callId: string,
   deviceId: string | null,
+  options?: { awaitsOffer?: boolean },
 ) => Promise<AnswerCallResponse>;
 
 export function createAnswer(onLockedCall: OnLockedCall, rooms: CallRooms): AnswerCall {
-  return async function answer(userId, callId, deviceId) {
+  return async function answer(userId, callId, deviceId, options = {}) {
     let newRoom: SfuRoomRef | null = null;
+    const joiner = { userId, deviceId, awaitsOffer: options.awaitsOffer === true };
     try {
-      return await answerLocked(onLockedCall, rooms, userId, callId, deviceId, (room) => (newRoom = room));
+      return await answerLocked(onLockedCall, rooms, callId, joiner, (room) => (newRoom = room));
     } catch (err) {
       // The transaction rolled back: nobody will ever use the room created for it.
       if (newRoom !== null) rooms.destroyQuietly(newRoom);
@@ -40,11 +42,11 @@ export function createAnswer(onLockedCall: OnLockedCall, rooms: CallRooms): Answ
 function answerLocked(
   onLockedCall: OnLockedCall,
   rooms: Pick<CallRooms, 'topologyOnJoin'>,
-  userId: string,
   callId: string,
-  deviceId: string | null,
+  joiner: { userId: string; deviceId: string | null; awaitsOffer: boolean },
   onRoomCreated: (room: SfuRoomRef) => void,
 ): Promise<AnswerCallResponse> {
+  const { userId, deviceId } = joiner;
   return onLockedCall(callId, async (tx, call, outbox) => {
     const participants = await listParticipants(tx, [callId]);
     const me = participants.find((p) => p.userId === userId);
@@ -107,6 +109,7 @@ function answerLocked(
         userName: self.userName,
         userIdentifier: self.userIdentifier,
         ...(deviceId === null ? {} : { deviceId }),
+        ...(joiner.awaitsOffer ? { awaitsOffer: true as const } : {}),
       });
     }
     outbox.toOtherDevices(userId, deviceId, 'call:handled-elsewhere', { callId, action: 'answered' });

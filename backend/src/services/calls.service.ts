@@ -41,7 +41,13 @@ export interface CallTimings {
 
 export interface CallService {
   initiate(userId: string, request: InitiateCallRequest): Promise<InitiateCallResponse>;
-  answer(userId: string, callId: string, deviceId: string | null): Promise<AnswerCallResponse>;
+  /** `awaitsOffer`: the extension of AnswerCallRequest, passed on to the others in call:participant-joined. */
+  answer(
+    userId: string,
+    callId: string,
+    deviceId: string | null,
+    options?: { awaitsOffer?: boolean },
+  ): Promise<AnswerCallResponse>;
   reject(userId: string, callId: string, deviceId: string | null): Promise<RejectCallResponse>;
   end(userId: string, callId: string): Promise<EndCallResponse>;
   /** One sweep: ring timeouts and expired reconnect graces. Safe to run on several nodes at once. */

@@ -86,8 +86,10 @@ class FakeEngine {
     this.#connected.add(userId);
     this.log.push(`connect ${userId}${options.ringing ? ' ringing' : ''}`);
   };
-  peerAnswered = (userId: string, deviceId?: string) =>
-    void this.log.push(`answered ${userId} on ${deviceId ?? 'unknown device'}`);
+  peerAnswered = (userId: string, deviceId?: string, options: { awaitsOffer?: boolean } = {}) =>
+    void this.log.push(
+      `answered ${userId} on ${deviceId ?? 'unknown device'}${options.awaitsOffer ? ', awaits our offer' : ''}`,
+    );
   holdOutgoing = (kinds: { audio: boolean; video: boolean }) =>
     void this.log.push(`hold audio=${kinds.audio} video=${kinds.video}`);
   releaseOutgoing = () => void this.log.push('release');
@@ -235,7 +237,7 @@ describe('CallController', () => {
 
     await t.controller.answer(true);
 
-    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE });
+    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE, awaitsOffer: true });
     expect(t.engine().log).toEqual(['media audio=true video=true', `connect ${CAROL}`]);
     expect(t.store.getState().call.current).toMatchObject({
       phase: 'active',
@@ -243,6 +245,22 @@ describe('CallController', () => {
       title: 'Bob, Carol',
     });
     expect(t.store.getState().call.incoming).toBeNull();
+  });
+
+  it('answering sends the answer before the call screen takes over from the ring', async () => {
+    let screenWhenAnswered: unknown = 'not answered';
+    const t = setup({
+      answerCall: async (callId) => {
+        screenWhenAnswered = t.store.getState().call.current;
+        return { callId, status: 'active', startedAt: STARTED };
+      },
+    });
+    t.server('call:incoming', ringMe());
+
+    await t.controller.answer(true);
+
+    expect(screenWhenAnswered).toBeNull();
+    expect(t.store.getState().call.current).toMatchObject({ phase: 'active' });
   });
 
   it('answering with audio only tells the others the camera is off', async () => {
@@ -259,7 +277,7 @@ describe('CallController', () => {
 
     await t.controller.resumeActiveCall();
 
-    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE });
+    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE, awaitsOffer: true });
     expect(t.engine().log).toContain(`offer from ${BOB}`);
     // Bob started the call: he offers anew when he hears that this device reconnected.
     expect(t.engine().log).not.toContain(`connect ${BOB}`);
@@ -395,6 +413,20 @@ describe('CallController', () => {
       expect(t.engine().log.at(-1)).toBe(`answered ${BOB} on bob-phone-1`);
     });
 
+    it('a callee that says it awaits our offer is handed to the engine as one (no wait for an offer of theirs)', async () => {
+      const t = setup({ getCall: callDto({ status: 'ringing', initiatedBy: ME, startedAt: null }) });
+      await t.controller.startCall(CONVERSATION, 'video', 'Bob');
+      t.server('call:participant-joined', {
+        callId: CALL,
+        userId: BOB,
+        userName: 'Bob',
+        userIdentifier: 'bob@x',
+        deviceId: 'bob-phone-1',
+        awaitsOffer: true,
+      });
+      expect(t.engine().log.at(-1)).toBe(`answered ${BOB} on bob-phone-1, awaits our offer`);
+    });
+
     it("a ringing device answers the caller's offer at once, sending nothing, and answering only releases it", async () => {
       const t = setup();
       t.server('call:incoming', ringMe());
@@ -472,7 +504,10 @@ describe('CallController', () => {
       await t.controller.startCall(CONVERSATION, 'video', 'Bob');
       t.server('call:incoming', ringMe(undefined, THEIRS_SMALLER));
       await vi.waitFor(() =>
-        expect(t.api.answerCall).toHaveBeenCalledWith(THEIRS_SMALLER, { deviceId: DEVICE }),
+        expect(t.api.answerCall).toHaveBeenCalledWith(THEIRS_SMALLER, {
+          deviceId: DEVICE,
+          awaitsOffer: true,
+        }),
       );
       expect(t.api.endCall).toHaveBeenCalledWith(CALL);
       expect(t.store.getState().call.current?.callId).toBe(THEIRS_SMALLER);
@@ -505,7 +540,10 @@ describe('CallController', () => {
       initiated();
       await starting;
       await vi.waitFor(() =>
-        expect(t.api.answerCall).toHaveBeenCalledWith(THEIRS_SMALLER, { deviceId: DEVICE }),
+        expect(t.api.answerCall).toHaveBeenCalledWith(THEIRS_SMALLER, {
+          deviceId: DEVICE,
+          awaitsOffer: true,
+        }),
       );
       expect(t.api.endCall).toHaveBeenCalledWith(CALL);
       expect(t.store.getState().call.current?.callId).toBe(THEIRS_SMALLER);
@@ -721,7 +759,7 @@ describe('CallController', () => {
     ];
     const t = setup({ getCall: callDto({ participants: group }) });
     await t.controller.joinCall(CALL, 'Team sync');
-    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE });
+    expect(t.api.answerCall).toHaveBeenCalledWith(CALL, { deviceId: DEVICE, awaitsOffer: true });
     // Bob started the call: he offers to whoever joins (the spec's roles), so only Carol gets an offer from here.
     expect(t.engine().log).toContain(`connect ${CAROL}`);
     expect(t.engine().log).not.toContain(`connect ${BOB}`);

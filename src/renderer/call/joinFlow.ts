@@ -10,7 +10,13 @@
  * to each participant who answers, and whoever joins offers to the other participants already in it. On
  * `call:participant-reconnected` both sides renegotiate from scratch (perfect negotiation settles the glare).
  */
-import type { CallDto, EndReason, InitiableCallType, MediaState } from '../../shared/protocol/index.ts';
+import type {
+  AnswerCallResponse,
+  CallDto,
+  EndReason,
+  InitiableCallType,
+  MediaState,
+} from '../../shared/protocol/index.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import { recordingStatusOf } from '../store/callRecording.ts';
 import type { CallSnapshot, CurrentCall } from '../store/call.reducer.ts';
@@ -131,7 +137,7 @@ export class JoinFlow {
     if (me.mediaState.screenSharing) media.patch(call.id, { screenSharing: false });
     // Answering moves signaling to this device and makes peers reconnect; the caller of a call still ringing
     // must not answer (that would start the call with nobody else in it): its device id did not change.
-    await this.join(call.id, local, call.status === 'active');
+    await this.join(call.id, local, call.status === 'active' ? this.answerOnServer(call.id) : null);
   }
 
   /**
@@ -164,7 +170,7 @@ export class JoinFlow {
       phase: 'joining',
       local,
     });
-    await this.join(callId, local, true);
+    await this.join(callId, local, this.answerOnServer(callId));
   }
 
   async callBack(callId: string): Promise<void> {
@@ -178,10 +184,18 @@ export class JoinFlow {
     }
   }
 
-  /** Answers (or re-answers) the call, then connects to those in it it should offer to (see the top). */
-  async join(callId: string, local: MediaState, answer: boolean): Promise<void> {
+  /** POST /answer. This client never offers first to the caller (see the top): its offer need not wait. */
+  answerOnServer(callId: string): Promise<AnswerCallResponse> {
+    const { deps } = this.#parts;
+    return deps.api.answerCall(callId, { deviceId: deps.deviceId, awaitsOffer: true });
+  }
+
+  /**
+   * With the call's answer (see answerOnServer) under way, or none when re-entering a call still ringing that
+   * this client started: connects to those in it it should offer to (see the top).
+   */
+  async join(callId: string, local: MediaState, answered: Promise<AnswerCallResponse> | null): Promise<void> {
     const { deps, host, media } = this.#parts;
-    const answered = answer ? deps.api.answerCall(callId, { deviceId: deps.deviceId }) : null;
     const preconnected = host.engineOf(callId);
     // Instant answer: the connection made while ringing starts sending at once, without a new offer.
     if (preconnected) {

@@ -52,7 +52,8 @@ export function subscribeParticipantEvents(
       // initiator's connection to the device that answered carries the call from now on (or is made now).
       const engine = host.engineOf(e.callId);
       if (engine?.route.topology === 'sfu') engine.connectToPeer(e.userId);
-      else if (call.initiatedBy === selfId) engine?.peerAnswered(e.userId, e.deviceId);
+      else if (call.initiatedBy === selfId)
+        engine?.peerAnswered(e.userId, e.deviceId, { awaitsOffer: e.awaitsOffer === true });
       // In a 1:1 call the picture appearing says it; in a group the others want to know who came.
       if (otherCount(call) > 1) toast(ctx, 'info', joinedText(e.userName));
       // The joined event carries no start time; the call's snapshot does.

@@ -71,6 +71,9 @@ export class RingFlow {
     if (!incoming) return;
     if (deps.store.getState().call.current) await this.#join.hangUp();
     const video = withVideo && incoming.type !== 'audio';
+    // Before the call screen renders: the caller starts sending once the server has the answer, and the
+    // request goes out ahead of what entering the call asks of the server (the call's snapshot, its hands).
+    const answered = this.#join.answerOnServer(incoming.callId);
     dispatchCall(this.#parts.ctx, {
       type: 'incoming-answered',
       title: titleOf(
@@ -82,7 +85,7 @@ export class RingFlow {
     await this.#join.join(
       incoming.callId,
       { audioEnabled: true, videoEnabled: video, screenSharing: false },
-      true,
+      answered,
     );
   }
 

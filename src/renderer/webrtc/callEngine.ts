@@ -155,11 +155,12 @@ export class CallEngine {
 
   /**
    * The participant answered (call:participant-joined), on `deviceId` if the server named it: the connection
-   * to that device carries them and starts sending; without one it is offered now.
+   * to that device carries them and starts sending; without one it is offered now. `awaitsOffer`: they said
+   * they never offer first (see MeshTransport.peerAnswered).
    */
-  peerAnswered(userId: string, deviceId?: string): void {
+  peerAnswered(userId: string, deviceId?: string, options: { awaitsOffer?: boolean } = {}): void {
     if (this.closed || userId === this.options.selfUserId) return;
-    this.router.peerAnswered(userId, deviceId);
+    this.router.peerAnswered(userId, deviceId, options);
   }
 
   /**

@@ -139,7 +139,7 @@ test('a callee that ignores the offer made while it rang and offers once it answ
  * A caller whose offer could not leave before the callee answered (its ICE servers were still on the way, as
  * under load when the callee picks up at once): the callee rang without an offer.
  */
-function callerAnsweredBeforeItsOffer() {
+function callerAnsweredBeforeItsOffer(answer: { awaitsOffer?: boolean } = {}) {
   const setupResult = setup();
   const { callerId, calleeId, device } = setupResult;
   let serversArrive = () => {};
@@ -151,7 +151,7 @@ function callerAnsweredBeforeItsOffer() {
   const ringAndAnswer = async () => {
     await caller.initializeLocalStream(true, true);
     caller.connectToPeer(calleeId, { ringing: true });
-    caller.peerAnswered(calleeId);
+    caller.peerAnswered(calleeId, undefined, answer);
     serversArrive();
   };
   return { ...setupResult, caller, ringAndAnswer };
@@ -192,4 +192,31 @@ test('a plain callee that answered before the ring offer left and waits for the 
   expect(offersFrom(signaling, callerId)).toHaveLength(1);
   expect(callee.errors).toEqual([]);
   callee.close();
+});
+
+test('a callee that answered before the ring offer left and said it awaits our offer gets it without the wait for one of theirs', async () => {
+  // The clock stands still but for what is due now (the loopback's deliveries), so an offer held for the
+  // callee's own would never leave. vi.waitFor would move a fake clock on: this polls on the real one.
+  const realTimeout = setTimeout;
+  const until = async (done: () => Promise<boolean>) => {
+    while (!(await done())) {
+      vi.advanceTimersByTime(0);
+      await new Promise((resolve) => realTimeout(resolve, 20));
+    }
+  };
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    const { signaling, callId, callerId, calleeId, caller, ringAndAnswer } = callerAnsweredBeforeItsOffer({
+      awaitsOffer: true,
+    });
+    const callee = await PlainPeer.open(signaling, { callId, selfId: calleeId, engine: caller });
+    await ringAndAnswer();
+
+    await until(async () => (await callee.framesDecoded()) > 0);
+    expect(offersFrom(signaling, callerId)).toHaveLength(1);
+    expect(callee.errors).toEqual([]);
+    callee.close();
+  } finally {
+    vi.useRealTimers();
+  }
 });

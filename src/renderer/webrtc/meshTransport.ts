@@ -22,7 +22,8 @@ const MAX_EXTRA_DEVICES_PER_PEER = 4;
  * How long the offer of a ring that the callee answered before it left waits for an offer of theirs (see
  * PeerSession.deferFirstOffer). A client that offers once it has answered does so on its answer's response,
  * well within this; one that waits for ours (the spec's callee) connects this much later, only when it
- * answered within moments of the ring, as bots and tests do.
+ * answered within moments of the ring, as bots and tests do. A callee that says it never offers first
+ * (`awaitsOffer` in call:participant-joined, as the project's client does) is not waited for.
  */
 const PEER_OFFER_WAIT_MS = 2_000;
 
@@ -78,9 +79,11 @@ export class MeshTransport implements MediaTransport {
   /**
    * The participant answered, on `device` when the server named it: the connection to that device speaks
    * for them from now on and starts sending. Without one (they never answered our offer from there) it is
-   * offered now; a session still waiting for the answer to our offer keeps waiting.
+   * offered now; a session still waiting for the answer to our offer keeps waiting. A ring offer that has
+   * not left yet waits for one of theirs (PEER_OFFER_WAIT_MS), unless they said they never offer first
+   * (`awaitsOffer`, the project client's extension): then it leaves at once.
    */
-  peerAnswered(userId: string, device?: string): void {
+  peerAnswered(userId: string, device?: string, options: { awaitsOffer?: boolean } = {}): void {
     this.ringing.delete(userId);
     const extras = this.extras.get(userId);
     this.extras.delete(userId);
@@ -97,7 +100,11 @@ export class MeshTransport implements MediaTransport {
       (device !== undefined && session.device !== null && session.device !== device)
     ) {
       this.openSession(userId, 'offerer', device ?? null);
-    } else if (session.remoteFingerprint === null && this.preconnections.has(session)) {
+    } else if (
+      !options.awaitsOffer &&
+      session.remoteFingerprint === null &&
+      this.preconnections.has(session)
+    ) {
       session.deferFirstOffer(PEER_OFFER_WAIT_MS);
     }
     void this.sessions.get(userId)?.syncOutgoing();

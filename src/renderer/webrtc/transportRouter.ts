@@ -103,9 +103,9 @@ export class TransportRouter {
     else this.mesh?.connect(userId, options);
   }
 
-  peerAnswered(userId: string, deviceId?: string): void {
+  peerAnswered(userId: string, deviceId?: string, options: { awaitsOffer?: boolean } = {}): void {
     if (this.sfu) this.sfu.connect(userId);
-    else this.mesh?.peerAnswered(userId, deviceId);
+    else this.mesh?.peerAnswered(userId, deviceId, options);
   }
 
   /**

@@ -27,9 +27,8 @@ export interface CallRouteDeps {
   stunUrls: string[];
 }
 
-/** Answer and reject accept no body, an empty one, or `{ deviceId }`. */
-const deviceIdOf = (body: unknown): string | null =>
-  parseInput(AnswerCallRequest, body ?? {}, 'body').deviceId ?? null;
+/** Answer and reject accept no body, an empty one, or `{ deviceId }` (answer also `awaitsOffer`). */
+const answerBodyOf = (body: unknown): AnswerCallRequest => parseInput(AnswerCallRequest, body ?? {}, 'body');
 
 export function callsRoutes(app: FastifyInstance, deps: CallRouteDeps): void {
   const callIdOf = (params: unknown) => parseInput(CallIdParams, params, 'params').callId;
@@ -63,12 +62,15 @@ export function callsRoutes(app: FastifyInstance, deps: CallRouteDeps): void {
     call: await deps.queries.getCall(request.userId, callIdOf(request.params)),
   }));
 
-  app.post('/api/calls/:callId/answer', async (request) =>
-    deps.calls.answer(request.userId, callIdOf(request.params), deviceIdOf(request.body)),
-  );
+  app.post('/api/calls/:callId/answer', async (request) => {
+    const { deviceId, awaitsOffer } = answerBodyOf(request.body);
+    return deps.calls.answer(request.userId, callIdOf(request.params), deviceId ?? null, {
+      awaitsOffer: awaitsOffer === true,
+    });
+  });
 
   app.post('/api/calls/:callId/reject', async (request) =>
-    deps.calls.reject(request.userId, callIdOf(request.params), deviceIdOf(request.body)),
+    deps.calls.reject(request.userId, callIdOf(request.params), answerBodyOf(request.body).deviceId ?? null),
   );
 
   app.post('/api/calls/:callId/end', async (request) =>

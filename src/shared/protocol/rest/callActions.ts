@@ -37,9 +37,17 @@ export const CallIdParams = z.object({ callId: Uuid });
 /**
  * POST /api/calls/:callId/answer (body optional). Idempotent: answering again (e.g. after a reload) re-joins
  * and moves this user's signaling to the given device. A conversation member who was not invited may join
- * an active group call this way.
+ * an active group call this way. Also the body of POST /reject, which reads only `deviceId`.
  */
-export const AnswerCallRequest = z.object({ deviceId: DeviceId.optional() });
+export const AnswerCallRequest = z.object({
+  deviceId: DeviceId.optional(),
+  /**
+   * Extra: this device takes the initiator's offer and never offers to the initiator first, so an initiator
+   * whose offer has not left yet need not wait for one (relayed as `call:participant-joined`'s `awaitsOffer`).
+   * Without it (a plain client) the initiator waits a moment for the callee's own offer before offering.
+   */
+  awaitsOffer: z.boolean().optional(),
+});
 export type AnswerCallRequest = z.infer<typeof AnswerCallRequest>;
 
 export const AnswerCallResponse = z.object({

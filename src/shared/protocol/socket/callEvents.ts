@@ -42,6 +42,8 @@ export const ParticipantJoinedEvent = z.object({
   userIdentifier: z.string(),
   /** Extra: the device they answered on, when it named one: the caller keeps its connection to that device. */
   deviceId: StampedDeviceId.optional(),
+  /** Extra: they said they take the caller's offer and never offer first (see AnswerCallRequest). */
+  awaitsOffer: z.literal(true).optional(),
 });
 export type ParticipantJoinedEvent = z.infer<typeof ParticipantJoinedEvent>;
 
