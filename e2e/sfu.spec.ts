@@ -172,6 +172,52 @@ test('a Janus that dies mid-call: the call moves to another instance, and ends c
   }
 });
 
+/**
+ * How soon after a dropped socket is back the others see that person again. The server ended the person's
+ * media sessions when the socket dropped; waiting for their browser to notice the dead Janus connection on
+ * its own takes far longer than this (ICE gives up after about 30 s).
+ */
+const BACK_ON_VIDEO_WITHIN_MS = 15_000;
+
+test('a socket that drops mid-call: once it is back, the others see that person again and they see them', async ({
+  browser,
+}) => {
+  const sfu = await startSfuBackend(1);
+  try {
+    const url = sfu.backend.url;
+    const users: TestUser[] = [];
+    for (const name of ['Alice Flaky', 'Bob Flaky', 'Carol Flaky']) users.push(await registerUser(url, name));
+    const [alice, bob, carol] = users as [TestUser, TestUser, TestUser];
+    await createConversation(url, alice, [bob, carol], 'Flaky wifi');
+    const a = await CallClient.open(browser, url, alice);
+    const b = await CallClient.open(browser, url, bob);
+    const c = await CallClient.open(browser, url, carol, { droppableSignaling: true });
+    const clients = [a, b, c];
+    await a.startGroupCall('Flaky wifi');
+    await b.answer(true);
+    await c.answer(true);
+    for (const client of clients) await expect.poll(() => client.topology()).toBe('sfu');
+    await everyoneReceivesEveryone(clients);
+    const epoch = await c.sfuEpoch();
+
+    // Carol's signaling drops: the server ends her media sessions, so the others stop receiving her.
+    const network = await c.dropSignaling();
+    for (const other of [a, b]) await expect.poll(() => other.mediaFlowingFrom(carol)).toBe(false);
+    network.restore();
+    // Her pending reconnect goes through; told that her session ended, she publishes and subscribes again.
+    for (const other of [a, b]) {
+      await other.expectMediaFlowingFrom(carol, { timeout: BACK_ON_VIDEO_WITHIN_MS });
+    }
+    for (const other of [alice, bob]) await c.expectMediaFlowingFrom(other);
+    // The same room all along: nothing failed over, and nobody reloaded.
+    for (const client of clients) expect(await client.sfuEpoch()).toBe(epoch);
+    await expect(c.inCall()).toBeVisible();
+    await Promise.all(clients.map((client) => client.close()));
+  } finally {
+    await sfu.stop();
+  }
+});
+
 test('without a media server, a group call of more than three is refused with a clear message', async ({
   browser,
   backend,

@@ -97,6 +97,22 @@ describe.skipIf(!janusInstalled && !janusRequired)('group calls on a real Janus'
     return { callId, trio, topology: events[0]! };
   }
 
+  /**
+   * A new socket of the member's device, listening for the call's topology from the start, as the app does:
+   * the event may come with the connection itself.
+   */
+  function socketOfDevice(m: Member, callId: string) {
+    const socket: TestSocket = io(server.url, {
+      transports: ['websocket'],
+      auth: { token: m.token, deviceId: m.deviceId },
+      reconnection: false,
+      forceNew: true,
+    });
+    everyone.push({ ...m, socket });
+    const told = nextEvent(socket, 'call:topology', (e) => e.callId === callId, TOPOLOGY_TIMEOUT_MS);
+    return { socket, told };
+  }
+
   function clientsFor(trio: readonly Member[], callId: string): SfuTestClient[] {
     const list = trio.map((m) => new SfuTestClient(m.socket, callId));
     clients.push(...list);
@@ -264,24 +280,29 @@ describe.skipIf(!janusInstalled && !janusRequired)('group calls on a real Janus'
     await Promise.all([a, b, c].map((client) => client.publish(epoch)));
     await a.offer(carriesExactly([bob, carol]));
 
+    // Another socket of her device (a second window) is told where the call is, but her media session lives
+    // on with the first one: nothing for a page in the room to redo, and closing it ends nothing.
+    const second = socketOfDevice(carol, callId);
+    expect(await second.told).toEqual({ callId, topology: 'sfu', epoch, reason: 'joined-sfu-call' });
+    second.socket.close();
+
     const carolGone = a.nextOffer(carriesExactly([bob]));
     carol.socket.close();
     c.close();
     await carolGone;
 
-    // Back on the same device (a reload): told where the call is, it publishes again and is seen again.
-    // Listening from the start, as the app does: the event may come with the connection itself.
-    const socket: TestSocket = io(server.url, {
-      transports: ['websocket'],
-      auth: { token: carol.token, deviceId: carol.deviceId },
-      reconnection: false,
-      forceNew: true,
-    });
-    everyone.push({ ...carol, socket });
-    const told = nextEvent(socket, 'call:topology', (e) => e.callId === callId, TOPOLOGY_TIMEOUT_MS);
+    // Back on the same device (a reload, or the same page reconnecting): told where the call is and that its
+    // session there ended, it publishes again and is seen again.
+    const { socket, told } = socketOfDevice(carol, callId);
     const back = new SfuTestClient(socket, callId);
     clients.push(back);
-    expect(await told).toEqual({ callId, topology: 'sfu', epoch, reason: 'joined-sfu-call' });
+    expect(await told).toEqual({
+      callId,
+      topology: 'sfu',
+      epoch,
+      reason: 'joined-sfu-call',
+      sessionEnded: true,
+    });
     const carolBack = a.nextOffer(carriesExactly([bob, carol]));
     expect((await back.publish(epoch)).ok).toBe(true);
     await carolBack;

@@ -3,7 +3,7 @@
  * checked from the engine's getStats (via window.__callDebug, exposed with ?debug=1).
  */
 import { expect } from '@playwright/test';
-import type { Browser, BrowserContext, Locator, Page, TestInfo } from '@playwright/test';
+import type { Browser, BrowserContext, Locator, Page, TestInfo, WebSocketRoute } from '@playwright/test';
 import path from 'node:path';
 import type { TestUser } from './api.ts';
 
@@ -42,22 +42,29 @@ export class CallClient {
   readonly page: Page;
   readonly user: TestUser;
   readonly #context: BrowserContext;
+  /** The page's signaling WebSockets, when opened with `droppableSignaling` (see dropSignaling). */
+  readonly #signaling: SignalingLink | null;
 
-  private constructor(context: BrowserContext, page: Page, user: TestUser) {
+  private constructor(context: BrowserContext, page: Page, user: TestUser, signaling: SignalingLink | null) {
     this.#context = context;
     this.page = page;
     this.user = user;
+    this.#signaling = signaling;
   }
 
-  /** Opens the web client served by the backend; signs in unless `signIn` is false. */
+  /**
+   * Opens the web client served by the backend; signs in unless `signIn` is false. `droppableSignaling`
+   * routes the page's signaling WebSocket through Playwright so that a test can cut it (dropSignaling).
+   */
   static async open(
     browser: Browser,
     backendUrl: string,
     user: TestUser,
-    options: { query?: string; signIn?: boolean } = {},
+    options: { query?: string; signIn?: boolean; droppableSignaling?: boolean } = {},
   ): Promise<CallClient> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    const signaling = options.droppableSignaling ? await SignalingLink.route(page) : null;
     page.on('pageerror', (error) => console.error(`[${user.name}] page error: ${error.message}`));
     // The app's own warnings (refused signaling, failed REST calls) explain most failures: keep them in the log.
     page.on('console', (message) => {
@@ -65,7 +72,7 @@ export class CallClient {
         console.log(`[${user.name}] ${message.text()}`);
     });
     await page.goto(`${backendUrl}/?debug=1${options.query ?? ''}`);
-    const client = new CallClient(context, page, user);
+    const client = new CallClient(context, page, user, signaling);
     if (options.signIn !== false) await client.signIn();
     return client;
   }
@@ -194,25 +201,38 @@ export class CallClient {
 
   /**
    * Media from `peer` is flowing right now: the counters grow between two reads. (After a reconnect, old
-   * counters above zero prove nothing.)
+   * counters above zero prove nothing.) `timeout`: how long it may take to start flowing.
    */
-  async expectMediaFlowingFrom(peer: TestUser): Promise<void> {
+  async expectMediaFlowingFrom(peer: TestUser, options: { timeout?: number } = {}): Promise<void> {
     await expect
-      .poll(
-        async () => {
-          const before = await this.stats(peer);
-          await this.page.waitForTimeout(400);
-          const after = await this.stats(peer);
-          return Boolean(
-            before &&
-            after &&
-            after.framesDecoded > before.framesDecoded &&
-            after.audioPacketsReceived > before.audioPacketsReceived,
-          );
-        },
-        { message: `${this.user.name} receives live media from ${peer.name}` },
-      )
+      .poll(() => this.mediaFlowingFrom(peer), {
+        message: `${this.user.name} receives live media from ${peer.name}`,
+        ...options,
+      })
       .toBe(true);
+  }
+
+  /** Whether `peer`'s video frames are decoded and their audio packets received, between two reads. */
+  async mediaFlowingFrom(peer: TestUser): Promise<boolean> {
+    const before = await this.stats(peer);
+    await this.page.waitForTimeout(400);
+    const after = await this.stats(peer);
+    return Boolean(
+      before &&
+      after &&
+      after.framesDecoded > before.framesDecoded &&
+      after.audioPacketsReceived > before.audioPacketsReceived,
+    );
+  }
+
+  /**
+   * The signaling connection drops the way a network outage ends it: both ends see it close, and the page's
+   * reconnect attempt hangs until `restore` is called. Media connections are untouched: only the server's
+   * reaction to the drop can stop them.
+   */
+  async dropSignaling(): Promise<{ restore(): void }> {
+    if (!this.#signaling) throw new Error('open the client with droppableSignaling to drop its signaling');
+    return this.#signaling.drop();
   }
 
   /** Saves a screenshot for the README (docs/screenshots) and attaches it to the test report. */
@@ -224,5 +244,39 @@ export class CallClient {
 
   async close(): Promise<void> {
     await this.#context.close();
+  }
+}
+
+/** The page's socket.io WebSockets, relayed to the server by Playwright until a test cuts them. */
+class SignalingLink {
+  readonly #open: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+  /** Reconnect attempts made while the network is down: their handshake hangs until it is back. */
+  readonly #waiting: WebSocketRoute[] = [];
+  #down = false;
+
+  static async route(page: Page): Promise<SignalingLink> {
+    const link = new SignalingLink();
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (link.#down) link.#waiting.push(ws);
+      else link.#relay(ws);
+    });
+    return link;
+  }
+
+  async drop(): Promise<{ restore(): void }> {
+    this.#down = true;
+    const open = this.#open.splice(0);
+    if (open.length === 0) throw new Error('the page has no signaling connection to drop');
+    for (const { page, server } of open) await Promise.all([server.close(), page.close()]);
+    return {
+      restore: () => {
+        this.#down = false;
+        for (const ws of this.#waiting.splice(0)) this.#relay(ws);
+      },
+    };
+  }
+
+  #relay(ws: WebSocketRoute): void {
+    this.#open.push({ page: ws, server: ws.connectToServer() });
   }
 }

@@ -121,3 +121,17 @@ describe('SFU sessions: leaves name the stay they end', () => {
     expect(sessions.epochOf(carol(2))).toBe(ROOM.roomId);
   });
 });
+
+describe('SFU sessions: what a reconnecting device is told', () => {
+  it('lists the calls holding a session of the device until its socket goes, and only for that device', async () => {
+    const { sessions, handles, publish } = setUp();
+    expect(sessions.callsWithSession(CAROL, DEVICE)).toEqual(new Set());
+    await publish(1, 1);
+    expect(sessions.callsWithSession(CAROL, DEVICE)).toEqual(new Set([CALL_ID]));
+    expect(sessions.callsWithSession(CAROL, 'carols-phone')).toEqual(new Set());
+
+    sessions.deviceGone(CAROL, DEVICE);
+    expect(handles[0]!.detached).toBe(true);
+    expect(sessions.callsWithSession(CAROL, DEVICE)).toEqual(new Set());
+  });
+});

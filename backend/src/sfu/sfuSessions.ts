@@ -65,6 +65,8 @@ export interface SfuSessions {
   view(participant: SfuParticipant, epoch: number, streams: SfuViewPayload['streams']): void;
   /** The epoch of this device's session in the call, null without one. */
   epochOf(participant: SfuParticipant): number | null;
+  /** The calls in which this node holds a session of the device now. */
+  callsWithSession(userId: string, deviceId: string): Set<string>;
   /**
    * A committed change to the call (any node): drops the sessions it made obsolete. `left`: the stays whose
    * sessions end at once, even if the participant has rejoined by the time the call is read; a session of a
@@ -242,6 +244,14 @@ export function createSfuSessions(deps: SfuSessionsDeps): SfuSessions {
       return session !== undefined && session.participant.deviceId === participant.deviceId
         ? session.room.roomId
         : null;
+    },
+
+    callsWithSession(userId, deviceId) {
+      const calls = new Set<string>();
+      for (const { participant: p } of sessions.values()) {
+        if (p.userId === userId && p.deviceId === deviceId) calls.add(p.callId);
+      }
+      return calls;
     },
 
     callChanged(callId, left = []) {

@@ -155,12 +155,21 @@ export function registerSocketHandlers(io: SignalingServer, deps: SocketHandlerD
         rateLimits: deps.rateLimits,
         logger: deps.logger,
       });
-      // The device's media sessions ended when its socket went (see below): whether this is a reload or a
-      // recovered blip, it publishes and subscribes again for every SFU call it is in.
+      // The device's media sessions end with its last socket here (see below): whether this is a reload or
+      // a recovered blip, it publishes and subscribes again for every SFU call it is in. A page still in the
+      // room ignores the announcement unless told its session is gone (`sessionEnded`); that is read now,
+      // before this socket's first message can open a new session.
+      const held = sfu.sessions.callsWithSession(userId, deviceId);
       sfu.sfuCallsOfDevice(userId, deviceId).then(
         (calls) => {
           for (const { callId, epoch } of calls) {
-            socket.emit('call:topology', { callId, topology: 'sfu', epoch, reason: 'joined-sfu-call' });
+            socket.emit('call:topology', {
+              callId,
+              topology: 'sfu',
+              epoch,
+              reason: 'joined-sfu-call',
+              ...(held.has(callId) ? {} : { sessionEnded: true as const }),
+            });
           }
         },
         (err: unknown) => deps.logger.error({ err, userId }, 'sfu calls lookup on connect failed'),

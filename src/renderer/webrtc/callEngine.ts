@@ -198,12 +198,16 @@ export class CallEngine {
    * The server moved the call's media (call:topology). To the SFU, or to a new SFU room after a failure
    * (a new epoch): a fresh SfuTransport publishes what we send now and the previous one, if any, closes.
    * The mesh stays until the SFU delivers each participant (see MESH_HANDOVER_TIMEOUT_MS). A call never
-   * moves back to the mesh, so 'mesh' changes nothing.
+   * moves back to the mesh, so 'mesh' changes nothing. The room we are in already is announced again after
+   * our socket reconnected; `sessionEnded` then says the server dropped our session in it, and only then
+   * does a fresh transport replace ours (its connections lead nowhere any more).
    */
-  useTopology(e: Pick<CallTopologyEvent, 'callId' | 'topology' | 'epoch'>): void {
+  useTopology(e: Pick<CallTopologyEvent, 'callId' | 'topology' | 'epoch' | 'sessionEnded'>): void {
     const { callId, topology, epoch } = e;
     if (this.closed || callId !== this.options.callId || topology !== 'sfu') return;
-    this.router.moveToSfu(epoch, this.connectionStates.keys(), this.local.outgoing());
+    this.router.moveToSfu(epoch, this.connectionStates.keys(), this.local.outgoing(), {
+      sessionEnded: e.sessionEnded === true,
+    });
   }
 
   /**

@@ -373,6 +373,52 @@ describe('the engine on the SFU', () => {
     mine.removePeer(bob);
     expect(states.filter((s) => s === 'closed')).toHaveLength(1);
   });
+
+  test('after a socket drop ended our session in the room, its announcement with sessionEnded brings us back in it, once', async () => {
+    const callId = crypto.randomUUID();
+    const [me, bob] = [crypto.randomUUID(), crypto.randomUUID()];
+    const room = newRoom();
+    const mine = new CallEngine({
+      callId,
+      selfUserId: me,
+      signaling: { ...new LoopbackSignaling().portFor(me), ...sfuPortOf(room) },
+      fetchIceServers: async () => ({ iceServers: [], expiresAt: null }),
+    });
+    cleanups.push(() => mine.cleanup());
+    await mine.initializeLocalStream(true, true);
+    const states: PeerState[] = [];
+    mine.on('peer-state', (userId, state) => userId === bob && states.push(state));
+    const bobsMedia = await capture();
+    const receivingBob = () =>
+      vi.waitFor(async () => {
+        const peer = (await mine.mediaSnapshot()).peers[bob];
+        expect(peer).toMatchObject({ via: 'sfu', state: 'connected' });
+        expect(peer!.framesDecoded).toBeGreaterThan(0);
+      }, MEDIA_TIMEOUT);
+
+    mine.useTopology({ callId, topology: 'sfu', epoch: 21 });
+    mine.connectToPeer(bob);
+    await vi.waitFor(() => expect(room.published).toHaveLength(1), MEDIA_TIMEOUT);
+    await mine.handleSfuOffer(await room.offerStreams(callId, 21, [{ userId: bob, stream: bobsMedia }]));
+    await receivingBob();
+
+    // Announced again with the session intact (a second socket of this device kept it): nothing changes.
+    mine.useTopology({ callId, topology: 'sfu', epoch: 21 });
+    // Our socket dropped and the server ended our session; the reconnected socket is told so.
+    room.endSession(21);
+    mine.useTopology({ callId, topology: 'sfu', epoch: 21, sessionEnded: true });
+    // Then the same room is announced again without the flag (the answer of a rejoin): no second restart.
+    mine.useTopology({ callId, topology: 'sfu', epoch: 21 });
+    await vi.waitFor(() => expect(room.published).toHaveLength(2), MEDIA_TIMEOUT);
+    await mine.handleSfuOffer(await room.offerStreams(callId, 21, [{ userId: bob, stream: bobsMedia }]));
+    // Bob's video plays again through the room's new connections (their counters start from zero).
+    await receivingBob();
+    expect(room.published.map((p) => p.epoch)).toEqual([21, 21]);
+    expect(room.answers.map((a) => a.epoch)).toEqual([21, 21]);
+    expect(mine.route).toEqual({ topology: 'sfu', epoch: 21 });
+    // Bob never left the UI.
+    expect(states).not.toContain('closed');
+  });
 });
 
 function sfuPortOf(

@@ -28,7 +28,8 @@ export interface TransportRouterOptions {
  * Who carries each participant of a call. A call starts on the mesh. When the server moves it to the SFU
  * (moveToSfu), an SfuTransport publishes and subscribes while the mesh keeps carrying everyone
  * (make-before-break): each participant is handed over once the SFU delivers them, then the mesh closes. A new
- * SFU room (failover) replaces the SFU transport. Every event of a transport that no longer speaks for a
+ * SFU room (failover) replaces the SFU transport, and so does the same room once the server ended our session
+ * there (our socket dropped). Every event of a transport that no longer speaks for a
  * participant is dropped here, so the engine sees one continuous participant, never a 'closed' in the middle
  * of a switch.
  */
@@ -111,10 +112,17 @@ export class TransportRouter {
   /**
    * To the SFU, or to a new SFU room after a failure (a new epoch): a fresh SfuTransport publishes `outgoing`
    * and expects `expected` plus whoever the transports carry; the previous SFU transport, if any, closes.
-   * The mesh stays until the SFU delivers each participant (see MESH_HANDOVER_TIMEOUT_MS).
+   * The mesh stays until the SFU delivers each participant (see MESH_HANDOVER_TIMEOUT_MS). The room we are
+   * in changes nothing, unless the server ended our session in it (`sessionEnded`): then it is joined anew
+   * the same way, since Janus took our connections' other ends away.
    */
-  moveToSfu(epoch: number, expected: Iterable<string>, outgoing: OutgoingMedia): void {
-    if (this.closed || this.sfu?.epoch === epoch) return;
+  moveToSfu(
+    epoch: number,
+    expected: Iterable<string>,
+    outgoing: OutgoingMedia,
+    options: { sessionEnded?: boolean } = {},
+  ): void {
+    if (this.closed || (this.sfu?.epoch === epoch && options.sessionEnded !== true)) return;
     const previous = this.sfu;
     const everyone = new Set([...expected, ...(previous?.peerIds() ?? []), ...(this.mesh?.peerIds() ?? [])]);
     this.sfuStreams.clear();

@@ -116,6 +116,17 @@ export class FakeSfuRoom implements SfuPort {
     };
   }
 
+  /**
+   * The server ends our session in the room (our socket dropped): Janus detaches both handles, so our
+   * connections lead nowhere, and a publish to the same epoch meets new handles.
+   */
+  endSession(epoch: number): void {
+    const room = this.rooms.get(epoch);
+    room?.ingest.close();
+    room?.egress.close();
+    this.rooms.delete(epoch);
+  }
+
   close(): void {
     for (const room of this.rooms.values()) {
       room.ingest.close();

@@ -91,6 +91,14 @@ export const CallTopologyEvent = z.object({
   epoch: SfuEpoch,
   /** 'recording-started': a 1:1 call moves to the SFU because Janus records it. */
   reason: z.enum(['participant-joined', 'joined-sfu-call', 'sfu-failover', 'recording-started']),
+  /**
+   * Extra, optional: set on the announcement a socket gets when it connects to a device that is in the call,
+   * if the server holds no media session of that device in the room any more (it ended with the device's
+   * previous socket). A client already in this room then publishes and subscribes again at once instead of
+   * waiting for its dead connections to fail. Absent: the device's session is intact (or the event is one
+   * of the others above), and a client already in the room changes nothing.
+   */
+  sessionEnded: z.literal(true).optional(),
 });
 export type CallTopologyEvent = z.infer<typeof CallTopologyEvent>;
 
