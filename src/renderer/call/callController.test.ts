@@ -399,32 +399,31 @@ describe('CallController', () => {
   });
 
   describe('roles as the spec has them, and instant answer', () => {
-    it('the caller offers to the callee with the ring, and hands the call to the device that answered', async () => {
+    /** I call Bob, and he answers on his phone (saying he awaits our offer, or not). */
+    async function bobAnswersMyCall(awaitsOffer?: true) {
       const t = setup({ getCall: callDto({ status: 'ringing', initiatedBy: ME, startedAt: null }) });
       await t.controller.startCall(CONVERSATION, 'video', 'Bob');
-      expect(t.engine().log).toEqual(['media audio=true video=true', `connect ${BOB} ringing`]);
+      const ringing = [...t.engine().log];
       t.server('call:participant-joined', {
         callId: CALL,
         userId: BOB,
         userName: 'Bob',
         userIdentifier: 'bob@x',
         deviceId: 'bob-phone-1',
+        ...(awaitsOffer ? { awaitsOffer } : {}),
       });
-      expect(t.engine().log.at(-1)).toBe(`answered ${BOB} on bob-phone-1`);
+      return { ringing, answered: t.engine().log.at(-1) };
+    }
+
+    it('the caller offers to the callee with the ring, and hands the call to the device that answered', async () => {
+      const { ringing, answered } = await bobAnswersMyCall();
+      expect(ringing).toEqual(['media audio=true video=true', `connect ${BOB} ringing`]);
+      expect(answered).toBe(`answered ${BOB} on bob-phone-1`);
     });
 
     it('a callee that says it awaits our offer is handed to the engine as one (no wait for an offer of theirs)', async () => {
-      const t = setup({ getCall: callDto({ status: 'ringing', initiatedBy: ME, startedAt: null }) });
-      await t.controller.startCall(CONVERSATION, 'video', 'Bob');
-      t.server('call:participant-joined', {
-        callId: CALL,
-        userId: BOB,
-        userName: 'Bob',
-        userIdentifier: 'bob@x',
-        deviceId: 'bob-phone-1',
-        awaitsOffer: true,
-      });
-      expect(t.engine().log.at(-1)).toBe(`answered ${BOB} on bob-phone-1, awaits our offer`);
+      const { answered } = await bobAnswersMyCall(true);
+      expect(answered).toBe(`answered ${BOB} on bob-phone-1, awaits our offer`);
     });
 
     it("a ringing device answers the caller's offer at once, sending nothing, and answering only releases it", async () => {
