@@ -441,6 +441,100 @@ describe('CallController', () => {
       expect(t.store.getState().call.current?.phase).toBe('active');
     });
 
+    /** Rung with Bob's ring offer; the devices open when the test says so. */
+    function ringingWithSlowDevices(answerCall?: (callId: string) => Promise<AnswerCallResponse>) {
+      const t = setup(answerCall ? { answerCall } : {});
+      t.server('call:incoming', ringMe());
+      t.server('call:offer', bobsRingOffer());
+      let open: (outcome: 'opened' | 'refused') => void = () => {};
+      t.engine().initializeLocalStream = (() =>
+        new Promise((resolve, reject) => {
+          open = (outcome) =>
+            outcome === 'opened'
+              ? resolve({} as MediaStream)
+              : reject(Object.assign(new Error('denied'), { name: 'NotAllowedError' }));
+        })) as never;
+      return { ...t, open: (outcome: 'opened' | 'refused') => open(outcome) };
+    }
+
+    it('answering opens the devices while the ring still shows, and the call screen follows once they are open', async () => {
+      const t = ringingWithSlowDevices();
+      const answering = t.controller.answer(true);
+      await vi.waitFor(() => expect(t.engine().log).toContain('release'));
+      expect(t.api.answerCall).toHaveBeenCalled();
+      expect(t.store.getState().call.current).toBeNull();
+      expect(t.store.getState().call.incoming?.callId).toBe(CALL);
+      // The ring's buttons are still there: neither a second answer nor a decline undoes this one.
+      await t.controller.answer(true);
+      await t.controller.decline();
+      expect(t.api.answerCall).toHaveBeenCalledTimes(1);
+      expect(t.api.rejectCall).not.toHaveBeenCalled();
+
+      t.open('opened');
+      await answering;
+      expect(t.store.getState().call.current).toMatchObject({ phase: 'active', mediaProblem: null });
+      expect(t.store.getState().call.incoming).toBeNull();
+    });
+
+    it('a permission prompt left open does not hold the call screen back', async () => {
+      vi.useFakeTimers();
+      try {
+        const t = ringingWithSlowDevices();
+        const answering = t.controller.answer(true);
+        await vi.advanceTimersByTimeAsync(119);
+        expect(t.store.getState().call.current).toBeNull();
+        await vi.advanceTimersByTimeAsync(1);
+        expect(t.store.getState().call.current?.callId).toBe(CALL);
+
+        t.open('opened');
+        await answering;
+        expect(t.store.getState().call.current).toMatchObject({ phase: 'active', mediaProblem: null });
+      } finally {
+        vi.useRealTimers();
+      }
+    });
+
+    it('devices refused before the call screen showed are told on it, and the others hear I send nothing', async () => {
+      const t = ringingWithSlowDevices();
+      const answering = t.controller.answer(true);
+      await vi.waitFor(() => expect(t.engine().log).toContain('release'));
+      t.engine().emit('error', { kind: 'media-denied', message: 'Camera and microphone are blocked.' });
+      t.open('refused');
+      await answering;
+      expect(t.store.getState().call.current?.mediaProblem).toMatchObject({ kind: 'media-denied' });
+      expect(t.api.updateMedia).toHaveBeenCalledWith(CALL, { audioEnabled: false, videoEnabled: false });
+    });
+
+    it('without a connection made while ringing, the call screen shows at once: the negotiation is still to come', async () => {
+      const opening = vi
+        .spyOn(FakeEngine.prototype, 'initializeLocalStream')
+        .mockImplementation(() => new Promise(() => {}));
+      try {
+        const t = setup();
+        t.server('call:incoming', ringMe());
+        void t.controller.answer(true);
+        await vi.waitFor(() => expect(opening).toHaveBeenCalled());
+        expect(t.store.getState().call.current?.callId).toBe(CALL);
+      } finally {
+        opening.mockRestore();
+      }
+    });
+
+    it('a call cancelled while the devices open shows no call screen and drops what the answer started', async () => {
+      const t = ringingWithSlowDevices(async () => {
+        throw new ApiRequestError('conflict', 'the call is already ended', 409);
+      });
+      const answering = t.controller.answer(true);
+      await vi.waitFor(() => expect(t.engine().log).toContain('release'));
+      t.server('call:ended', { callId: CALL, reason: 'cancelled', endedBy: BOB });
+      expect(t.engine().log.at(-1)).toBe('cleanup');
+
+      t.open('opened');
+      await answering;
+      expect(t.store.getState().call.current).toBeNull();
+      expect(t.store.getState().call.incoming).toBeNull();
+    });
+
     it("a spec caller's offer (no preconnect) waits for this device's answer: no early answer it could pair with", async () => {
       const t = setup();
       t.server('call:incoming', ringMe());

@@ -191,27 +191,44 @@ export class JoinFlow {
   }
 
   /**
-   * With the call's answer (see answerOnServer) under way, or none when re-entering a call still ringing that
-   * this client started: connects to those in it it should offer to (see the top).
+   * What joining starts before the call is on screen: the connection made while ringing starts sending (or a
+   * new one is made), and the devices open. Returns the capture, for `join`.
    */
-  async join(callId: string, local: MediaState, answered: Promise<AnswerCallResponse> | null): Promise<void> {
-    const { deps, host, media } = this.#parts;
+  startSending(
+    callId: string,
+    local: MediaState,
+    answered: Promise<AnswerCallResponse> | null,
+  ): Promise<MediaStream> | null {
+    const { host, media } = this.#parts;
     const preconnected = host.engineOf(callId);
     // Instant answer: the connection made while ringing starts sending at once, without a new offer.
-    if (preconnected) {
-      preconnected.releaseOutgoing();
-      host.showWhatHappenedWhileRinging();
-    } else {
-      this.createEngine(callId, answered ?? undefined);
-    }
-    const capture = media.acquire(local.audioEnabled, local.videoEnabled);
+    if (preconnected) preconnected.releaseOutgoing();
+    else this.createEngine(callId, answered ?? undefined);
+    return media.capture(local.audioEnabled, local.videoEnabled);
+  }
+
+  /**
+   * With the call's answer (see answerOnServer) under way, or none when re-entering a call still ringing that
+   * this client started: connects to those in it it should offer to (see the top). `capture`: see
+   * startSending, when it ran before the call was on screen.
+   */
+  async join(
+    callId: string,
+    local: MediaState,
+    answered: Promise<AnswerCallResponse> | null,
+    capture = this.startSending(callId, local, answered),
+  ): Promise<void> {
+    const { deps, host, media } = this.#parts;
+    // What the engine saw while the call was not on screen (a ring's connection, a failed capture).
+    host.showWhatHappenedWhileRinging();
+    const acquired = media.acquire(local.audioEnabled, local.videoEnabled, capture);
     // Those known to be in the call are connected at once, while the server records the answer and the
     // devices open: the connection is created, offered and gathering meanwhile, and what it says goes out
     // once the answer is in (see createSignalingPort). The fresh snapshot below then adds anyone who joined
     // meanwhile; connectToPeer ignores a peer it already has a connection to.
     const call = currentCall(this.#parts.ctx, callId);
     if (call) this.#connectPeers(callId, othersOf(call), call.initiatedBy);
-    const [outcome] = await Promise.allSettled([answered, capture]);
+    const [outcome] = await Promise.allSettled([answered, acquired]);
     if (outcome.status === 'rejected') {
       const call = currentCall(this.#parts.ctx, callId);
       if (call) this.finish(call);

@@ -90,15 +90,26 @@ export class LocalMediaControl {
     await this.acquire(true, video);
   }
 
-  async acquire(audio: boolean, video: boolean): Promise<void> {
+  /**
+   * Opens the devices for the engine's call; `acquire` then reports how that went (a failure is not handled
+   * here). Null without an engine.
+   */
+  capture(audio: boolean, video: boolean): Promise<MediaStream> | null {
     const engine = this.#ctx.host.engine;
-    if (!engine) return;
+    if (!engine) return null;
     const settings = this.#ctx.store.getState().settings;
+    return engine.initializeLocalStream(audio, video, {
+      microphoneId: settings?.preferredMicrophoneId ?? null,
+      cameraId: settings?.preferredCameraId ?? null,
+    });
+  }
+
+  /** `capture`: one started before the call was on screen (see RingFlow.answer); a new one by default. */
+  async acquire(audio: boolean, video: boolean, capture = this.capture(audio, video)): Promise<void> {
+    const engine = this.#ctx.host.engine;
+    if (!engine || !capture) return;
     try {
-      await engine.initializeLocalStream(audio, video, {
-        microphoneId: settings?.preferredMicrophoneId ?? null,
-        cameraId: settings?.preferredCameraId ?? null,
-      });
+      await capture;
       const call = this.#ctx.store.getState().call.current;
       // Back from having no media: the others see what I send again.
       if (call && this.#toldNoMedia) this.patch(call.callId, { audioEnabled: audio, videoEnabled: video });

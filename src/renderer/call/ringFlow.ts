@@ -4,9 +4,11 @@
  * missed, cancelled, or the call ended).
  */
 import type {
+  AnswerCallResponse,
   CallEndedEvent,
   HandledElsewhereEvent,
   CallIncomingEvent,
+  MediaState,
 } from '../../shared/protocol/index.ts';
 import { ApiRequestError, errorMessage } from '../signaling/restClient.ts';
 import type { IncomingCall } from '../store/call.reducer.ts';
@@ -19,9 +21,16 @@ import { glareDecision } from './glare.ts';
 import type { JoinFlow } from './joinFlow.ts';
 import type { SignalEvent } from './signalQueue.ts';
 
+/** Longest the ring's screen stays after the answer click while the devices open (see RingFlow.answer). */
+const ANSWER_SCREEN_DELAY_MS = 120;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export class RingFlow {
   readonly #parts: CallFlowParts;
   readonly #join: JoinFlow;
+  /** Between the answer click and the call screen (see #openDevicesFirst). */
+  #answering = false;
 
   constructor(parts: CallFlowParts, join: JoinFlow) {
     this.#parts = parts;
@@ -68,31 +77,67 @@ export class RingFlow {
   async answer(withVideo: boolean): Promise<void> {
     const { deps } = this.#parts;
     const incoming = deps.store.getState().call.incoming;
-    if (!incoming) return;
+    if (!incoming || this.#answering) return;
     if (deps.store.getState().call.current) await this.#join.hangUp();
-    const video = withVideo && incoming.type !== 'audio';
-    // Before the call screen renders: the caller starts sending once the server has the answer, and the
-    // request goes out ahead of what entering the call asks of the server (the call's snapshot, its hands).
-    const answered = this.#join.answerOnServer(incoming.callId);
+    const { callId } = incoming;
+    const local = {
+      audioEnabled: true,
+      videoEnabled: withVideo && incoming.type !== 'audio',
+      screenSharing: false,
+    };
+    // First the server: it makes the call active, and a caller that cannot hear it from this device (see
+    // answerChannel.ts) starts sending once the server relays it.
+    const answered = this.#join.answerOnServer(callId);
+    // Connected while ringing, the devices are all that stands between the click and the media: they open
+    // before the call screen renders. Without a pre-connection the media waits for a negotiation still to
+    // come, and the screen renders at once: later, the caller's offer would arrive during that render.
+    let capture: Promise<MediaStream> | null | undefined;
+    if (this.#parts.host.engineOf(callId)) {
+      ({ capture } = await this.#openDevicesFirst(callId, local, answered));
+      // Cancelled, ended or answered elsewhere meanwhile: what the answer started went with the ring.
+      if (deps.store.getState().call.incoming?.callId !== callId) {
+        answered.catch(() => undefined);
+        return;
+      }
+    }
     dispatchCall(this.#parts.ctx, {
       type: 'incoming-answered',
       title: titleOf(
         othersOf(incoming).map((p) => p.name),
         incoming.callerName,
       ),
-      local: { audioEnabled: true, videoEnabled: video, screenSharing: false },
+      local,
     });
-    await this.#join.join(
-      incoming.callId,
-      { audioEnabled: true, videoEnabled: video, screenSharing: false },
-      answered,
-    );
+    await this.#join.join(callId, local, answered, capture);
+  }
+
+  /**
+   * Starts sending on the pre-connection and opens the devices while the ring's screen stays: opening them
+   * takes several trips through this page's main thread, which the call screen's first render holds for
+   * tens of milliseconds (bench:call, in a Chromium trace: the capture took 124 ms behind it, 10-15 ms on
+   * an idle page). At most ANSWER_SCREEN_DELAY_MS, as a permission prompt keeps the capture open for as
+   * long as it is up. Resolves with the capture, for join.
+   */
+  async #openDevicesFirst(
+    callId: string,
+    local: MediaState,
+    answered: Promise<AnswerCallResponse>,
+  ): Promise<{ capture: Promise<MediaStream> | null }> {
+    this.#answering = true;
+    try {
+      const capture = this.#join.startSending(callId, local, answered);
+      await Promise.race([capture, delay(ANSWER_SCREEN_DELAY_MS)]).catch(() => undefined);
+      return { capture };
+    } finally {
+      this.#answering = false;
+    }
   }
 
   async decline(): Promise<void> {
     const { deps } = this.#parts;
     const incoming = deps.store.getState().call.incoming;
-    if (!incoming) return;
+    // Declining what is being answered would end the call the caller is about to hear me in.
+    if (!incoming || this.#answering) return;
     dispatchCall(this.#parts.ctx, { type: 'incoming-cleared', callId: incoming.callId });
     this.#dropPreconnection(incoming.callId);
     try {

@@ -171,7 +171,9 @@ export class CallEngine {
     this.local.hold(kinds);
   }
 
+  /** The user answered: the caller hears so over the connection (answerChannel.ts), and our media starts. */
   releaseOutgoing(): void {
+    this.router.sayAnswered();
     this.local.release();
   }
 

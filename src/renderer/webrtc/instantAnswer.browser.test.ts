@@ -83,6 +83,47 @@ test('a ringing callee connects to the offer that came with the ring, no media f
   expect(signaling.deliveryErrors).toEqual([]);
 });
 
+test("the answering device tells the caller over their connection: the caller sends at once, before the server's word", async () => {
+  const { signaling, callerId, calleeId, device } = setup();
+  const caller = device(callerId, 'caller-desk');
+  const callee = device(calleeId, 'callee-desk');
+  const connected = Promise.all([
+    nextPeerState(caller, calleeId, 'connected'),
+    nextPeerState(callee, callerId, 'connected'),
+  ]);
+  await caller.initializeLocalStream(true, true);
+  callee.holdOutgoing({ audio: true, video: true });
+  caller.connectToPeer(calleeId, { ringing: true });
+  await connected;
+  await sleep(RINGING_OBSERVATION_MS);
+  expect(await caller.getBytesSent(calleeId)).toEqual({ audio: 0, video: 0 });
+
+  // No caller.peerAnswered: the server's call:participant-joined has not come.
+  callee.releaseOutgoing();
+  await callee.initializeLocalStream(true, true);
+  await expectReceivingMedia(callee, callerId);
+  await expectReceivingMedia(caller, calleeId);
+  expect(signaling.deliveryErrors).toEqual([]);
+});
+
+test("a plain callee, which leaves the ring offer's answer channel unused, gets nothing from the caller until the server says it answered", async () => {
+  const { signaling, callId, callerId, calleeId, device } = setup();
+  const caller = device(callerId, 'caller-desk');
+  const callee = await PlainPeer.open(signaling, { callId, selfId: calleeId, engine: caller });
+  const connected = nextPeerState(caller, calleeId, 'connected');
+  await caller.initializeLocalStream(true, true);
+  caller.connectToPeer(calleeId, { ringing: true });
+  await connected;
+  await sleep(RINGING_OBSERVATION_MS);
+  expect(await caller.getBytesSent(calleeId)).toEqual({ audio: 0, video: 0 });
+
+  caller.peerAnswered(calleeId);
+  await vi.waitFor(async () => expect(await callee.framesDecoded()).toBeGreaterThan(0), MEDIA_TIMEOUT);
+  await expectReceivingMedia(caller, calleeId);
+  expect(callee.errors).toEqual([]);
+  callee.close();
+});
+
 test('two ringing devices each get a connection of their own; the one that answers carries the call, the other is dropped', async () => {
   const { signaling, callerId, calleeId, device } = setup();
   const caller = device(callerId, 'caller-desk');

@@ -72,7 +72,7 @@ export class MeshTransport implements MediaTransport {
     if (options.ringing) this.ringing.add(userId);
     const session = this.sessions.get(userId);
     if (session && session.state !== 'failed') return;
-    const opened = this.openSession(userId, 'offerer', null);
+    const opened = this.openSession(userId, 'offerer', null, options.ringing === true);
     if (options.ringing) this.preconnections.add(opened);
   }
 
@@ -154,6 +154,11 @@ export class MeshTransport implements MediaTransport {
     return target.handleDescription(description);
   }
 
+  /** We picked up: every caller whose ring offer can carry it hears so at once (see answerChannel.ts). */
+  sayAnswered(): void {
+    for (const session of this.sessions.values()) session.sayAnswered();
+  }
+
   reset(userId: string): void {
     this.closeExtras(userId);
     this.openSession(userId, 'offerer', null);
@@ -223,9 +228,15 @@ export class MeshTransport implements MediaTransport {
     ];
   }
 
-  private openSession(userId: string, role: 'offerer' | 'answerer', device: string | null): PeerSession {
+  /** `ringOffer`: an offer to someone still ringing (see createSession). */
+  private openSession(
+    userId: string,
+    role: 'offerer' | 'answerer',
+    device: string | null,
+    ringOffer = false,
+  ): PeerSession {
     this.sessions.get(userId)?.close();
-    const session = this.createSession(userId, role, device);
+    const session = this.createSession(userId, role, device, { ringOffer });
     this.sessions.set(userId, session);
     for (const candidate of this.takeEarlyCandidates(userId, device)) void session.handleCandidate(candidate);
     return session;
@@ -241,7 +252,7 @@ export class MeshTransport implements MediaTransport {
     if (byDevice.size >= MAX_EXTRA_DEVICES_PER_PEER) return;
     // What that device trickled belongs to its answer to our first offer, which we did not take.
     this.takeEarlyCandidates(userId, device);
-    const extra = this.createSession(userId, 'offerer', device, true);
+    const extra = this.createSession(userId, 'offerer', device, { extra: true, ringOffer: true });
     this.preconnections.add(extra);
     byDevice.set(device, extra);
   }
@@ -251,12 +262,16 @@ export class MeshTransport implements MediaTransport {
     this.extras.delete(userId);
   }
 
-  /** An extra session is silent until it is chosen (see peerAnswered); a main one until it is replaced. */
+  /**
+   * An extra session is silent until it is chosen (see peerAnswered); a main one until it is replaced. A ring
+   * offer's session hears over its answer channel (answerChannel.ts) when the device it reached picks up,
+   * which is the answer from that device, before the server relays it.
+   */
   private createSession(
     userId: string,
     role: 'offerer' | 'answerer',
     device: string | null,
-    extra = false,
+    { extra = false, ringOffer = false } = {},
   ): PeerSession {
     // Null while the constructor runs, which already reports 'connecting'.
     let self: PeerSession | null = null;
@@ -272,6 +287,13 @@ export class MeshTransport implements MediaTransport {
       iceServers: this.options.iceServers,
       iceTransportPolicy: this.options.iceTransportPolicy,
       outgoing: () => (this.ringing.has(userId) ? withheld(this.outgoing, NOTHING) : this.outgoing),
+      ...(ringOffer
+        ? {
+            onPeerAnswered: () => {
+              if (self && this.ringing.has(userId)) this.peerAnswered(userId, self.device ?? undefined);
+            },
+          }
+        : {}),
       observer: {
         remoteStream: (id, stream) => {
           if (speaks()) observer.remoteStream(id, stream);

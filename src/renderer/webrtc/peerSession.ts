@@ -1,3 +1,4 @@
+import { AnswerChannelEnd, offerAnswerChannel } from './answerChannel.ts';
 import { CandidateTrickle } from './candidateTrickle.ts';
 import { preferVideoCodecs } from './codecPreferences.ts';
 import { localAudioLevel } from './connectionStats.ts';
@@ -28,6 +29,8 @@ export interface PeerSessionOptions {
   iceTransportPolicy: RTCIceTransportPolicy;
   outgoing: () => OutgoingMedia;
   observer: TransportObserver;
+  /** An offer to someone still ringing: its answer channel (answerChannel.ts) calls this when they pick up. */
+  onPeerAnswered?: () => void;
 }
 
 /**
@@ -63,6 +66,7 @@ export class PeerSession {
   private currentState: PeerState | null = null;
   private readonly ownCandidates: CandidateTrickle;
   private readonly firstOffer: FirstOfferDeferral;
+  private answerChannel: AnswerChannelEnd | null = null;
 
   constructor(options: PeerSessionOptions) {
     this.options = options;
@@ -161,6 +165,11 @@ export class PeerSession {
     if (!this.closed) this.firstOffer.start(ms);
   }
 
+  /** We picked up the call this session's peer rings us with: tells them now, if their offer can carry it. */
+  sayAnswered(): void {
+    this.answerChannel?.sayAnswered();
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -186,6 +195,14 @@ export class PeerSession {
       return null;
     }
     addInitialTransceivers(pc, this.options.outgoing(), this.options.role);
+    const { onPeerAnswered } = this.options;
+    if (onPeerAnswered) {
+      offerAnswerChannel(pc, () => {
+        if (!this.closed) onPeerAnswered();
+      });
+    } else {
+      this.answerChannel = new AnswerChannelEnd(pc);
+    }
     pc.addEventListener('negotiationneeded', () => void this.makeOffer(pc));
     pc.addEventListener('icecandidate', (e) => {
       if (this.closed) return;

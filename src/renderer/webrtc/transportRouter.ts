@@ -109,6 +109,11 @@ export class TransportRouter {
     else this.mesh?.peerAnswered(userId, deviceId, options);
   }
 
+  /** We picked up a call that rang here: the mesh tells the caller (see MeshTransport.sayAnswered). */
+  sayAnswered(): void {
+    this.mesh?.sayAnswered();
+  }
+
   /**
    * To the SFU, or to a new SFU room after a failure (a new epoch): a fresh SfuTransport publishes `outgoing`
    * and expects `expected` plus whoever the transports carry; the previous SFU transport, if any, closes.
