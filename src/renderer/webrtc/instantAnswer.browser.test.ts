@@ -52,21 +52,29 @@ async function expectReceivingMedia(engine: CallEngine, fromUserId: string): Pro
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('a ringing callee connects to the offer that came with the ring, no media flows either way until the answer, and answering needs no new offer', async () => {
-  const { signaling, callerId, calleeId, device } = setup();
+/**
+ * The caller rings a callee on one device with its offer; both are connected and have watched for
+ * RINGING_OBSERVATION_MS. The caller sees its own camera while ringing; the callee's device only rings.
+ */
+async function ringingAndConnected() {
+  const setupResult = setup();
+  const { callerId, calleeId, device } = setupResult;
   const caller = device(callerId, 'caller-desk');
   const callee = device(calleeId, 'callee-desk');
   const connected = Promise.all([
     nextPeerState(caller, calleeId, 'connected'),
     nextPeerState(callee, callerId, 'connected'),
   ]);
-  // The caller sees its own camera while ringing; the callee's device only rings.
   await caller.initializeLocalStream(true, true);
   callee.holdOutgoing({ audio: true, video: true });
   caller.connectToPeer(calleeId, { ringing: true });
   await connected;
-
   await sleep(RINGING_OBSERVATION_MS);
+  return { ...setupResult, caller, callee };
+}
+
+test('a ringing callee connects to the offer that came with the ring, no media flows either way until the answer, and answering needs no new offer', async () => {
+  const { signaling, callerId, calleeId, caller, callee } = await ringingAndConnected();
   expect(await caller.getBytesSent(calleeId)).toEqual({ audio: 0, video: 0 });
   expect(await callee.getBytesSent(callerId)).toEqual({ audio: 0, video: 0 });
   expect((await callee.getPeerStats(callerId)).audioPacketsReceived).toBe(0);
@@ -84,18 +92,7 @@ test('a ringing callee connects to the offer that came with the ring, no media f
 });
 
 test("the answering device tells the caller over their connection: the caller sends at once, before the server's word", async () => {
-  const { signaling, callerId, calleeId, device } = setup();
-  const caller = device(callerId, 'caller-desk');
-  const callee = device(calleeId, 'callee-desk');
-  const connected = Promise.all([
-    nextPeerState(caller, calleeId, 'connected'),
-    nextPeerState(callee, callerId, 'connected'),
-  ]);
-  await caller.initializeLocalStream(true, true);
-  callee.holdOutgoing({ audio: true, video: true });
-  caller.connectToPeer(calleeId, { ringing: true });
-  await connected;
-  await sleep(RINGING_OBSERVATION_MS);
+  const { signaling, callerId, calleeId, caller, callee } = await ringingAndConnected();
   expect(await caller.getBytesSent(calleeId)).toEqual({ audio: 0, video: 0 });
 
   // No caller.peerAnswered: the server's call:participant-joined has not come.
