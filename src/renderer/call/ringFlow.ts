@@ -21,7 +21,7 @@ import { glareDecision } from './glare.ts';
 import type { JoinFlow } from './joinFlow.ts';
 import type { SignalEvent } from './signalQueue.ts';
 
-/** Longest the ring's screen stays after the answer click while the devices open (see RingFlow.answer). */
+/** Longest the ring's screen stays after the answer click while the devices open (see #openDevicesFirst). */
 const ANSWER_SCREEN_DELAY_MS = 120;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
