@@ -33,6 +33,8 @@ interface CallDebug {
 declare global {
   interface Window {
     __callDebug?: CallDebug;
+    /** Texts of the notices shown since watchToasts() was called. */
+    __toastsSeen?: string[];
   }
 }
 
@@ -160,6 +162,24 @@ export class CallClient {
 
   toast(text: string | RegExp): Locator {
     return this.page.getByTestId('toast').filter({ hasText: text });
+  }
+
+  /**
+   * From now on, every notice this page shows is noted, however briefly it stays: on a busy machine a
+   * notice that is up for a few seconds can be missed by polling for it. Resolves to a reader of the texts.
+   */
+  async watchToasts(): Promise<() => Promise<string[]>> {
+    await this.page.evaluate(() => {
+      const seen: string[] = [];
+      window.__toastsSeen = seen;
+      new MutationObserver(() => {
+        for (const toast of document.querySelectorAll('[data-testid="toast"]')) {
+          const text = toast.textContent ?? '';
+          if (!seen.includes(text)) seen.push(text);
+        }
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
+    return () => this.page.evaluate(() => window.__toastsSeen ?? []);
   }
 
   async stats(peer: TestUser): Promise<PeerStats | null> {

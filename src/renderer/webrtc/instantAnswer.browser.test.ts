@@ -157,6 +157,53 @@ test('two ringing devices each get a connection of their own; the one that answe
   expect(signaling.deliveryErrors).toEqual([]);
 });
 
+test('two ringing devices both connect to the ring offer: the one whose answer the caller took gets media, though the other one reached the caller last', async () => {
+  const { signaling, callerId, calleeId, device } = setup();
+  const caller = device(callerId, 'caller-desk');
+  const first = device(calleeId, 'callee-phone');
+  const late = device(calleeId, 'callee-desk');
+  // The late device hears of the ring only once the first one has connected (replayed below).
+  signaling.detach(calleeId, 'callee-desk');
+  // The callee's answers wait, so that both devices reach the caller's one transport before it takes either.
+  signaling.route = (s) => (s.kind === 'answer' ? 'hold' : 'deliver');
+  await caller.initializeLocalStream(true, true);
+  for (const engine of [first, late]) engine.holdOutgoing({ audio: true, video: true });
+
+  // What each device sends the caller first once connected is its DTLS hello, repeated at growing intervals
+  // until the handshake goes on. Waiting a while after the first device connected spaces its repeats out,
+  // so that the late device's hello, right after it connects, is the last one the caller heard before it
+  // took the first device's answer. (With both devices as DTLS clients, that failed in 5 of 5 runs.)
+  const firstConnected = nextPeerState(first, callerId, 'connected');
+  caller.connectToPeer(calleeId, { ringing: true });
+  await firstConnected;
+  await sleep(3_000);
+  const lateConnected = nextPeerState(late, callerId, 'connected');
+  for (const s of signaling.sent.filter((x) => x.from === callerId)) {
+    if (s.kind === 'offer') await late.handleOffer(s.event);
+    else if (s.kind === 'candidate') await late.handleIceCandidate(s.event);
+  }
+  signaling.attach(calleeId, late, 'callee-desk');
+  await lateConnected;
+  await sleep(100);
+
+  // The first device's answer arrives first: the caller's connection is bound to it, the late one gets an
+  // offer of its own. Then the first device is the one that picks up.
+  signaling.route = () => 'deliver';
+  signaling.releaseHeld();
+  await vi.waitFor(
+    () => expect(signaling.sent.filter((x) => x.kind === 'offer')).toHaveLength(2),
+    MEDIA_TIMEOUT,
+  );
+  signaling.detach(calleeId, 'callee-desk');
+  late.cleanup();
+  first.releaseOutgoing();
+  await first.initializeLocalStream(true, true);
+  caller.peerAnswered(calleeId, 'callee-phone');
+  await expectReceivingMedia(caller, calleeId);
+  await expectReceivingMedia(first, callerId);
+  expect(signaling.deliveryErrors).toEqual([]);
+});
+
 test('a callee that ignores the offer made while it rang and offers once it answered (a plain spec client) is answered', async () => {
   const { signaling, callerId, calleeId, device } = setup();
   const caller = device(callerId, 'caller-desk');

@@ -12,7 +12,7 @@ import { RemoteCandidates } from './remoteCandidates.ts';
 import { addInitialTransceivers, applySendProfile, syncSenders } from './senderSync.ts';
 import type { VideoProfileName } from './qualityLadder.ts';
 import { sdpFingerprint } from '../../shared/sdp.ts';
-import { withOpusFecAndNoDtx } from './sdpMunging.ts';
+import { asDtlsServer, withOpusFecAndNoDtx } from './sdpMunging.ts';
 import type { PeerAddress, PeerState, SignalingPort } from './types.ts';
 
 export interface PeerSessionOptions {
@@ -272,7 +272,7 @@ export class PeerSession {
       preferVideoCodecs(pc);
       // The answer is created first and the held candidates queued behind it on the connection's own
       // operations chain: none of them is needed for the answer, which the peer is waiting for.
-      const answered = pc.setLocalDescription();
+      const answered = pc.setLocalDescription(await firstAnswerAsDtlsServer(pc));
       const candidates = this.remoteCandidates.flush(pc);
       await answered;
       if (pc.localDescription && !this.closed) {
@@ -348,4 +348,16 @@ export class PeerSession {
     this.currentState = state;
     this.options.observer.peerState(this.peerUserId, state);
   }
+}
+
+/**
+ * The first answer of a connection, as the DTLS server (see asDtlsServer: the offer may have reached every
+ * device of ours). Later answers are left to the browser (undefined): Chromium keeps the role it has.
+ */
+async function firstAnswerAsDtlsServer(
+  pc: RTCPeerConnection,
+): Promise<RTCSessionDescriptionInit | undefined> {
+  if (pc.currentLocalDescription) return undefined;
+  const { sdp } = await pc.createAnswer();
+  return sdp === undefined ? undefined : { type: 'answer', sdp: asDtlsServer(sdp) };
 }

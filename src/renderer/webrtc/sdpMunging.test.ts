@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { withOpusFecAndNoDtx } from './sdpMunging.ts';
+import { asDtlsServer, withOpusFecAndNoDtx } from './sdpMunging.ts';
 
 const audioSection = (fmtp: string | null) =>
   [
@@ -39,5 +39,19 @@ describe('withOpusFecAndNoDtx', () => {
   test('is idempotent, so munging on send and on receive never stacks parameters', () => {
     const once = withOpusFecAndNoDtx(audioSection('minptime=10'));
     expect(withOpusFecAndNoDtx(once)).toBe(once);
+  });
+});
+
+describe('asDtlsServer', () => {
+  test('turns the answer of every m-line into the DTLS server (passive), in CRLF and LF SDP', () => {
+    const answer =
+      'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=setup:active\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=setup:active\r\n';
+    expect(asDtlsServer(answer)).toBe(answer.replaceAll('a=setup:active', 'a=setup:passive'));
+    expect(asDtlsServer('m=audio 9 x 111\na=setup:active\n')).toBe('m=audio 9 x 111\na=setup:passive\n');
+  });
+
+  test('leaves an answer that is passive already, and other lines, as they are', () => {
+    const answer = 'v=0\r\na=setup:passive\r\na=x-setup:active\r\na=setup:activex\r\n';
+    expect(asDtlsServer(answer)).toBe(answer);
   });
 });

@@ -53,3 +53,18 @@ function setFmtpParameters(parameters: string, values: Record<string, string>): 
   for (const [key, value] of Object.entries(values)) merged.set(key, value);
   return [...merged].map(([key, value]) => (value === '' ? key : `${key}=${value}`)).join(';');
 }
+
+/**
+ * Makes an answer take the DTLS server's role (`a=setup:passive`), so that the offerer starts the handshake.
+ *
+ * Why: a ring offer reaches every device of the callee, and each of them answers it while it rings (instant
+ * answer). With the browser's default (`active`) every device sends its DTLS ClientHello to the one
+ * transport of the caller's offer, and Chromium keeps only the last one that arrived before the answer it
+ * applies. When that one came from another device than the answer, the handshake never completes: ICE
+ * says connected, yet not one packet of media flows either way. The offerer as DTLS client says hello only
+ * on its chosen path, to the device whose answer it took. RFC 5763 allows either role in an answer; it
+ * costs half a round trip, which a ring hides.
+ */
+export function asDtlsServer(sdp: string): string {
+  return sdp.replace(/^a=setup:active(?=\r?$)/gm, 'a=setup:passive');
+}
