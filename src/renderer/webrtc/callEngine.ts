@@ -161,6 +161,7 @@ export class CallEngine {
   peerAnswered(userId: string, deviceId?: string, options: { awaitsOffer?: boolean } = {}): void {
     if (this.closed || userId === this.options.selfUserId) return;
     this.router.peerAnswered(userId, deviceId, options);
+    this.monitor.sampleSoon(userId);
   }
 
   /**
@@ -175,6 +176,9 @@ export class CallEngine {
   releaseOutgoing(): void {
     this.router.sayAnswered();
     this.local.release();
+    for (const [userId, state] of this.connectionStates) {
+      if (state === 'connected') this.monitor.sampleSoon(userId);
+    }
   }
 
   /** Signals of other calls are ignored. Events arrive parsed by the socket client (serverEvents.ts). */
@@ -334,6 +338,7 @@ export class CallEngine {
       this.monitor.forget(userId);
     } else {
       this.connectionStates.set(userId, state);
+      if (state === 'connected') this.monitor.sampleSoon(userId);
     }
     this.events.emit('peer-state', userId, state);
   }

@@ -218,12 +218,14 @@ export function gradeReceive(input: LinkSampleInput): {
  * they reported lost less what we retransmitted, as if every retransmission arrived (one is lost again at
  * the path's loss rate, so this reads a little low: 0.6 % of 8 % random loss).
  * `estimatePressed`: whether we want more than the estimate gives (see ESTIMATE_PRESSED).
+ * `sentKbps`: all we sent over the interval (media, headers, retransmissions); null without an interval.
  */
 export function gradeSend(input: LinkSampleInput): {
   link: LinkDirectionQuality;
   gradedBitrateKbps: number | null;
   residualLossPct: number | null;
   estimatePressed: boolean;
+  sentKbps: number | null;
 } {
   const { previous, current, entries, path, sendingVideo } = input;
   const seconds = interval(previous, current);
@@ -237,6 +239,7 @@ export function gradeSend(input: LinkSampleInput): {
       gradedBitrateKbps: null,
       residualLossPct: null,
       estimatePressed: false,
+      sentKbps: null,
     };
   }
   const d = (key: keyof LinkCounters['outbound']) => current.outbound[key] - previous.outbound[key];
@@ -265,7 +268,7 @@ export function gradeSend(input: LinkSampleInput): {
   const estimatePressed =
     tested && (current.sendBandwidthLimited || sentKbps >= bitrateKbps * ESTIMATE_PRESSED);
   const residualLossPct = lossPct(Math.max(0, lost - retransmitted), originals);
-  return { link, gradedBitrateKbps, residualLossPct, estimatePressed };
+  return { link, gradedBitrateKbps, residualLossPct, estimatePressed, sentKbps };
 }
 
 /** The share of the bandwidth estimate we must be sending for the estimate to describe the link. */
@@ -300,14 +303,27 @@ export function gradePeerLink(
   testedEstimateKbps: number | null;
   estimatePressed: boolean;
   residualSendLossPct: number | null;
+  sentKbps: number | null;
 } {
   const { link: receive, gradedBitrateKbps: received } = gradeReceive(input);
-  const { link: send, gradedBitrateKbps: estimated, residualLossPct, estimatePressed } = gradeSend(input);
+  const {
+    link: send,
+    gradedBitrateKbps: estimated,
+    residualLossPct,
+    estimatePressed,
+    sentKbps,
+  } = gradeSend(input);
   const metrics = {
     rttMs: input.path.rttMs === null ? null : Math.min(input.path.rttMs, 60_000),
     packetLossPct: maxOrNull(receive.packetLossPct, send.packetLossPct),
     availableBitrateKbps: minOrNull(received, estimated),
   };
   const sample = { peerUserId, ...metrics, quality: classifyQuality(metrics), receive, send };
-  return { sample, testedEstimateKbps: estimated, estimatePressed, residualSendLossPct: residualLossPct };
+  return {
+    sample,
+    testedEstimateKbps: estimated,
+    estimatePressed,
+    residualSendLossPct: residualLossPct,
+    sentKbps,
+  };
 }

@@ -40,9 +40,35 @@ describe('the send ladder follows the bandwidth estimate', () => {
     expect(rungsAfter([sample(1800)])).toEqual(['hd']);
   });
 
-  test('under a 300 kbit/s cap it settles on LD at the first sample (3 s), without passing through SD', () => {
+  test('under a 300 kbit/s cap it settles on LD at the first sample, without passing through SD', () => {
     expect(rungsAfter([sample(260)])).toEqual(['ld']);
     expect(rungsAfter([sample(1800), sample(280)])).toEqual(['hd', 'ld']);
+    expect(rungsAfter([{ ...sample(260), startingUp: true }])).toEqual(['ld']);
+  });
+
+  test('the sample right after media starts never moves up: its estimate may be the start-up probe’s', () => {
+    // What a 300 kbit/s cap read one second after the answer, then three seconds later.
+    expect(rungsAfter([{ ...sample(1782), startingUp: true }, sample(338)])).toEqual(['sd', 'ld']);
+    // The next sample climbs as usual.
+    expect(rungsAfter([{ ...sample(1800), startingUp: true }, sample(1800)])).toEqual(['sd', 'hd']);
+    // Nor does it count as a clean sample toward a try up: that still takes two samples of the 3 s cadence.
+    expect(rungsAfter([{ ...sample(700), startingUp: true }, sample(700), sample(700)])).toEqual([
+      'sd',
+      'sd',
+      'hd',
+    ]);
+  });
+
+  test('room above the rung counts only once we sent most of the estimate or of the rung’s cap', () => {
+    // A probe through a 300 kbit/s bottleneck that took its burst at line rate, while we send 280.
+    expect(rungsAfter([{ ...sample(887), sentKbps: 280 }])).toEqual(['sd']);
+    expect(rungsAfter([{ ...sample(1744), sentKbps: 280 }])).toEqual(['sd']);
+    // A real 2 Mbit/s link: the SD encoder sends near its 800 kbit/s cap, and the estimate is believed.
+    expect(rungsAfter([{ ...sample(1800), sentKbps: 700 }])).toEqual(['hd']);
+    // From LD (cap 200 kbit/s) what an LD sender sends backs the room for SD.
+    expect(rungsAfter([sample(260), { ...sample(700), sentKbps: 250 }])).toEqual(['ld', 'sd']);
+    // Down moves need no backing.
+    expect(rungsAfter([{ ...sample(260), sentKbps: 40 }])).toEqual(['ld']);
   });
 
   test('keeps a rung while the estimate stays above its floor, and needs more to climb to it (hysteresis)', () => {

@@ -5,8 +5,9 @@
  *
  * It follows two signals, read every quality sample (3 s):
  * - our congestion controller's bandwidth estimate toward the peer (availableOutgoingBitrate), which moves
- *   straight to the rung that fits, down at once so a capped link settles within one sample, up at once
- *   when the estimate has room for the higher rung;
+ *   straight to the rung that fits, down at once so a capped link settles within one sample (the first
+ *   comes a second after the answer, qualityMonitor.ts), up at once when the estimate has room for the
+ *   higher rung and what we send backs it (a probe's burst can read several times the link);
  * - the peer's reception: loss that retransmission could not repair (two poor samples step down one rung,
  *   whatever fair samples come between them; only a good sample clears the count), and loss before repair,
  *   which tells random loss from a full link. Chromium's loss-based estimate falls under random loss even
@@ -50,6 +51,8 @@ export const CLEAN_SAMPLES_BEFORE_TRY = 2;
 export const MAX_CLEAN_SAMPLES_BEFORE_TRY = 4;
 /** The longest a try may take to show room for its rung. */
 export const TRY_SAMPLES = 3;
+/** The share of the estimate (or of the rung's cap) we must have sent for its room to count (sentKbps). */
+const ROOM_BACKED_SHARE = 0.6;
 /** A try whose estimate falls below this share of the estimate before it congested the link. */
 const TRY_FELL_RATIO = 0.85;
 const LOSS_POOR_PCT = 5;
@@ -76,8 +79,21 @@ export interface LadderInput {
    * null: unknown. Optional: without it every fall of the estimate is taken for a full link.
    */
   sendLossPct?: number | null;
+  /**
+   * All we sent toward the peer over the sample, kbit/s; null: unknown. An estimate with room above the
+   * current rung counts only once we sent most of it or of the rung's own cap: Chromium's probes are short
+   * bursts, and a bottleneck whose queue takes a burst at line rate (a token bucket, a home router) makes
+   * them read several times the link (887 and 1782 kbit/s on a 300 kbit/s cap) while we send 280.
+   */
+  sentKbps?: number | null;
   /** The lowest rung allowed: a shared screen is never paused, only capped. */
   floor: 'ld' | 'audio';
+  /**
+   * The first sample about a second after media started: the estimate may still be Chromium's start-up
+   * probe (bursts at 3x and 6x the start bitrate), which a bursty bottleneck lets through, reading
+   * 1.8 Mbit/s on a 300 kbit/s cap. Such a sample only moves down; otherwise it changes nothing.
+   */
+  startingUp?: boolean;
 }
 
 /** A rung up being tried: where it came from and how many samples have judged it. */
@@ -101,7 +117,7 @@ export interface LadderState {
 }
 
 /**
- * Starts at SD: on an unknown link the first sample (3 s) moves to HD when the estimate allows it, while a
+ * Starts at SD: on an unknown link the second sample (~3 s) moves to HD when the estimate allows it, while a
  * start at 2 Mbit/s on a capped link would queue seconds of video before the encoder caught up.
  */
 export const INITIAL_LADDER_STATE: LadderState = {
@@ -142,7 +158,11 @@ function estimatedRung(
   // While video is paused only Opus is sent: the estimate then says nothing about room for video.
   if (input.estimateKbps === null || profile === 'audio') return { fitting: profile, heldUp: false };
   const estimated = fittingRung(input.estimateKbps, profile);
-  const fitting = input.estimatePressed === false ? higher(estimated, profile) : estimated;
+  const rungCapKbps = VIDEO_PROFILES[profile].maxBitrateBps / 1000;
+  const roomBacked =
+    input.sentKbps == null || input.sentKbps >= ROOM_BACKED_SHARE * Math.min(input.estimateKbps, rungCapKbps);
+  const unpressed = input.estimatePressed === false ? higher(estimated, profile) : estimated;
+  const fitting = roomBacked ? unpressed : lower(unpressed, profile);
   const lossDriven =
     !lossPoor &&
     (input.sendLossPct ?? 0) >= LOSS_GOOD_PCT &&
@@ -153,6 +173,12 @@ function estimatedRung(
 }
 
 export function nextLadderState(state: LadderState, input: LadderInput): LadderState {
+  const next = ladderStep(state, input);
+  // Neither may it count toward a try: tries wait for two clean samples of the 3 s cadence.
+  return input.startingUp === true && rank(next.profile) <= rank(state.profile) ? state : next;
+}
+
+function ladderStep(state: LadderState, input: LadderInput): LadderState {
   const { profile } = state;
   const lossPoor = input.peerLossPct !== null && input.peerLossPct > LOSS_POOR_PCT;
   const lossGood = input.peerLossPct === null || input.peerLossPct < LOSS_GOOD_PCT;

@@ -12,6 +12,10 @@ import type { PeerState } from './types.ts';
 export const QUALITY_REPORT_INTERVAL_MS = 10_000;
 /** Fast enough for the active-speaker highlight to follow a conversation, slow enough to stay cheap. */
 export const AUDIO_LEVEL_INTERVAL_MS = 250;
+/** How soon after media starts toward a peer its first sample is graded (see sampleSoon). */
+export const FIRST_SAMPLE_AFTER_MS = 1000;
+/** Rates over a shorter interval are noise: a sample that comes this soon after the last waits a tick. */
+const MIN_SAMPLE_INTERVAL_MS = 900;
 
 export interface QualityMonitorOptions {
   selfUserId: string;
@@ -37,6 +41,8 @@ export class QualityMonitor {
   private readonly ladders = new Map<string, LadderState>();
   private readonly linkCounters = new Map<string, LinkCounters>();
   private readonly latestSamples = new Map<string, PeerQualitySample>();
+  private readonly soonTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly peersBeingSampled = new Set<string>();
   private sampling = false;
   private readingLevels = false;
 
@@ -58,51 +64,87 @@ export class QualityMonitor {
 
   stop(): void {
     this.timers.forEach((timer) => clearInterval(timer));
+    this.soonTimers.forEach((timer) => clearTimeout(timer));
+    this.soonTimers.clear();
     this.ladders.clear();
     this.linkCounters.clear();
     this.latestSamples.clear();
   }
 
+  /**
+   * Media toward `userId` starts or restarts now (they or we answered, the connection came up): the
+   * counters are read now and graded FIRST_SAMPLE_AFTER_MS later, so a capped link settles about a second
+   * after the answer instead of waiting for the next 3 s tick and then a full interval of its own. The
+   * interval then holds sent media only, not the ringing before it that sent nothing.
+   */
+  sampleSoon(userId: string): void {
+    this.linkCounters.delete(userId);
+    void this.samplePeer(userId, false);
+    const timer = setTimeout(() => {
+      this.soonTimers.delete(timer);
+      void this.samplePeer(userId, true);
+    }, FIRST_SAMPLE_AFTER_MS);
+    this.soonTimers.add(timer);
+  }
+
   private async sampleQuality(): Promise<void> {
     if (this.sampling) return;
     this.sampling = true;
-    const { router, peerStates } = this.options;
     try {
+      for (const [userId, state] of this.options.peerStates) {
+        if (state === 'connected') await this.samplePeer(userId, false);
+      }
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  /** `startingUp`: the sample sampleSoon asked for (see LadderInput.startingUp). */
+  private async samplePeer(userId: string, startingUp: boolean): Promise<void> {
+    const { router, peerStates } = this.options;
+    if (this.peersBeingSampled.has(userId)) return;
+    this.peersBeingSampled.add(userId);
+    try {
+      const report = await router.transportFor(userId)?.getStats(userId);
+      if (!report || this.options.closed() || peerStates.get(userId) !== 'connected') return;
+      const entries = [...report.values()];
+      const current = readLinkCounters(entries);
+      const previous = this.linkCounters.get(userId) ?? null;
+      if (previous && current.atMs - previous.atMs < MIN_SAMPLE_INTERVAL_MS) return;
+      this.linkCounters.set(userId, current);
       const sending = this.options.sending();
-      for (const [userId, state] of peerStates) {
-        if (state !== 'connected') continue;
-        const report = await router.transportFor(userId)?.getStats(userId);
-        if (!report || this.options.closed() || peerStates.get(userId) !== 'connected') continue;
-        const entries = [...report.values()];
-        const current = readLinkCounters(entries);
-        const previous = this.linkCounters.get(userId) ?? null;
-        this.linkCounters.set(userId, current);
-        const path = measureConnection(entries);
-        const viaSfu = router.viaOf(userId) === 'sfu';
-        const link = gradePeerLink(userId, {
-          previous,
-          current,
-          entries,
-          path,
-          sendingVideo: sending.video,
-          chosenLayer: viaSfu,
-        });
-        // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused.
-        const profile = viaSfu
-          ? null
-          : this.adaptSendProfile(userId, {
+      const path = measureConnection(entries);
+      const viaSfu = router.viaOf(userId) === 'sfu';
+      const link = gradePeerLink(userId, {
+        previous,
+        current,
+        entries,
+        path,
+        sendingVideo: sending.video,
+        chosenLayer: viaSfu,
+      });
+      // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused. An
+      // interval in which nothing at all went out (a device that rings holds its media) says nothing about
+      // the link: counted as clean, a long ring would start a try up just as the answer starts the media.
+      const sentMedia = previous !== null && current.outbound.bytesSent > previous.outbound.bytesSent;
+      const profile = viaSfu
+        ? null
+        : sentMedia
+          ? this.adaptSendProfile(userId, {
               estimateKbps: link.testedEstimateKbps,
               estimatePressed: link.estimatePressed,
               peerLossPct: link.residualSendLossPct,
               sendLossPct: link.sample.send?.packetLossPct ?? null,
-              floor: this.options.sending().screen ? 'ld' : 'audio',
-            });
-        const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;
-        this.latestSamples.set(userId, sample);
-        this.options.quality(userId, sample);
-      }
+              sentKbps: link.sentKbps,
+              floor: sending.screen ? 'ld' : 'audio',
+              startingUp,
+            })
+          : (this.ladders.get(userId) ?? INITIAL_LADDER_STATE).profile;
+      const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;
+      this.latestSamples.set(userId, sample);
+      this.options.quality(userId, sample);
     } finally {
-      this.sampling = false;
+      this.peersBeingSampled.delete(userId);
     }
   }
 
