@@ -123,23 +123,10 @@ export class QualityMonitor {
         sendingVideo: sending.video,
         chosenLayer: viaSfu,
       });
-      // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused. An
-      // interval in which nothing at all went out (a device that rings holds its media) says nothing about
-      // the link: counted as clean, a long ring would start a try up just as the answer starts the media.
-      const sentMedia = previous !== null && current.outbound.bytesSent > previous.outbound.bytesSent;
+      // The ladder is the mesh's: on the SFU, simulcast adapts per viewer and nothing is ever paused.
       const profile = viaSfu
         ? null
-        : sentMedia
-          ? this.adaptSendProfile(userId, {
-              estimateKbps: link.testedEstimateKbps,
-              estimatePressed: link.estimatePressed,
-              peerLossPct: link.residualSendLossPct,
-              sendLossPct: link.sample.send?.packetLossPct ?? null,
-              sentKbps: link.sentKbps,
-              floor: sending.screen ? 'ld' : 'audio',
-              startingUp,
-            })
-          : (this.ladders.get(userId) ?? INITIAL_LADDER_STATE).profile;
+        : this.adaptSendProfile(userId, link, sending.screen ? 'ld' : 'audio', startingUp);
       const sample = profile === 'audio' ? { ...link.sample, videoPaused: true } : link.sample;
       this.latestSamples.set(userId, sample);
       this.options.quality(userId, sample);
@@ -149,9 +136,25 @@ export class QualityMonitor {
   }
 
   /** One step of the peer's send ladder (qualityLadder.ts); returns the rung now sent toward them. */
-  private adaptSendProfile(userId: string, input: LadderInput): VideoProfileName {
+  private adaptSendProfile(
+    userId: string,
+    link: ReturnType<typeof gradePeerLink>,
+    floor: LadderInput['floor'],
+    startingUp: boolean,
+  ): VideoProfileName {
     const previous = this.ladders.get(userId) ?? INITIAL_LADDER_STATE;
-    const next = nextLadderState(previous, input);
+    // An interval in which nothing went out (a device that rings holds its media) says nothing about the
+    // link: counted as clean, a long ring would start a try up just as the answer starts the media.
+    if ((link.sentKbps ?? 0) <= 0) return previous.profile;
+    const next = nextLadderState(previous, {
+      estimateKbps: link.testedEstimateKbps,
+      estimatePressed: link.estimatePressed,
+      peerLossPct: link.residualSendLossPct,
+      sendLossPct: link.sample.send?.packetLossPct ?? null,
+      sentKbps: link.sentKbps,
+      floor,
+      startingUp,
+    });
     this.ladders.set(userId, next);
     if (next.profile !== previous.profile) {
       this.options.router.transportFor(userId)?.setSendProfile(userId, next.profile);
